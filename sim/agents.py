@@ -1,0 +1,88 @@
+"""Mesa agents for the ``mesa`` backend: each is a view onto one row of the state arrays.
+
+An agent's ``step`` calls the same compiled rule the ``numba`` backend runs in a loop, on its
+own row, so both backends give the same trajectories. Subclass an agent and override
+``step`` to try a different rule on a small run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+from sim.rules.movement import guardian_move, unit_move
+from sim.rules.offender import offender_step
+from sim.scenario.schema import UNIT_STATES
+
+if TYPE_CHECKING:
+    from sim.model import PolicingModel
+
+OFFENDER_STATUS = ("walking", "fleeing", "jailed", "inactive")
+
+
+class RowAgent(mesa.Agent):
+    """An agent whose state is row ``index`` of one of the model's state arrays."""
+
+    model: PolicingModel
+
+    def __init__(self, model: PolicingModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+
+class Offender(RowAgent):
+    """A motivated offender: walks toward attractive cells, offends, flees, may be arrested."""
+
+    @property
+    def cell(self) -> tuple[int, int]:
+        """Current (row, col)."""
+        o = self.model.offenders
+        return int(o.r[self.index]), int(o.c[self.index])
+
+    @property
+    def status(self) -> str:
+        """walking, fleeing, jailed or inactive."""
+        return OFFENDER_STATUS[self.model.offenders.status[self.index]]
+
+    def step(self) -> None:
+        """One step of the offender rule on this offender's row."""
+        offender_step(self.index, *self.model.step_args.offenders)
+
+
+class PoliceUnit(RowAgent):
+    """A police unit (patrol car, motorcycle squad, officer on foot, post, drone...)."""
+
+    @property
+    def cell(self) -> tuple[int, int]:
+        """Current (row, col)."""
+        u = self.model.units
+        return int(u.r[self.index]), int(u.c[self.index])
+
+    @property
+    def unit_type(self) -> str:
+        """Name of the unit's type in the scenario."""
+        u = self.model.units
+        return u.type_names[u.type_idx[self.index]]
+
+    @property
+    def state(self) -> str:
+        """patrolling, dispatched, on_scene, pursuing, returning or off_shift."""
+        return UNIT_STATES[self.model.units.state[self.index]]
+
+    def step(self) -> None:
+        """Move toward the current target."""
+        unit_move(self.index, *self.model.step_args.units)
+
+
+class Guardian(RowAgent):
+    """A grid worker or volunteer: walks its grid, deters and reports what it sees."""
+
+    @property
+    def is_grid_worker(self) -> bool:
+        """Grid worker (True) or volunteer (False)."""
+        return bool(self.model.guardians.grid_worker[self.index])
+
+    def step(self) -> None:
+        """A step of the guardian walk inside its grid."""
+        guardian_move(self.index, *self.model.step_args.guardians)

@@ -1,0 +1,100 @@
+"""An incident and the SimPy processes that carry it from detection to close.
+
+Continuous time belongs to SimPy: a crime incident waits for its call, queues at the
+dispatch centre, waits for the first unit to arrive (the movement kernel reports the exact
+minute), then for the time on scene. A dispute also races its escalation clock: if no grid
+worker or unit reaches it first, it turns into an assault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import simpy
+
+if TYPE_CHECKING:
+    from sim.model import PolicingModel
+
+NAN = float("nan")
+
+
+@dataclass(slots=True)
+class Incident:
+    """One incident's record: what, where, and the time of each stage (minutes since start)."""
+
+    id: int
+    kind: str
+    priority: int
+    r: int
+    c: int
+    t_crime: float
+    on_scene_min: float
+    serious: bool = False
+    offender: int = -1
+    t_detect: float = NAN
+    t_call: float = NAN
+    t_dispatch: float = NAN
+    t_arrival: float = NAN
+    t_close: float = NAN
+    t_capture: float = NAN
+    detected_by: str = ""
+    first_unit: int = -1
+    first_unit_type: str = ""
+    arrested: bool = False
+    on_view: bool = False
+    escalated: bool = False
+    mediated_by: str = ""
+    units: list[int] = field(default_factory=list)
+    arrived: simpy.Event | None = None
+
+    @property
+    def response_min(self) -> float:
+        """Call received to first unit on scene (NaN while no unit has arrived)."""
+        return self.t_arrival - self.t_call
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet closed."""
+        return self.t_close != self.t_close
+
+
+def crime_life(env: simpy.Environment, model: PolicingModel, inc: Incident, on_view_unit: int):
+    """A reported crime: the call, dispatch (or the unit that saw it), arrival, service, close."""
+    yield env.timeout(max(inc.t_call - env.now, 0.0))
+    if on_view_unit >= 0:
+        model.dispatch.assign(inc, on_view_unit)
+    else:
+        model.dispatch.enqueue(inc)
+    yield inc.arrived
+    yield env.timeout(inc.on_scene_min)
+    model.dispatch.close(inc)
+
+
+def dispute_life(env: simpy.Environment, model: PolicingModel, inc: Incident,
+                 escalate_after: float, mediated_by_grid_worker: bool, mediation_min: float):
+    """A dispute: a grid worker mediates it, or police must arrive before it escalates."""
+    if mediated_by_grid_worker and mediation_min < escalate_after:
+        yield env.timeout(mediation_min)
+        inc.mediated_by = "grid_worker"
+        inc.t_close = env.now
+        model.metrics.record_dispute(inc)
+        return
+    env.process(escalation_clock(env, model, inc, escalate_after))
+    yield env.timeout(max(inc.t_call - env.now, 0.0))
+    model.dispatch.enqueue(inc)
+    yield inc.arrived
+    if not inc.escalated:
+        inc.mediated_by = "police"
+    yield env.timeout(inc.on_scene_min)
+    model.dispatch.close(inc)
+    model.metrics.record_dispute(inc)
+
+
+def escalation_clock(env: simpy.Environment, model: PolicingModel, inc: Incident, after: float):
+    """If nobody has reached the dispute when the clock runs out, it becomes an assault."""
+    yield env.timeout(after)
+    if inc.t_arrival != inc.t_arrival:  # no unit on scene yet
+        inc.escalated = True
+        inc.priority = 1
+        model.record_escalation(inc)

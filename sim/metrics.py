@@ -1,0 +1,139 @@
+"""Run metrics, accumulated as the run goes: counts, rasters, incident rows, running sums.
+
+Nothing keeps a step's full state, so memory stays flat however long the run; incidents are
+kept as rows because the report lists them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.incident import Incident
+
+if TYPE_CHECKING:
+    from sim.model import PolicingModel
+
+RESPONSE_TARGETS_MIN = (1, 3, 5)
+"""The reports' 1-3-5 minute response circles."""
+
+INCIDENT_COLUMNS = (
+    "id", "type", "priority", "row", "col", "grid_code", "t_crime", "t_detect", "t_call",
+    "t_dispatch", "t_first_arrival", "t_close", "detected_by", "on_view", "first_unit_id",
+    "first_unit_type", "arrested", "t_capture", "escalated", "mediated_by",
+)
+
+
+class RunMetrics:
+    """Everything a run reports, updated step by step and incident by incident."""
+
+    def __init__(self, model: PolicingModel) -> None:
+        city = model.city
+        self.model = model
+        self.crime_types = list(model.scenario.spec.crimes)
+        shape = (len(self.crime_types), city.rows, city.cols)
+        self.crimes_by_cell = np.zeros(shape, np.int64)
+        self.crimes_by_hour = np.zeros((24, len(self.crime_types)), np.int64)
+        self.arrests = 0
+        self.capture_minutes: list[float] = []
+        self.busy_unit_minutes = 0.0
+        self.duty_unit_minutes = 0.0
+        self.seen_footfall = 0.0
+        self.total_footfall = 0.0
+        self.disputes = {"total": 0, "mediated_by_grid_worker": 0, "mediated_by_police": 0,
+                         "escalated": 0}
+        self.step_crimes = 0
+
+    def record_crime(self, type_idx: int, r: int, c: int, hour: int) -> None:
+        """A crime happened (reported or not)."""
+        self.crimes_by_cell[type_idx, r, c] += 1
+        self.crimes_by_hour[hour, type_idx] += 1
+        self.step_crimes += 1
+
+    def record_arrest(self, minutes_after_crime: float) -> None:
+        """An offender was arrested this long after the crime."""
+        self.arrests += 1
+        self.capture_minutes.append(minutes_after_crime)
+
+    def record_dispute(self, inc: Incident) -> None:
+        """A dispute ended: mediated by a grid worker or police, or escalated."""
+        self.disputes["total"] += 1
+        if inc.escalated:
+            self.disputes["escalated"] += 1
+        elif inc.mediated_by:
+            self.disputes[f"mediated_by_{inc.mediated_by}"] += 1
+
+    def record_step(self, busy: int, on_duty: int, dt: float, sight: np.ndarray,
+                    footfall: np.ndarray) -> None:
+        """Unit-minutes busy and on duty; footfall within police sight."""
+        self.busy_unit_minutes += busy * dt
+        self.duty_unit_minutes += on_duty * dt
+        self.seen_footfall += float(footfall[sight > 0].sum()) * dt
+        self.total_footfall += float(footfall.sum()) * dt
+
+    def summary(self, incidents: list[Incident]) -> dict[str, Any]:
+        """The run's headline numbers (no wall-clock value, so seeded runs repeat byte for byte)."""
+        by_type = self.crimes_by_cell.sum(axis=(1, 2))
+        return {
+            "crimes": {"total": int(by_type.sum()),
+                       "by_type": {k: int(v) for k, v in zip(self.crime_types, by_type, strict=True)}},
+            "incidents": len(incidents),
+            "incidents_open": sum(1 for i in incidents if i.is_open),
+            "response_time_min": response_stats(incidents),
+            "arrests": self.arrests,
+            "time_to_capture_min": _describe(np.array(self.capture_minutes)),
+            "utilisation": _ratio(self.busy_unit_minutes, self.duty_unit_minutes),
+            "visibility": _ratio(self.seen_footfall, self.total_footfall),
+            "disputes": dict(self.disputes),
+            "disputes_escalated": self.disputes["escalated"],
+            "detected_by": _count(i.detected_by for i in incidents),
+        }
+
+
+def response_stats(incidents: list[Incident]) -> dict[str, float]:
+    """Response time from call to first unit on scene, over incidents that reached dispatch.
+
+    On-view incidents (a unit saw the crime) have no call to respond to and are left out;
+    an incident still unreached counts against every within-N share.
+    """
+    calls = [i for i in incidents if i.t_call == i.t_call and not i.on_view and i.mediated_by != "grid_worker"]
+    times = np.array([i.response_min for i in calls], float)
+    reached = times[np.isfinite(times)]
+    out = _describe(reached)
+    out["calls"] = len(calls)
+    for target in RESPONSE_TARGETS_MIN:
+        out[f"within_{target}"] = _ratio(float((reached <= target).sum()), len(calls))
+    return out
+
+
+def _describe(values: np.ndarray) -> dict[str, float]:
+    if values.size == 0:
+        return {"n": 0, "mean": None, "median": None, "p90": None}
+    return {"n": int(values.size), "mean": float(values.mean()),
+            "median": float(np.median(values)), "p90": float(np.percentile(values, 90))}
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return float(num / den) if den else None
+
+
+def _count(items) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for item in items:
+        if item:
+            out[item] = out.get(item, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def incident_rows(model: PolicingModel, incidents: list[Incident]) -> dict[str, list]:
+    """Column lists for ``incidents.parquet``, one row per incident."""
+    cols: dict[str, list] = {name: [] for name in INCIDENT_COLUMNS}
+    for i in incidents:
+        values = (i.id, i.kind, i.priority, i.r, i.c, model.city.grid_code(i.r, i.c), i.t_crime,
+                  i.t_detect, i.t_call, i.t_dispatch, i.t_arrival, i.t_close, i.detected_by,
+                  i.on_view, i.first_unit, i.first_unit_type, i.arrested, i.t_capture,
+                  i.escalated, i.mediated_by)
+        for name, value in zip(INCIDENT_COLUMNS, values, strict=True):
+            cols[name].append(value)
+    return cols

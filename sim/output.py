@@ -1,0 +1,77 @@
+"""Writing a run's results: summary.json, incidents.parquet, crimes_by_cell.npz, run.json.
+
+Each file is written to a temporary name and renamed into place, so a killed run never
+leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from sim.model import PolicingModel
+
+INCIDENT_SCHEMA = pa.schema([
+    ("id", pa.int64()), ("type", pa.string()), ("priority", pa.int8()), ("row", pa.int32()),
+    ("col", pa.int32()), ("grid_code", pa.string()), ("t_crime", pa.float64()),
+    ("t_detect", pa.float64()), ("t_call", pa.float64()), ("t_dispatch", pa.float64()),
+    ("t_first_arrival", pa.float64()), ("t_close", pa.float64()), ("detected_by", pa.string()),
+    ("on_view", pa.bool_()), ("first_unit_id", pa.int32()), ("first_unit_type", pa.string()),
+    ("arrested", pa.bool_()), ("t_capture", pa.float64()), ("escalated", pa.bool_()),
+    ("mediated_by", pa.string()),
+])
+"""Columns of incidents.parquet; times are simulated minutes since the start (NaN: not reached)."""
+
+
+def _replace_into(path: Path, write) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def summary_json(summary: dict[str, Any]) -> str:
+    """The canonical text of a summary: stable key order, so equal runs give equal bytes."""
+    return json.dumps(summary, indent=2, allow_nan=False) + "\n"
+
+
+def write_run(model: PolicingModel, out: Path, run_info: dict[str, Any]) -> dict[str, Any]:
+    """Write every result file of a finished run into ``out``; returns the summary."""
+    out.mkdir(parents=True, exist_ok=True)
+    summary = model.summary()
+    _replace_into(out / "summary.json", lambda p: p.write_text(summary_json(summary)))
+    table = pa.table(model.incident_table(), schema=INCIDENT_SCHEMA)
+    _replace_into(out / "incidents.parquet", lambda p: pq.write_table(table, p))
+    m = model.metrics
+
+    def write_npz(p: Path) -> None:
+        with open(p, "wb") as fh:
+            np.savez_compressed(fh, counts=m.crimes_by_cell, types=np.array(m.crime_types),
+                                land_use=model.city.land_use, grid_id=model.city.grid_id,
+                                by_hour=m.crimes_by_hour, cell_m=model.city.cell_m)
+
+    _replace_into(out / "crimes_by_cell.npz", write_npz)
+    info = {**run_info, "python": sys.version.split()[0], "platform": platform.platform(),
+            "versions": _versions()}
+    _replace_into(out / "run.json", lambda p: p.write_text(json.dumps(info, indent=2) + "\n"))
+    return summary
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("polsim", "mesa", "numpy", "numba", "simpy", "pyarrow"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out

@@ -1,0 +1,99 @@
+"""The policy interface: where idle units go, which units may take a call, what is treated.
+
+A policy is a small class. The engine asks it, each step, for patrol targets of the units
+that have none, lets it veto units for a call (``eligible_units``) and asks which cells it
+treats (where it concentrates patrol), for the displacement measure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.incident import Incident
+    from sim.model import PolicingModel
+
+
+class PatrolAreas:
+    """The passable cells of each patrol area (whole city, station zone, grid), for fast draws."""
+
+    def __init__(self, labels: np.ndarray, passable: np.ndarray) -> None:
+        cells = np.flatnonzero(passable.ravel())
+        lab = labels.ravel()[cells]
+        order = np.argsort(lab, kind="stable")
+        self.cells = cells[order]
+        n = int(labels.max()) + 1
+        self.start = np.searchsorted(lab[order], np.arange(n))
+        self.end = np.searchsorted(lab[order], np.arange(n), side="right")
+
+    def draw(self, area: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """One uniformly drawn passable cell (flat index) of each ``area`` label, from ``u``."""
+        lo, hi = self.start[area], self.end[area]
+        pick = lo + np.minimum((u * (hi - lo)).astype(np.int64), hi - lo - 1)
+        return self.cells[pick]
+
+
+class Policy:
+    """Base policy: units patrol their own area at random; dispatch follows the scenario.
+
+    Subclasses override :meth:`patrol_targets` (and optionally :meth:`on_step`,
+    :meth:`eligible_units`, :meth:`treated_cells`). ``dispatch`` ("avl" or "zone") overrides
+    the scenario's dispatch rule.
+    """
+
+    name: ClassVar[str] = "base"
+
+    def __init__(self, dispatch: str | None = None) -> None:
+        if dispatch not in (None, "avl", "zone"):
+            raise ValueError(f"dispatch must be avl or zone, got {dispatch!r}")
+        self.dispatch = dispatch
+
+    def setup(self, model: PolicingModel) -> None:
+        """Called once the model is built: precompute patrol areas."""
+        city = model.city
+        self.areas = {
+            "roam": PatrolAreas(np.zeros_like(city.grid_id), city.passable),
+            "zone": PatrolAreas(city.station_id, city.passable),
+            "grid": PatrolAreas(city.grid_id, city.passable),
+        }
+        styles = model.units.per_type("patrol", object)
+        self.style = np.array([str(s) for s in styles], dtype=object)
+
+    def on_step(self, model: PolicingModel) -> None:
+        """Called at the start of every step (re-planning goes here)."""
+
+    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+                       u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Target cells (rows, cols) for idle ``units`` that need one; ``u`` one uniform each."""
+        city, m = model.city, model.units
+        flat = np.empty(len(units), np.int64)
+        for style, labels in (("roam", np.zeros(len(units), np.int64)),
+                              ("zone", m.zone[units]), ("grid", m.grid[units])):
+            pick = self.style[units] == style
+            if pick.any():
+                flat[pick] = self.areas[style].draw(labels[pick], u[pick])
+        stay = self.style[units] == "stay"
+        flat[stay] = m.base_r[units[stay]] * city.cols + m.base_c[units[stay]]
+        return flat // city.cols, flat % city.cols
+
+    def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
+        """Units allowed to take ``inc`` (default: every available capable unit)."""
+        return ok
+
+    def treated_cells(self, model: PolicingModel) -> np.ndarray:
+        """Cells where this policy concentrates patrol (none for undirected patrol)."""
+        return np.zeros((model.city.rows, model.city.cols), bool)
+
+
+class RandomPatrol(Policy):
+    """Random preventive patrol, the baseline: idle units drive to random cells of their area.
+
+    Each unit type patrols the area its ``patrol`` field names (the whole city, its station
+    zone, its grid, or its base for fixed posts), picking a uniformly random cell, going
+    there, and picking again: the classic random preventive patrol that directed policies
+    are measured against.
+    """
+
+    name = "random"

@@ -1,0 +1,48 @@
+"""The attractiveness field B of Short et al. (2008): repeat and near-repeat victimisation.
+
+    B(s, t + dt) = [(1 - eta) B(s) + eta / z * sum of B over the z neighbours of s]
+                   * (1 - omega dt) + theta E(s)
+
+where E(s) is the number of crimes at s during the step. On a hard-edged lattice z counts
+only the neighbours that exist and are passable; blocked cells carry no B.
+"""
+
+from __future__ import annotations
+
+from numba import njit, prange
+
+from sim.rules.offender import neighbour
+
+
+@njit(cache=True)
+def neighbour_mean(b, passable, r, c, periodic):
+    """Mean of B over the passable neighbours of a cell (the cell's own B when it has none)."""
+    rows, cols = b.shape
+    total, z = 0.0, 0
+    for k in range(4):
+        nr, nc = neighbour(r, c, k, rows, cols, periodic)
+        if nr >= 0 and passable[nr, nc]:
+            total += b[nr, nc]
+            z += 1
+    return total / z if z > 0 else b[r, c]
+
+
+@njit(cache=True, parallel=True)
+def update_field(b, out, events, passable, eta, decay, theta, periodic):
+    """Write the next B into ``out`` from ``b`` and this step's crime counts ``events``."""
+    rows, cols = b.shape
+    for r in prange(rows):
+        for c in range(cols):
+            if not passable[r, c]:
+                out[r, c] = 0.0
+                continue
+            smooth = (1.0 - eta) * b[r, c] + eta * neighbour_mean(b, passable, r, c, periodic)
+            out[r, c] = smooth * decay + theta * events[r, c]
+
+
+def decay_factor(omega_per_min: float, dt: float) -> float:
+    """The factor (1 - omega dt) of one step, floored at zero."""
+    return max(0.0, 1.0 - omega_per_min * dt)
+
+
+

@@ -1,0 +1,26 @@
+"""Scenarios: the file format, its validation, and loading into a Mesa scenario."""
+
+from sim.scenario.loader import (
+    SCENARIO_DIR,
+    PolicingScenario,
+    load_scenario,
+    load_spec,
+    parse_override,
+    resolve_path,
+)
+from sim.scenario.schema import DETECTORS, LAND_USES, UNIT_STATES, ScenarioSpec
+from sim.scenario.validate import ScenarioError
+
+__all__ = [
+    "DETECTORS",
+    "LAND_USES",
+    "SCENARIO_DIR",
+    "UNIT_STATES",
+    "PolicingScenario",
+    "ScenarioError",
+    "ScenarioSpec",
+    "load_scenario",
+    "load_spec",
+    "parse_override",
+    "resolve_path",
+]

@@ -1,0 +1,305 @@
+"""The sections of a scenario file: every field, its type, bounds and default.
+
+One frozen dataclass per TOML table. Field metadata carries the bounds that
+:mod:`sim.scenario.validate` checks; the defaults are the small default city. Units are
+minutes, metres and km/h throughout; probabilities are 0..1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from sim.scenario.validate import bounded
+
+LAND_USES = ("residential", "commercial", "market", "school", "park", "transit", "blocked")
+"""Land-use classes, in the order of their integer codes in ``City.land_use``."""
+
+DETECTORS = ("victim", "witness", "grid_worker", "volunteer", "camera", "on_view")
+"""Who first detected an incident, in the order of their integer codes."""
+
+UNIT_STATES = ("patrolling", "dispatched", "on_scene", "pursuing", "returning", "off_shift")
+"""States of a police unit, in the order of their integer codes."""
+
+BUILTIN_KINDS = ("patrol_car", "strike_vehicle", "motorcycle_squad", "community_officer",
+                 "fixed_post", "drone")
+BASES = ("station", "district", "workstation", "centre", "grid")
+PATROL_STYLES = ("roam", "zone", "grid", "stay")
+
+_FLAT_DAY = [1.0] * 24
+
+
+@dataclass(frozen=True)
+class TimeSpec:
+    """Clock: step length, run length and the hour the run starts."""
+
+    step_minutes: float = bounded(1.0, "minutes per step", gt=0, le=60)
+    days: float = bounded(7.0, "simulated days of a run", gt=0, le=3660)
+    start_hour: int = bounded(0, "hour of day at the start", ge=0, le=23)
+
+
+@dataclass(frozen=True)
+class CitySpec:
+    """A synthetic city generated from a seed: lattice, land use, admin grids."""
+
+    rows: int = bounded(60, "cells north-south", ge=4, le=5000)
+    cols: int = bounded(60, "cells east-west", ge=4, le=5000)
+    cell_m: float = bounded(100.0, "side of a cell in metres", gt=0, le=10000)
+    seed: int = bounded(7, "seed of the city generator (the run seed does not change the city)", ge=0)
+    code: str = bounded("320600", "6-digit administrative code heading every grid code", digits=6)
+    grid_cells: int = bounded(5, "side of a comprehensive grid, in cells", ge=1, le=1000)
+    station_grids: int = bounded(4, "side of a police-station area, in grids", ge=1, le=1000)
+    district_stations: int = bounded(2, "side of a district, in station areas", ge=1, le=1000)
+    land_use: dict[str, float] = bounded(
+        {
+            "residential": 0.55,
+            "commercial": 0.15,
+            "market": 0.04,
+            "school": 0.04,
+            "park": 0.07,
+            "transit": 0.05,
+            "blocked": 0.10,
+        },
+        "share of cells by land use",
+        keys=LAND_USES,
+        ge=0,
+        le=1,
+    )
+    centres: int = bounded(2, "commercial centres the commercial land clusters around", ge=1, le=1000)
+    residents_per_cell: float = bounded(150.0, "mean residents of a residential cell", ge=0)
+    arterial_every: int = bounded(10, "an arterial road every this many rows and columns", ge=2)
+    arterial_speed: float = bounded(1.3, "road speed factor on arterials", gt=0, le=5)
+    street_speed: float = bounded(0.8, "road speed factor on other streets", gt=0, le=5)
+    detour_speed: float = bounded(
+        0.35, "speed factor of vehicles crossing blocked land (the detour around it)", gt=0, le=5
+    )
+    cameras: int = bounded(150, "public video cameras", ge=0)
+    camera_radius_m: float = bounded(100.0, "radius a camera covers", ge=0)
+    workstations: int = bounded(4, "police workstations / mobile pods", ge=0)
+    footfall_by_hour: list[float] = bounded(
+        [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.4, 0.8, 1.0, 1.0, 1.0, 1.1,
+         1.2, 1.1, 1.0, 1.0, 1.1, 1.3, 1.4, 1.3, 1.1, 0.9, 0.6, 0.4],
+        "city-wide footfall multiplier by hour", length=24, ge=0,
+    )
+    congestion_by_hour: list[float] = bounded(
+        [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.6, 0.5, 0.7, 0.8, 0.8,
+         0.8, 0.8, 0.8, 0.8, 0.7, 0.5, 0.5, 0.7, 0.9, 1.0, 1.0, 1.0],
+        "speed factor of road traffic by hour (1 = free flow)", length=24, gt=0, le=2,
+    )
+
+    def __post_init__(self) -> None:
+        total = sum(self.land_use.values())
+        if self.land_use and abs(total - 1.0) > 1e-6 and total > 1.0:
+            raise ValueError(f"city.land_use shares add up to {total:.3f}; allowed: at most 1")
+        if self.land_use.get("blocked", 0.0) > 0.5:
+            raise ValueError("city.land_use.blocked: must be <= 0.5 so the city stays connected")
+
+
+@dataclass(frozen=True)
+class OffenderSpec:
+    """Motivated offenders: how many, how they walk, flee and are jailed."""
+
+    count: int = bounded(300, "motivated offenders", ge=0)
+    model: str = bounded(
+        "persistent", "persistent offenders, or the paper's short2008 form", allowed=("persistent", "short2008")
+    )
+    risk_aversion: float = bounded(1.0, "how strongly the walk avoids cells police can see", ge=0)
+    flee_steps: int = bounded(10, "steps an offender flees after a crime", ge=0)
+    flee_cells_per_step: int = bounded(2, "cells covered per step while fleeing", ge=1, le=50)
+    capture_probability: float = bounded(0.5, "chance per step that a unit in range arrests", ge=0, le=1)
+    jail_days: float = bounded(30.0, "days an arrested offender is out of the city", ge=0)
+    short2008_birth_rate: float = bounded(
+        0.0, "short2008 mode: new offenders per cell per minute (Gamma)", ge=0
+    )
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """Attractiveness A = A0 * hour factor + B, with B after Short et al. (2008)."""
+
+    a0_per_min: float = bounded(1.2e-4, "baseline attractiveness (crimes per offender-minute)", ge=0)
+    land_use_weight: dict[str, float] = bounded(
+        {"residential": 0.8, "commercial": 1.5, "market": 2.0, "school": 0.6,
+         "park": 1.0, "transit": 1.8, "blocked": 0.0},
+        "multiplier of A0 by land use", keys=LAND_USES, ge=0,
+    )
+    crime_by_hour: list[float] = bounded(
+        [0.8, 0.6, 0.5, 0.4, 0.4, 0.4, 0.5, 0.7, 0.9, 1.0, 1.0, 1.1,
+         1.2, 1.1, 1.0, 1.0, 1.1, 1.3, 1.5, 1.6, 1.6, 1.4, 1.2, 1.0],
+        "multiplier of A0 by hour", length=24, ge=0,
+    )
+    theta: float = bounded(4e-5, "jump of B at a cell per crime there (repeat victimisation)", ge=0)
+    omega_per_min: float = bounded(1.0 / (5 * 1440), "decay rate of B per minute", ge=0)
+    eta: float = bounded(3e-4, "share of B that diffuses to neighbours each step (near repeat)", ge=0, le=1)
+    periodic: bool = bounded(False, "wrap the lattice (as in the paper) instead of hard edges")
+
+
+@dataclass(frozen=True)
+class CrimeType:
+    """A crime type: where it happens, how it is reported and how long it takes to handle."""
+
+    weight: float = bounded(1.0, "relative frequency among crimes", ge=0)
+    affinity: dict[str, float] = bounded({}, "relative likelihood by land use (missing = 1)", keys=LAND_USES, ge=0)
+    report_probability: float = bounded(0.8, "chance the victim reports it", ge=0, le=1)
+    report_delay_min: float = bounded(10.0, "mean minutes from crime to the victim's call", ge=0)
+    priority: int = bounded(2, "1 = most urgent", ge=1, le=5)
+    on_scene_min: float = bounded(30.0, "mean minutes a unit spends on scene", gt=0)
+    serious: bool = bounded(False, "serious incidents get backup (and a cordon with the cordon policy)")
+    flees: bool = bounded(True, "the offender flees and can be caught")
+
+
+def _crime_types() -> dict[str, CrimeType]:
+    return {
+        "pickpocketing": CrimeType(1.0, {"market": 3, "transit": 3, "commercial": 2, "residential": 0.3},
+                                   0.6, 30.0, 3, 25.0),
+        "robbery": CrimeType(0.25, {"commercial": 1.5, "park": 2, "residential": 0.8, "school": 0.5},
+                             0.95, 3.0, 1, 60.0, True),
+        "ebike_theft": CrimeType(0.8, {"residential": 1.5, "school": 2, "transit": 2, "market": 1.5},
+                                 0.7, 60.0, 3, 20.0),
+        "burglary": CrimeType(0.6, {"residential": 3, "commercial": 1, "market": 0.5, "park": 0.05,
+                                    "transit": 0.05}, 0.9, 120.0, 2, 45.0, False, False),
+        "assault": CrimeType(0.2, {"commercial": 1.5, "market": 1.5, "park": 1, "transit": 1},
+                             0.9, 2.0, 1, 45.0, True),
+    }
+
+
+@dataclass(frozen=True)
+class DisputeSpec:
+    """Disputes that escalate to assault unless mediated in time."""
+
+    per_day: float = bounded(12.0, "disputes a day across the city", ge=0)
+    escalate_after_min: float = bounded(45.0, "mean minutes before an unmediated dispute turns violent", gt=0)
+    report_delay_min: float = bounded(8.0, "mean minutes before a party calls the police", ge=0)
+    grid_worker_mediates: float = bounded(0.7, "chance a grid worker in sight mediates", ge=0, le=1)
+    mediation_min: float = bounded(15.0, "minutes a grid worker needs to mediate", ge=0)
+    on_scene_min: float = bounded(20.0, "mean minutes police spend mediating", gt=0)
+    priority: int = bounded(2, "dispatch priority of a reported dispute", ge=1, le=5)
+
+
+@dataclass(frozen=True)
+class GuardianSpec:
+    """Capable guardians who are never dispatched: grid workers, volunteers, cameras."""
+
+    grid_workers_per_grid: int = bounded(1, "full-time grid workers in each grid", ge=0)
+    volunteers: int = bounded(300, "volunteers across the city", ge=0)
+    sight_m: float = bounded(100.0, "radius a grid worker or volunteer sees", ge=0)
+    grid_worker_deterrence: float = bounded(0.5, "deterrence of a grid worker in sight", ge=0)
+    volunteer_deterrence: float = bounded(0.15, "deterrence of a volunteer in sight", ge=0)
+    grid_worker_detects: float = bounded(0.6, "chance a grid worker in sight detects a crime", ge=0, le=1)
+    volunteer_detects: float = bounded(0.3, "chance a volunteer in sight detects a crime", ge=0, le=1)
+    grid_worker_delay_min: float = bounded(1.0, "mean minutes from crime to a grid worker's report", ge=0)
+    volunteer_delay_min: float = bounded(3.0, "mean minutes from crime to a volunteer's report", ge=0)
+    camera_detects: float = bounded(0.3, "chance a camera's operators catch a crime in view", ge=0, le=1)
+    camera_delay_min: float = bounded(2.0, "mean minutes from crime to a camera alert", ge=0)
+    witness_rate: float = bounded(0.3, "chance of a witness call per unit of footfall", ge=0)
+    witness_delay_min: float = bounded(5.0, "mean minutes from crime to a witness call", ge=0)
+
+
+@dataclass(frozen=True)
+class UnitType:
+    """A kind of police unit. Built-in kinds supply the defaults; a scenario overrides fields."""
+
+    kind: str = bounded("patrol_car", "built-in kind whose defaults apply")
+    count: int = bounded(0, "units of this type", ge=0)
+    speed_kmh: float = bounded(30.0, "free-flow speed", gt=0, le=400)
+    crew: int = bounded(2, "officers in the unit", ge=0)
+    sight_m: float = bounded(150.0, "radius the unit sees (on-view detection, visibility)", ge=0)
+    deter_m: float = bounded(150.0, "radius the unit deters crime in", ge=0)
+    capture_m: float = bounded(100.0, "radius the unit can arrest a fleeing offender in", ge=0)
+    can_arrest: bool = bounded(True, "can arrest fleeing offenders")
+    responds: bool = bounded(True, "is dispatched to calls")
+    response_radius_m: float = bounded(0.0, "only takes calls within this radius of its base (0 = any)", ge=0)
+    congestion_sensitivity: float = bounded(1.0, "1 = slowed fully by traffic, 0 = not at all", ge=0, le=1)
+    flies: bool = bounded(False, "flies straight over blocked cells instead of following streets")
+    base: str = bounded("station", "where units of this type are based", allowed=BASES)
+    patrol: str = bounded("roam", "idle area: whole city, own zone, own grid, or stay at base",
+                          allowed=PATROL_STYLES)
+    shift: list[int] = bounded([0, 24], "on-duty hours [start, end) (end may pass 24)", length=2, ge=0, le=48)
+    base_cells: list[list[int]] = bounded([], "explicit base cells [row, col] (default: generated bases)",
+                                          ge=0)
+
+    def __post_init__(self) -> None:
+        if self.kind not in BUILTIN_KINDS:
+            raise ValueError(f"kind: unknown unit kind {self.kind!r}; allowed: {', '.join(BUILTIN_KINDS)}")
+        if self.shift[1] <= self.shift[0]:
+            raise ValueError(f"shift: end must be after start, got {self.shift}")
+        for cell in self.base_cells:
+            if len(cell) != 2:
+                raise ValueError(f"base_cells: each entry must be [row, col], got {cell}")
+
+
+BUILTIN_UNITS: dict[str, UnitType] = {
+    "patrol_car": UnitType("patrol_car", 0, 30.0, 2, 150.0, 150.0, 100.0, True, True, 0.0, 1.0,
+                           False, "station", "zone"),
+    "strike_vehicle": UnitType("strike_vehicle", 0, 40.0, 4, 150.0, 200.0, 150.0, True, True, 0.0,
+                               0.9, False, "district", "roam"),
+    "motorcycle_squad": UnitType("motorcycle_squad", 0, 35.0, 4, 150.0, 150.0, 150.0, True, True,
+                                 0.0, 0.25, False, "workstation", "zone"),
+    "community_officer": UnitType("community_officer", 0, 5.0, 1, 100.0, 100.0, 50.0, True, True,
+                                  0.0, 0.0, False, "station", "zone"),
+    "fixed_post": UnitType("fixed_post", 0, 5.0, 2, 100.0, 150.0, 50.0, True, True, 200.0, 0.0,
+                           False, "workstation", "stay"),
+    "drone": UnitType("drone", 0, 60.0, 0, 300.0, 50.0, 0.0, False, False, 0.0, 0.0, True,
+                      "district", "roam"),
+}
+"""Built-in unit kinds. Drones fly straight and track but cannot arrest or take calls."""
+
+
+@dataclass(frozen=True)
+class DispatchSpec:
+    """The dispatch centre: which unit goes, and backup for serious incidents."""
+
+    rule: str = bounded("avl", "nearest available unit by travel time, or the zone's units first",
+                        allowed=("avl", "zone"))
+    backup_units: int = bounded(1, "extra units sent to serious incidents", ge=0, le=10)
+    relay_min: float = bounded(0.5, "minutes for a guardian or camera report to reach dispatch", ge=0)
+
+
+@dataclass(frozen=True)
+class DeterrenceSpec:
+    """How much police presence lowers the crime rate in a cell they can see."""
+
+    police: float = bounded(1.5, "exponent per unit deterring a cell: rate x exp(-police x n)", ge=0)
+    enabled: bool = bounded(True, "switch all deterrence off (police and guardians)")
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """Options of the deployment policy (the policies read what concerns them)."""
+
+    replan_days: float = bounded(7.0, "hotspot policies: days between re-planning", gt=0)
+    hotspots: int = bounded(10, "hotspot policies: number of hotspot cells patrolled", ge=1)
+    buffer_cells: int = bounded(3, "displacement: width of the buffer ring around treated cells", ge=1)
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What a run records as it goes."""
+
+    collect_every: int = bounded(1, "steps between DataCollector rows", ge=1)
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """A whole scenario file."""
+
+    name: str = bounded("default", "scenario name")
+    description: str = bounded("", "one line shown by `polsim scenarios`")
+    time: TimeSpec = dataclasses.field(default_factory=TimeSpec)
+    city: CitySpec = dataclasses.field(default_factory=CitySpec)
+    offenders: OffenderSpec = dataclasses.field(default_factory=OffenderSpec)
+    field: FieldSpec = dataclasses.field(default_factory=FieldSpec)
+    crimes: dict[str, CrimeType] = dataclasses.field(default_factory=_crime_types)
+    disputes: DisputeSpec = dataclasses.field(default_factory=DisputeSpec)
+    guardians: GuardianSpec = dataclasses.field(default_factory=GuardianSpec)
+    units: dict[str, UnitType] = dataclasses.field(default_factory=dict)
+    dispatch: DispatchSpec = dataclasses.field(default_factory=DispatchSpec)
+    deterrence: DeterrenceSpec = dataclasses.field(default_factory=DeterrenceSpec)
+    policy: PolicySpec = dataclasses.field(default_factory=PolicySpec)
+    output: OutputSpec = dataclasses.field(default_factory=OutputSpec)
+
+    def __post_init__(self) -> None:
+        if not self.crimes:
+            raise ValueError("crimes: at least one crime type is required")
+        if "assault" not in self.crimes and self.disputes.per_day > 0:
+            raise ValueError("crimes: disputes escalate to 'assault', so an assault type is required")

@@ -1,0 +1,177 @@
+"""Typed, bounded sections built from plain TOML tables, with one-line errors.
+
+A scenario section is a frozen dataclass. Each field's annotation is its type and its
+``metadata`` carries the bounds (``ge``, ``gt``, ``le``, ``allowed``, ``length``). ``build``
+walks a TOML table against such a class and raises :class:`ScenarioError` at the first
+problem, naming the file, the dotted field and what is allowed, so that a scenario is
+validated completely before anything runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from typing import Any
+
+
+class ScenarioError(ValueError):
+    """A scenario or spec file is wrong: one line naming the file, the field and what is allowed."""
+
+    def __init__(self, file: str, field: str, problem: str) -> None:
+        self.file, self.field, self.problem = file, field, problem
+        where = f"{file}: {field}: " if field else f"{file}: "
+        super().__init__(where + problem)
+
+
+def bounded(default: Any = dataclasses.MISSING, doc: str = "", **bounds: Any) -> Any:
+    """A dataclass field with bounds checked by :func:`build` (ge, gt, le, lt, allowed, length)."""
+    meta = {"doc": doc, **bounds}
+    if isinstance(default, list | dict):
+        return dataclasses.field(default_factory=lambda d=default: _copy(d), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return f"a list of {_type_name(typing.get_args(tp)[0])}s"
+    if origin is dict:
+        return f"a table of {_type_name(typing.get_args(tp)[1])}s"
+    if dataclasses.is_dataclass(tp):
+        return "a table"
+    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(
+        tp, str(tp)
+    )
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class _Builder:
+    """Carries the file name while walking nested tables."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, field: str, problem: str) -> typing.NoReturn:
+        raise ScenarioError(self.file, field, problem)
+
+    def section(self, cls: type, data: Any, path: str) -> Any:
+        if not isinstance(data, dict):
+            self.fail(path, f"must be a table, got {_describe(data)}")
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+        for key in data:
+            if key not in fields:
+                allowed = ", ".join(sorted(fields))
+                self.fail(_join(path, key), f"unknown field; allowed: {allowed}")
+        values = {}
+        for name, f in fields.items():
+            where = _join(path, name)
+            if name in data:
+                values[name] = self.value(hints[name], data[name], where, f.metadata)
+            elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                self.fail(where, f"is required ({_type_name(hints[name])})")
+        try:
+            return cls(**values)
+        except ScenarioError:
+            raise
+        except ValueError as err:  # cross-field checks in __post_init__
+            self.fail(path or "(top level)", str(err))
+
+    def value(self, tp: Any, value: Any, where: str, meta: typing.Mapping) -> Any:
+        origin = typing.get_origin(tp)
+        if origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(tp) if a is not type(None)]
+            return self.value(options[0], value, where, meta)
+        if origin is list:
+            return self.list_value(tp, value, where, meta)
+        if origin is dict:
+            return self.dict_value(tp, value, where, meta)
+        if dataclasses.is_dataclass(tp):
+            return self.section(tp, value, where)
+        return self.scalar(tp, value, where, meta)
+
+    def list_value(self, tp: Any, value: Any, where: str, meta: typing.Mapping) -> list:
+        if not isinstance(value, list):
+            self.fail(where, f"must be {_type_name(tp)}, got {_describe(value)}")
+        length = meta.get("length")
+        if length is not None and len(value) != length:
+            self.fail(where, f"must have exactly {length} values, got {len(value)}")
+        if meta.get("nonempty") and not value:
+            self.fail(where, "must not be empty")
+        (item,) = typing.get_args(tp)
+        item_meta = {k: v for k, v in meta.items() if k not in ("length", "nonempty")}
+        return [self.value(item, v, f"{where}[{i}]", item_meta) for i, v in enumerate(value)]
+
+    def dict_value(self, tp: Any, value: Any, where: str, meta: typing.Mapping) -> dict:
+        if not isinstance(value, dict):
+            self.fail(where, f"must be {_type_name(tp)}, got {_describe(value)}")
+        _, item = typing.get_args(tp)
+        keys = meta.get("keys")
+        out = {}
+        for key, v in value.items():
+            if keys is not None and key not in keys:
+                self.fail(_join(where, key), f"unknown key; allowed: {', '.join(keys)}")
+            out[key] = self.value(item, v, _join(where, key), meta)
+        return out
+
+    def scalar(self, tp: Any, value: Any, where: str, meta: typing.Mapping) -> Any:
+        if tp is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        ok = isinstance(value, tp) and not (tp is not bool and isinstance(value, bool))
+        if not ok:
+            self.fail(where, f"must be {_type_name(tp)}, got {_describe(value)}")
+        if tp is float and not math.isfinite(value):
+            self.fail(where, f"must be a finite number, got {_describe(value)}")
+        self.check_bounds(value, where, meta)
+        return value
+
+    def check_bounds(self, value: Any, where: str, meta: typing.Mapping) -> None:
+        allowed = meta.get("allowed")
+        if allowed is not None and value not in allowed:
+            self.fail(where, f"must be one of {', '.join(map(str, allowed))}; got {_describe(value)}")
+        for key, test, words in (
+            ("ge", lambda v, b: v >= b, ">="),
+            ("gt", lambda v, b: v > b, ">"),
+            ("le", lambda v, b: v <= b, "<="),
+            ("lt", lambda v, b: v < b, "<"),
+        ):
+            bound = meta.get(key)
+            if bound is not None and not test(value, bound):
+                self.fail(where, f"must be {words} {bound}, got {_describe(value)}")
+        pattern = meta.get("digits")
+        if pattern is not None and not (value.isdigit() and len(value) == pattern):
+            self.fail(where, f"must be a string of exactly {pattern} digits, got {_describe(value)}")
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
+def build(cls: type, data: Any, file: str, path: str = "") -> Any:
+    """Build the dataclass ``cls`` from a TOML table, raising :class:`ScenarioError` on any problem."""
+    return _Builder(file).section(cls, data, path)
+
+
+def to_plain(obj: Any) -> Any:
+    """A section as plain TOML-ready values (dicts, lists, numbers, strings)."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {k: to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_plain(v) for v in obj]
+    return obj

@@ -1,0 +1,25 @@
+"""Random streams: one seed feeds a SeedSequence, and every component draws from its own child.
+
+Separate streams keep components from shifting each other's draws: adding a dispute does not
+change which crimes are reported, and both backends consume exactly the same numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STREAM_NAMES = ("placement", "offenders", "births", "guardians", "incidents", "disputes", "patrol",
+                "policy")
+
+
+class Streams:
+    """Named ``numpy.random.Generator`` children of one seed."""
+
+    def __init__(self, seed: int | None) -> None:
+        root = np.random.SeedSequence(seed)
+        self.seed = int(root.entropy)
+        for name, child in zip(STREAM_NAMES, root.spawn(len(STREAM_NAMES)), strict=True):
+            setattr(self, name, np.random.default_rng(child))
+
+    def __getattr__(self, name: str) -> np.random.Generator:  # for type checkers
+        raise AttributeError(f"no random stream {name!r}; streams: {', '.join(STREAM_NAMES)}")
