@@ -1,19 +1,19 @@
-"""The ``polsim`` command line: one module per subcommand, registered in ``COMMANDS``.
+"""The ``polsim`` command line: one module per subcommand in this package.
 
-Every subcommand module has ``add_parser(subparsers)`` and ``run(args) -> int``. Bad input
-ends with one line on stderr and exit code 2.
+Every module here that defines ``add_parser(subparsers)`` and ``run(args) -> int`` is a
+subcommand (``validate_model.py`` gives ``polsim validate-model``). Bad input ends with one
+line on stderr and exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 
 from sim.scenario import ScenarioError
 
-COMMANDS = ("run",)
-"""Subcommand modules under ``sim.cli`` (``validate-model`` lives in ``validate_model``)."""
 
 EXIT_BAD_INPUT = 2
 
@@ -26,9 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="polsim", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(f"sim.cli.{name.replace('-', '_')}")
-        module.add_parser(subparsers).set_defaults(handler=module.run)
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "add_parser") and hasattr(module, "run"):
+            module.add_parser(subparsers).set_defaults(handler=module.run)
     return parser
 
 
