@@ -22,7 +22,8 @@ class ScenarioError(ValueError):
     def __init__(self, file: str, field: str, problem: str) -> None:
         self.file, self.field, self.problem = file, field, problem
         where = f"{file}: {field}: " if field else f"{file}: "
-        super().__init__(where + problem)
+        # one line whatever the file holds: control characters in keys are shown escaped
+        super().__init__("".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in where + problem))
 
 
 def bounded(default: Any = dataclasses.MISSING, doc: str = "", **bounds: Any) -> Any:
@@ -158,7 +159,10 @@ class _Builder:
 
 
 def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else str(key)
+    key = str(key)
+    if not key or not all(ch.isalnum() or ch in "_-" for ch in key):
+        key = repr(key)
+    return f"{path}.{key}" if path else key
 
 
 def build(cls: type, data: Any, file: str, path: str = "") -> Any:

@@ -1,0 +1,52 @@
+"""The generated city: deterministic, connected, labelled with the reports' 15-digit grid codes."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from sim.city import LU, generate_city
+from sim.scenario import load_spec
+
+
+def _city(**overrides):
+    spec, _ = load_spec("default", overrides)
+    return generate_city(spec.city)
+
+
+def test_same_spec_same_city_and_seed_changes_it():
+    a, b, c = _city(), _city(), _city(**{"city.seed": 8})
+    np.testing.assert_array_equal(a.land_use, b.land_use)
+    assert not np.array_equal(a.land_use, c.land_use)
+
+
+def test_land_use_shares_follow_the_spec_and_passable_land_is_connected():
+    city = _city()
+    n = city.rows * city.cols
+    for name, share in city.spec.land_use.items():
+        if name != "residential":
+            assert abs((city.land_use == LU[name]).sum() / n - share) < 0.03, name
+    _, parts = ndimage.label(city.passable)
+    assert parts == 1
+
+
+def test_grid_codes_are_unique_hierarchical_15_digit_codes():
+    city = _city()
+    assert len(set(city.grid_codes)) == len(city.grid_codes) == (60 // 5) ** 2
+    for g, code in enumerate(city.grid_codes):
+        assert len(code) == 15 and code.isdigit() and code.startswith("320600")
+        r, c = np.argwhere(city.grid_id == g)[0]
+        district = int(code[6:9]) - 1
+        assert district == city.district_id[r, c]
+    # grids of one station share the first 12 digits
+    r, c = 0, 0
+    same_station = {city.grid_code(rr, cc)[:12] for rr in range(20) for cc in range(20)
+                    if city.station_id[rr, cc] == city.station_id[r, c]}
+    assert len(same_station) == 1
+
+
+def test_bases_stand_on_passable_land():
+    city = _city(**{"city.land_use.blocked": 0.3})
+    for kind, cells in city.bases.items():
+        assert len(cells) > 0, kind
+        assert city.passable[cells[:, 0], cells[:, 1]].all(), kind

@@ -1,0 +1,155 @@
+"""Model-level rules: deterrence, unit speed, dispatch choice, response time, no lost incidents."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.dispatch import DISPATCHED, ON_SCENE, PATROLLING
+from sim.incident import Incident
+from sim.rules.movement import step_budget
+from tests.conftest import small_model
+
+
+def test_deterrence_lowers_the_crime_rate():
+    """Same seeds, same city: switching deterrence off raises crime (paired over seeds)."""
+    many_units = {"units.patrol_car.count": 40, "time.days": 0.5}
+    on = [small_model(s, **many_units).run().summary()["crimes"]["total"] for s in (1, 2, 3)]
+    off = [small_model(s, **many_units, extra={"deterrence.enabled": False}).run().summary()["crimes"]["total"]
+           for s in (1, 2, 3)]
+    assert sum(off) > 1.15 * sum(on), (on, off)
+
+
+def test_no_unit_moves_faster_than_its_speed():
+    m = small_model(4)
+    u = m.units
+    for _ in range(240):
+        r0, c0 = u.r.copy(), u.c.copy()
+        hour, state0 = m.hour, u.state.copy()
+        m.step()
+        budget = np.array([step_budget(u.speed[j], m.city.congestion(hour), u.sensitivity[j],
+                                       1.0 if u.flies[j] else m.city.road_speed[r0[j], c0[j]], m.dt)
+                           for j in range(len(u))])
+        dr, dc = np.abs(u.r - r0), np.abs(u.c - c0)
+        cost = np.where(u.flies, np.maximum(dr, dc) + (np.sqrt(2) - 1) * np.minimum(dr, dc), dr + dc)
+        moved = state0 != 5  # off-shift units are not moving
+        assert np.all(cost[moved] <= budget[moved] + np.sqrt(2) + 1e-9)
+
+
+def _incident(m, r, c, priority=2) -> Incident:
+    inc = Incident(10_000, "robbery", priority, r, c, 0.0, 10.0)
+    inc.t_call = 0.0
+    inc.arrived = m.env.event()
+    return inc
+
+
+def test_dispatch_sends_the_available_unit_with_the_shortest_travel_time():
+    m = small_model(1)
+    u = m.units
+    cars = np.flatnonzero(u.speed == u.speed.max())
+    u.state[:] = ON_SCENE  # everyone busy...
+    a, b, c = (int(j) for j in np.flatnonzero(m.dispatch.responds & (u.flies == False))[:3])  # noqa: E712
+    for j, (r, col) in zip((a, b, c), ((5, 5), (5, 12), (20, 20)), strict=True):
+        u.state[j] = PATROLLING
+        u.r[j], u.c[j] = r, col
+    inc = _incident(m, 6, 8)
+    minutes = m.dispatch.travel_minutes(6, 8)
+    assert m.dispatch.choose(inc, m.dispatch.available()) == min((a, b, c), key=lambda j: minutes[j])
+    u.state[min((a, b, c), key=lambda j: minutes[j])] = ON_SCENE  # the nearest gets busy: next best
+    remaining = [j for j in (a, b, c) if u.state[j] == PATROLLING]
+    assert m.dispatch.choose(inc, m.dispatch.available()) == min(remaining, key=lambda j: minutes[j])
+    assert len(cars) > 0
+
+
+def test_zone_rule_prefers_the_incidents_own_zone():
+    m = small_model(1, extra={"dispatch.rule": "zone"})
+    u, city = m.units, m.city
+    u.state[:] = ON_SCENE
+    r, c = int(u.base_r[0]), int(u.base_c[0])
+    zone = city.station_id[r, c]
+    own = int(np.flatnonzero((u.zone == zone) & m.dispatch.responds)[0])
+    other = int(np.flatnonzero((u.zone != zone) & m.dispatch.responds & ~u.flies)[0])
+    u.state[[own, other]] = PATROLLING
+    u.r[other], u.c[other] = r, c  # the other zone's unit stands right on the incident
+    u.r[own], u.c[own] = (r + 6) % city.rows, (c + 6) % city.cols  # farther away
+    inc = _incident(m, r, c)
+    assert m.dispatch.choose(inc, m.dispatch.available()) == own
+    m.dispatch_rule = "avl"
+    assert m.dispatch.choose(inc, m.dispatch.available()) == other
+
+
+def test_response_time_is_first_arrival_minus_call_and_stages_are_ordered():
+    m = small_model(2).run()
+    table = m.incident_table()
+    summary = m.summary()["response_time_min"]
+    rows = [dict(zip(table, vals, strict=True)) for vals in zip(*table.values(), strict=True)]
+    calls = [r for r in rows if not r["on_view"] and r["mediated_by"] != "grid_worker"]
+    reached = [r["t_first_arrival"] - r["t_call"] for r in calls if np.isfinite(r["t_first_arrival"])]
+    assert len(reached) > 20
+    assert summary["mean"] == pytest.approx(np.mean(reached))
+    assert summary["within_3"] == pytest.approx(sum(x <= 3 for x in reached) / len(calls))
+    for r in rows:
+        if np.isfinite(r["t_first_arrival"]):
+            assert r["t_crime"] <= r["t_detect"] <= r["t_call"] <= r["t_dispatch"] <= r["t_first_arrival"]
+            # no faster than the fastest unit could cover the street distance from anywhere
+            assert r["t_first_arrival"] <= r["t_close"] or not np.isfinite(r["t_close"])
+
+
+def test_first_unit_is_at_the_scene_when_it_arrives():
+    m = small_model(3)
+    checked = 0
+    for _ in range(360):
+        m.step()
+        for inc in m.incident_list():
+            j = inc.first_unit
+            if j >= 0 and inc.is_open and m.units.incident[j] == inc.id and m.units.state[j] == ON_SCENE:
+                assert (m.units.r[j], m.units.c[j]) == (inc.r, inc.c)
+                checked += 1
+    assert checked > 10
+
+
+def test_no_incident_is_lost():
+    m = small_model(5, extra={"time.days": 0.5})
+    m.run()
+    incidents = m.incident_list()
+    assert [i.id for i in incidents] == list(range(len(incidents)))
+    open_ids = {i.id for i in incidents if i.is_open}
+    for i in incidents:
+        assert i.is_open or np.isfinite(i.t_close)
+    # every unit working an incident works an open one; every open reached incident has a unit on it
+    for j in np.flatnonzero(np.isin(m.units.state, (DISPATCHED, ON_SCENE))):
+        assert int(m.units.incident[j]) in open_ids
+    summary = m.summary()
+    assert summary["incidents"] == len(incidents) and summary["incidents_open"] == len(open_ids)
+    reported = sum(1 for i in incidents if i.kind != "dispute")
+    assert reported <= summary["crimes"]["total"]
+    assert sum(summary["detected_by"].values()) == len(incidents)
+
+
+def test_serious_incidents_get_backup():
+    m = small_model(6, extra={"time.days": 0.5})
+    m.run()
+    serious = [i for i in m.incident_list() if i.serious and not i.is_open]
+    assert serious and any(len(i.units) >= 2 for i in serious)
+    assert all(len(i.units) <= 1 for i in m.incident_list() if not i.serious and not i.on_view)
+
+
+def test_disputes_escalate_unless_mediated_in_time():
+    quick = small_model(7, extra={"disputes.per_day": 200, "disputes.escalate_after_min": 1000,
+                                  "time.days": 0.2}).run().summary()["disputes"]
+    slow = small_model(7, extra={"disputes.per_day": 200, "disputes.escalate_after_min": 0.5,
+                                 "guardians.grid_workers_per_grid": 0, "time.days": 0.2}).run().summary()
+    assert quick["total"] > 10 and quick["escalated"] == 0
+    d = slow["disputes"]
+    assert d["escalated"] >= 0.8 * d["total"] and slow["crimes"]["by_type"]["assault"] >= d["escalated"]
+
+
+def test_shifts_take_units_off_duty():
+    m = small_model(8, extra={"units.patrol_car.shift": [10, 11], "time.days": 0.2})  # run starts at 10:00
+    cars = m.units.type_idx == m.units.type_names.index("patrol_car")
+    m.run(steps=30)
+    assert not np.any(m.units.state[cars] == 5)
+    m.run(steps=150)
+    idle_or_off = m.units.state[cars]
+    assert np.all(np.isin(idle_or_off, (5, DISPATCHED, ON_SCENE)))
+    assert (idle_or_off == 5).sum() >= cars.sum() - 2

@@ -1,0 +1,167 @@
+"""Each rule on its own, against what it should do, with statistical bounds where it is random."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.rules.field import update_field
+from sim.rules.movement import SQRT2, guardian_move, step_budget, unit_move
+from sim.rules.offender import (
+    FLEEING,
+    JAILED,
+    N_PARAMS,
+    P_CAPTURE,
+    P_DT,
+    P_FLEE_CELLS,
+    P_FLEE_STEPS,
+    P_HOUR_FACTOR,
+    P_JAIL_STEPS,
+    WALKING,
+    crime_probability,
+    offender_step,
+    walk,
+)
+
+RNG = np.random.default_rng(2024)
+
+
+def test_walk_transition_frequencies_match_weights():
+    """From the centre of a 3x3 patch, each neighbour is chosen in proportion to A * exp(-beta * risk)."""
+    a0 = np.array([[1, 2.0, 1], [3.0, 1, 5.0], [1, 4.0, 1]]) * 1e-3
+    b = np.zeros_like(a0)
+    b[0, 1] = 1e-3  # B adds to A0: north weight 3e-3
+    risk = np.zeros_like(a0)
+    risk[2, 1] = 1.0  # police seen south: weight 4e-3 * exp(-0.7)
+    passable = np.ones_like(a0, dtype=bool)
+    beta = 0.7
+    expected = np.array([3e-3, 4e-3 * np.exp(-beta), 3e-3, 5e-3])  # N, S, W, E
+    expected /= expected.sum()
+    n = 40_000
+    counts = dict.fromkeys([(0, 1), (2, 1), (1, 0), (1, 2)], 0)
+    for u in RNG.random(n):
+        counts[walk(1, 1, a0, b, 1.0, risk, beta, passable, False, u)] += 1
+    observed = np.array([counts[(0, 1)], counts[(2, 1)], counts[(1, 0)], counts[(1, 2)]])
+    chi2 = stats.chisquare(observed, expected * n)
+    assert chi2.pvalue > 1e-3, (observed / n, expected)
+    # and the test is sharp enough to see a wrong rule: uniform choice would fail it
+    assert stats.chisquare(observed, np.full(4, n / 4)).pvalue < 1e-6
+
+
+def test_walk_never_enters_blocked_cells_and_wraps_when_periodic():
+    a0 = np.ones((3, 3))
+    passable = np.ones((3, 3), bool)
+    passable[0, 1] = passable[1, 0] = False
+    z = np.zeros((3, 3))
+    seen = {walk(1, 1, a0, z, 1.0, z, 0.0, passable, False, u) for u in RNG.random(2000)}
+    assert seen == {(2, 1), (1, 2)}
+    corner = {walk(0, 0, np.ones((3, 3)), z, 1.0, z, 0.0, np.ones((3, 3), bool), True, u)
+              for u in RNG.random(2000)}
+    assert corner == {(2, 0), (1, 0), (0, 2), (0, 1)}
+
+
+def test_crime_probability_is_one_minus_exp_and_deterrence_lowers_it():
+    assert crime_probability(0.02, 0.0, 1.0) == pytest.approx(1 - np.exp(-0.02))
+    assert crime_probability(0.02, 1.5, 2.0) == pytest.approx(1 - np.exp(-0.02 * np.exp(-1.5) * 2.0))
+    rates = [crime_probability(0.05, d, 1.0) for d in (0.0, 0.5, 1.0, 3.0)]
+    assert all(x > y for x, y in zip(rates, rates[1:], strict=False))
+
+
+def _one_offender(status=WALKING, a=0.0):
+    arrays = dict(r=np.array([2]), c=np.array([2]), status=np.array([status]), timer=np.array([3]),
+                  origin_r=np.array([2]), origin_c=np.array([1]), home_r=np.array([0]), home_c=np.array([0]),
+                  crime=np.array([-1]), arrested=np.zeros(1, bool))
+    grid = dict(a0=np.full((5, 5), a), b=np.zeros((5, 5)), risk=np.zeros((5, 5)), deter=np.zeros((5, 5)),
+                capture=np.zeros((5, 5)), passable=np.ones((5, 5), bool), land_use=np.zeros((5, 5), np.int8),
+                cdf=np.array([[0.25, 1.0]] * 7), flees=np.array([True, False]))
+    params = np.zeros(N_PARAMS)
+    params[[P_DT, P_HOUR_FACTOR, P_CAPTURE, P_FLEE_STEPS, P_JAIL_STEPS, P_FLEE_CELLS]] = [1, 1, 1, 4, 9, 2]
+    return arrays, grid, params
+
+
+def _step(arrays, grid, params, u):
+    offender_step(0, *arrays.values(), *grid.values(), params, np.array([u]))
+
+
+def test_crime_draw_picks_type_by_land_use_cdf_and_starts_flight():
+    arrays, grid, params = _one_offender(a=50.0)  # crime is certain
+    _step(arrays, grid, params, [0.9, 0.0, 0.1, 0.5])
+    assert arrays["crime"][0] == 0 and arrays["status"][0] == FLEEING and arrays["timer"][0] == 4
+    arrays, grid, params = _one_offender(a=50.0)
+    _step(arrays, grid, params, [0.9, 0.0, 0.6, 0.5])
+    assert arrays["crime"][0] == 1 and arrays["status"][0] == WALKING  # type 1 does not flee
+
+
+def test_fleeing_offender_runs_away_and_is_arrested_in_capture_range():
+    arrays, grid, params = _one_offender(status=FLEEING)
+    _step(arrays, grid, params, [0.9, 0.9, 0.9, 0.9])  # origin is west: runs east, 2 cells
+    assert (arrays["r"][0], arrays["c"][0]) == (2, 4) and arrays["timer"][0] == 2
+    grid["capture"][2, 4] = 1
+    _step(arrays, grid, params, [0.5, 0.9, 0.9, 0.5])
+    assert arrays["arrested"][0] and arrays["status"][0] == JAILED and arrays["timer"][0] == 9
+    for _ in range(9):
+        _step(arrays, grid, params, [0.5, 0.9, 0.9, 0.5])
+    assert arrays["status"][0] == WALKING and (arrays["r"][0], arrays["c"][0]) == (0, 0)  # released home
+
+
+def test_unit_never_covers_more_than_its_credit_and_reports_arrival_minute():
+    road = np.ones((50, 50))
+    args = dict(r=np.array([0, 0]), c=np.array([0, 0]), tr=np.array([10, 10]), tc=np.array([10, 10]),
+                credit=np.zeros(2), moving=np.ones(2, bool), frac=np.full(2, -1.0),
+                speed=np.array([3.0, 3.0]), sens=np.array([1.0, 0.0]), flies=np.array([False, True]))
+    travelled = np.zeros(2)
+    arrival = [None, None]
+    for step in range(20):
+        before = np.stack([args["r"].copy(), args["c"].copy()])
+        for j in range(2):
+            unit_move(j, *args.values(), road, 0.5, 1.0)
+        moved_l1 = np.abs(args["r"] - before[0]) + np.abs(args["c"] - before[1])
+        budget = np.array([step_budget(3.0, 0.5, 1.0, 1.0, 1.0), step_budget(3.0, 0.5, 0.0, 1.0, 1.0)])
+        # L1 cells for ground; a flying diagonal cell counts as sqrt 2 of credit
+        cost = np.where(args["flies"], np.maximum(moved_l1 - np.minimum(np.abs(args["r"] - before[0]),
+                                                                        np.abs(args["c"] - before[1])), 0)
+                        + (SQRT2 - 1) * np.minimum(np.abs(args["r"] - before[0]), np.abs(args["c"] - before[1])),
+                        moved_l1)
+        assert np.all(cost <= budget + SQRT2 + 1e-9)
+        travelled += cost
+        for j in range(2):
+            if args["frac"][j] >= 0 and arrival[j] is None:
+                arrival[j] = step + args["frac"][j]
+    # ground: 20 cells at 1.5 cells/min (traffic halves it) = 13.33 min; air: 10 sqrt2 cells at 3/min = 4.71
+    assert arrival[0] == pytest.approx(20 / 1.5, abs=1 / 1.5)
+    assert arrival[1] == pytest.approx(10 * SQRT2 / 3.0, abs=SQRT2 / 3.0)
+
+
+def test_guardian_stays_inside_its_grid():
+    r, c = np.array([5]), np.array([5])
+    bounds = (np.array([5]), np.array([8]), np.array([5]), np.array([8]))
+    passable = np.ones((20, 20), bool)
+    for u in RNG.random(3000):
+        guardian_move(0, r, c, *bounds, passable, np.array([u]))
+        assert 5 <= r[0] < 8 and 5 <= c[0] < 8
+
+
+def test_field_update_matches_short_2008_formula():
+    b = RNG.random((6, 7))
+    passable = np.ones_like(b, dtype=bool)
+    passable[2, 3] = False
+    b[2, 3] = 0.0
+    events = RNG.integers(0, 3, size=b.shape).astype(float)
+    eta, decay, theta = 0.2, 0.9, 0.05
+    out = np.zeros_like(b)
+    update_field(b, out, events, passable, eta, decay, theta, False)
+    expected = np.zeros_like(b)
+    for r in range(6):
+        for c in range(7):
+            if not passable[r, c]:
+                continue
+            nbrs = [b[r + dr, c + dc] for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))
+                    if 0 <= r + dr < 6 and 0 <= c + dc < 7 and passable[r + dr, c + dc]]
+            smooth = (1 - eta) * b[r, c] + eta * np.mean(nbrs)
+            expected[r, c] = smooth * decay + theta * events[r, c]
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    periodic = np.zeros_like(b)
+    update_field(b, periodic, events, np.ones_like(passable), eta, decay, theta, True)
+    lap = (np.roll(b, 1, 0) + np.roll(b, -1, 0) + np.roll(b, 1, 1) + np.roll(b, -1, 1)) / 4
+    np.testing.assert_allclose(periodic, ((1 - eta) * b + eta * lap) * decay + theta * events, rtol=1e-12)
