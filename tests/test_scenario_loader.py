@@ -112,12 +112,12 @@ def _set_path(data: dict, path: list[str], value) -> dict:
 
 
 def _sections():
-    out = []
+    """Every top-level key and every field of every table of the default scenario."""
+    out = set(DEFAULT)
     for k, v in DEFAULT.items():
         if isinstance(v, dict):
-            out.extend([k, f"{k}.{sub}"] if not isinstance(v, dict) else [f"{k}.{sub}" for sub in v])
-        out.append(k)
-    return sorted(set(out))
+            out.update(f"{k}.{sub}" for sub in v)
+    return sorted(out)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
