@@ -1,0 +1,75 @@
+"""Confidence intervals over replications: the Student t-interval of a mean.
+
+Replications of a seeded simulation are independent draws of the same experiment, so the
+mean of a metric over them has a t-interval; a policy compared with the baseline on the
+same seeds (common random numbers) gets the t-interval of the paired differences, which is
+far narrower than comparing two independent intervals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as _st
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean over ``n`` replications with its two-sided confidence interval.
+
+    ``low``/``high`` are None when fewer than two finite values make an interval meaningless;
+    ``mean`` is None when there is no finite value at all.
+    """
+
+    mean: float | None
+    low: float | None
+    high: float | None
+    n: int
+
+    @property
+    def half_width(self) -> float | None:
+        """Half the interval's width (None when there is no interval)."""
+        if self.low is None or self.high is None:
+            return None
+        return (self.high - self.low) / 2
+
+    def excludes_zero(self) -> bool:
+        """True when the whole interval lies on one side of zero (a decisive difference)."""
+        return self.low is not None and self.high is not None and (self.low > 0 or self.high < 0)
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        """Plain JSON-ready values."""
+        return {"mean": self.mean, "ci_low": self.low, "ci_high": self.high, "n": self.n}
+
+
+def t_interval(values: Sequence[float | None], confidence: float = 0.95) -> Interval:
+    """Mean and Student-t interval of the finite ``values`` (None and NaN are left out).
+
+    A run with no incident has no response time, so a metric can be missing in a
+    replication; it is dropped rather than counted as zero, and ``n`` says how many remain.
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+    x = np.array([v for v in values if v is not None], float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n == 0:
+        return Interval(None, None, None, 0)
+    mean = float(x.mean())
+    if n < 2:
+        return Interval(mean, None, None, n)
+    sem = float(x.std(ddof=1)) / math.sqrt(n)
+    half = float(_st.t.ppf(0.5 + confidence / 2, n - 1)) * sem
+    return Interval(mean, mean - half, mean + half, n)
+
+
+def paired_interval(values: Sequence[float | None], baseline: Sequence[float | None],
+                    confidence: float = 0.95) -> Interval:
+    """t-interval of ``values[i] - baseline[i]`` over the pairs where both are present."""
+    if len(values) != len(baseline):
+        raise ValueError(f"paired samples differ in length: {len(values)} vs {len(baseline)}")
+    diffs = [None if v is None or b is None else v - b for v, b in zip(values, baseline, strict=True)]
+    return t_interval(diffs, confidence)
