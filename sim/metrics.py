@@ -97,14 +97,24 @@ def response_stats(incidents: list[Incident]) -> dict[str, float]:
     On-view incidents (a unit saw the crime) have no call to respond to and are left out;
     an incident still unreached counts against every within-N share.
     """
+    reached, n_calls = response_times(incidents)
+    out = _describe(reached)
+    out["calls"] = n_calls
+    for target in RESPONSE_TARGETS_MIN:
+        out[f"within_{target}"] = _ratio(float((reached <= target).sum()), n_calls)
+    return out
+
+
+def response_times(incidents: list[Incident]) -> tuple[np.ndarray, int]:
+    """Response times (minutes) of the calls a unit reached, and the number of calls.
+
+    The calls are the incidents that reached dispatch: on-view incidents and disputes a grid
+    worker settled are not calls. Shares within N minutes divide by the number of calls, so
+    calls still unreached count against them (used by the summary and the compare CDFs).
+    """
     calls = [i for i in incidents if i.t_call == i.t_call and not i.on_view and i.mediated_by != "grid_worker"]
     times = np.array([i.response_min for i in calls], float)
-    reached = times[np.isfinite(times)]
-    out = _describe(reached)
-    out["calls"] = len(calls)
-    for target in RESPONSE_TARGETS_MIN:
-        out[f"within_{target}"] = _ratio(float((reached <= target).sum()), len(calls))
-    return out
+    return times[np.isfinite(times)], len(calls)
 
 
 def _describe(values: np.ndarray) -> dict[str, float]:
