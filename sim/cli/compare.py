@@ -1,0 +1,86 @@
+"""``polsim compare``: policies side by side on common random numbers, with displacement."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from sim.cli import UsageError
+from sim.cli.common import add_scenario_arguments, load_checked, overrides_from
+from sim.compare import CompareSettings
+from sim.compare.analysis import analyse, map_data
+from sim.compare.runs import run_all
+from sim.compare.write import write_tables
+from sim.policies import make_policy
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``compare``."""
+    p = subparsers.add_parser(
+        "compare", help="compare policies on the same seeds; tables, displacement, figures, report",
+        description="Run every policy on the same R seeds (common random numbers) and compare them "
+                    "against the first: 95%% intervals, paired differences, the weighted displacement "
+                    "quotient, figures and report.html.")
+    add_scenario_arguments(p)
+    p.add_argument("--policies", required=True,
+                   help="comma-separated policies, the first is the baseline (e.g. random,hotspot,beat)")
+    p.add_argument("--replications", type=int, default=10, help="seeds per policy (default 10)")
+    p.add_argument("--seed-base", type=int, default=1, help="first seed; seeds are S..S+R-1 (default 1)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="parallel processes (default: one per CPU; 1 runs in this process)")
+    p.add_argument("--buffer-cells", type=float, default=3.0,
+                   help="width of the buffer ring around treated cells, in cells (default 3)")
+    p.add_argument("--treated-share", type=float, default=0.5,
+                   help="a cell is treated if the policy treated it in at least this share of the "
+                        "hourly samples, in (0, 1] (default 0.5)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def settings_from(args: argparse.Namespace) -> CompareSettings:
+    """Check every argument, the scenario and each policy before anything runs."""
+    policies = tuple(p.strip() for p in args.policies.split(","))
+    if any(not p for p in policies):
+        raise UsageError(f"--policies: empty name in {args.policies!r}; give names separated by commas")
+    if len(set(policies)) != len(policies):
+        raise UsageError(f"--policies: a policy is listed twice in {args.policies!r}")
+    for name in policies:
+        try:
+            make_policy(name, args.dispatch)
+        except ValueError as err:
+            raise UsageError(f"--policies: {err}") from None
+    checks = ((args.replications >= 1, f"--replications must be >= 1, got {args.replications}"),
+              (args.workers >= 1, f"--workers must be >= 1, got {args.workers}"),
+              (args.buffer_cells >= 0, f"--buffer-cells must be >= 0, got {args.buffer_cells}"),
+              (0 < args.treated_share <= 1, f"--treated-share must be in (0, 1], got {args.treated_share}"))
+    for ok, problem in checks:
+        if not ok:
+            raise UsageError(problem)
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out: {args.out} exists and is not a folder")
+    load_checked(args, seed=args.seed_base)  # the scenario and every override, validated once here
+    return CompareSettings(scenario=str(args.scenario), policies=policies,
+                           replications=args.replications, seed_base=args.seed_base,
+                           overrides=overrides_from(args), backend=args.backend,
+                           dispatch=args.dispatch, steps=args.steps,
+                           buffer_cells=args.buffer_cells, treated_share=args.treated_share)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate, run every policy on every seed, write tables, figures and report.html."""
+    from viz.report import write_report  # matplotlib only once the input is known good
+
+    settings = settings_from(args)
+    started = time.perf_counter()
+    results = run_all(settings.jobs(), workers=min(args.workers, len(settings.jobs())),
+                      progress=not args.no_progress)
+    result = analyse(settings, results)
+    write_tables(args.out, result)
+    report = write_report(args.out, result, map_data(settings, results))
+    for policy, d in result["displacement"].items():
+        print(f"{policy}: {d['verdict']} ({d['reason']})")
+    print(f"{len(results)} runs in {time.perf_counter() - started:.1f} s; report: {report}")
+    return 0

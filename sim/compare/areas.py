@@ -1,0 +1,80 @@
+"""Displacement of each policy against the baseline run of the same seed.
+
+The treated area of a run is the set of cells the policy reported as treated in at least
+``treated_share`` of the hourly samples (0.5: the cells it concentrated on for most of the
+run; a small value such as 0.01 gives the union of everything it ever treated). A hotspot
+policy re-planned daily moves its hotspots, so the end-of-run cells alone would miss most of
+what it did, and the union would count cells it visited for a day as treated all week.
+
+"Before" is the baseline policy's crime raster and "after" the policy's, on the same seed:
+with common random numbers the difference between them is the policy's doing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.compare.runs import RunResult
+from sim.displacement import (
+    UNDEFINED,
+    area_counts,
+    buffer_ring,
+    control_area,
+    pooled_displacement,
+    weighted_displacement,
+)
+
+
+@dataclass(frozen=True)
+class Areas:
+    """Treated cells, buffer ring and control area of one run (boolean rasters)."""
+
+    treated: np.ndarray
+    buffer: np.ndarray
+    control: np.ndarray
+
+
+def areas_of(run: RunResult, buffer_cells: float, treated_share: float) -> Areas:
+    """The areas of ``run``: its treated cells, the ring around them, the rest of the city."""
+    treated = (run.treated_share >= treated_share) & (run.treated_share > 0)
+    ring = buffer_ring(treated, buffer_cells, within=run.passable)
+    return Areas(treated, ring, control_area(treated, ring, within=run.passable))
+
+
+def displacement_of(policy_runs: Sequence[RunResult], baseline_runs: Sequence[RunResult],
+                    buffer_cells: float, treated_share: float,
+                    confidence: float = 0.95) -> dict[str, Any]:
+    """Per-seed and pooled Bowers-Johnson measures of one policy against the baseline."""
+    per_seed, counted = [], []
+    for run, base in zip(policy_runs, baseline_runs, strict=True):
+        if run.job.seed != base.job.seed:
+            raise ValueError(f"seeds do not pair: {run.job.seed} vs {base.job.seed}")
+        areas = areas_of(run, buffer_cells, treated_share)
+        entry = {"seed": run.job.seed, "treated_cells": int(areas.treated.sum()),
+                 "buffer_cells": int(areas.buffer.sum()), "control_cells": int(areas.control.sum())}
+        if not areas.treated.any():
+            entry.update(verdict=UNDEFINED, reason="the policy treated no cells")
+        else:
+            counts = area_counts(base.crimes, run.crimes, areas.treated, areas.buffer, areas.control)
+            counted.append(counts)
+            entry.update(weighted_displacement(counts).as_dict())
+        per_seed.append(entry)
+    if counted:
+        pooled = pooled_displacement(counted, confidence).as_dict()
+    else:
+        pooled = {"verdict": UNDEFINED, "reason": "the policy treated no cells in any replication "
+                  "(undirected patrol has no treated area)"}
+    return {"buffer_cells": buffer_cells, "treated_share": treated_share,
+            "per_seed": per_seed, **pooled}
+
+
+def consensus_areas(runs: Sequence[RunResult], buffer_cells: float, treated_share: float) -> Areas:
+    """Cells treated in at least half the replications, with their ring: what maps outline."""
+    treated = np.mean([areas_of(r, buffer_cells, treated_share).treated for r in runs], axis=0) >= 0.5
+    passable = runs[0].passable
+    ring = buffer_ring(treated, buffer_cells, within=passable)
+    return Areas(treated, ring, control_area(treated, ring, within=passable))

@@ -1,0 +1,125 @@
+"""Figures of a policy comparison (matplotlib, Agg, PNG).
+
+Each function takes plain arrays and one output path, draws one figure and writes it
+atomically, so it serves ``polsim compare`` and anyone with results loaded by hand.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on servers and in CI
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from sim.metrics import RESPONSE_TARGETS_MIN  # noqa: E402
+from sim.output import _replace_into  # noqa: E402
+
+DPI = 110
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    _replace_into(Path(path), lambda p: fig.savefig(p, format="png", dpi=DPI, bbox_inches="tight"))
+    plt.close(fig)
+    return Path(path)
+
+
+def response_cdf(curves: Mapping[str, tuple[np.ndarray, int]], path: Path) -> Path:
+    """Share of calls reached within t minutes, per policy, with the 1/3/5-minute lines.
+
+    ``curves[policy] = (reached response times, number of calls)``: calls never reached
+    keep the curve below 1, as they count against the within-N shares.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    top = 1.0
+    for policy, (times, calls) in curves.items():
+        t = np.sort(np.asarray(times, float))
+        if calls == 0:
+            continue
+        top = max(top, float(np.percentile(t, 99)) if t.size else 0.0)
+        y = np.arange(1, t.size + 1) / calls
+        ax.step(np.r_[0.0, t], np.r_[0.0, y], where="post", label=f"{policy} ({calls} calls)")
+    for m in RESPONSE_TARGETS_MIN:
+        ax.axvline(m, color="0.5", ls="--", lw=0.8)
+        ax.text(m, 1.01, f"{m} min", ha="center", va="bottom", fontsize=8, color="0.3")
+    ax.set(xlim=(0, max(top, RESPONSE_TARGETS_MIN[-1] * 1.5)), ylim=(0, 1.06),
+           xlabel="minutes from call to first unit on scene", ylabel="share of calls reached",
+           title="Response time by policy (all replications)")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def _grid(n: int, size: float = 3.6) -> tuple[plt.Figure, list[plt.Axes]]:
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols + 0.8, size * rows), squeeze=False)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    return fig, list(axes.flat)
+
+
+def crime_maps(maps: Mapping[str, np.ndarray], path: Path) -> Path:
+    """Mean crimes per cell over replications, one panel per policy, on one colour scale."""
+    fig, axes = _grid(len(maps))
+    vmax = max(float(m.max()) for m in maps.values()) or 1.0
+    for ax, (policy, m) in zip(axes, maps.items(), strict=False):
+        im = ax.imshow(m, cmap="magma_r", vmin=0, vmax=vmax, interpolation="nearest")
+        ax.set_title(f"{policy}: {m.sum():.1f} crimes", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(im, ax=axes[:len(maps)], shrink=0.8, label="mean crimes per cell")
+    fig.suptitle("Where crime happened (mean over replications)")
+    return _save(fig, path)
+
+
+def difference_maps(diffs: Mapping[str, np.ndarray],
+                    outlines: Mapping[str, tuple[np.ndarray, np.ndarray]], path: Path,
+                    baseline: str = "baseline") -> Path:
+    """Mean crimes per cell, policy minus baseline, with treated and buffer areas outlined.
+
+    Blue: fewer crimes than under the baseline; red: more. ``outlines[policy] = (treated,
+    buffer)`` boolean rasters drawn as contours (treated black, buffer's outer edge green).
+    """
+    fig, axes = _grid(len(diffs))
+    lim = max((float(np.abs(d).max()) for d in diffs.values()), default=0.0) or 1.0
+    norm = TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim)
+    for ax, (policy, d) in zip(axes, diffs.items(), strict=False):
+        im = ax.imshow(d, cmap="RdBu_r", norm=norm, interpolation="nearest")
+        treated, buffer = outlines.get(policy, (None, None))
+        for mask, colour in ((treated, "black"), (None if buffer is None else buffer | treated, "green")):
+            if mask is not None and mask.any() and not mask.all():
+                ax.contour(mask.astype(float), levels=[0.5], colors=colour, linewidths=1.0)
+        ax.set_title(f"{policy} - {baseline}: {d.sum():+.1f} crimes", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(im, ax=axes[:len(diffs)], shrink=0.8, label="change in mean crimes per cell")
+    fig.legend(handles=[Line2D([], [], color="black", label="treated cells"),
+                        Line2D([], [], color="green", label="buffer ring (outer edge)")],
+               loc="lower center", ncol=2, fontsize=8)
+    fig.suptitle("Change in crime against the baseline, same seeds")
+    return _save(fig, path)
+
+
+def crimes_by_type(means: Mapping[str, Sequence[float]], errors: Mapping[str, Sequence[float]],
+                   types: Sequence[str], path: Path) -> Path:
+    """Grouped bars: mean crimes of each type per policy, with 95% interval half-widths."""
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(types) * max(1, len(means)) / 2), 4.2))
+    width = 0.8 / max(1, len(means))
+    x = np.arange(len(types))
+    for k, (policy, m) in enumerate(means.items()):
+        ax.bar(x + (k - (len(means) - 1) / 2) * width, m, width, yerr=errors.get(policy),
+               capsize=3, label=policy)
+    ax.set_xticks(x, [t.replace("_", " ") for t in types])
+    ax.set(ylabel="crimes per run (mean, 95% CI)", title="Crimes by type")
+    ax.set_ylim(bottom=0)  # counts: an interval reaching below zero is cut at zero
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)
