@@ -1,7 +1,8 @@
 """Figures of a policy comparison (matplotlib, Agg, PNG).
 
-Each function takes plain arrays and one output path, draws one figure and writes it
-atomically, so it serves ``polsim compare`` and anyone with results loaded by hand.
+Each drawing function takes plain arrays and returns a ``Figure``; :func:`save` writes it
+atomically as PNG and closes it. Plain arrays in, so the figures serve ``polsim compare``
+and anyone with results loaded by hand.
 """
 
 from __future__ import annotations
@@ -25,36 +26,41 @@ from sim.output import _replace_into  # noqa: E402
 DPI = 110
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def save(fig: plt.Figure, path: Path) -> Path:
+    """Write ``fig`` as PNG to ``path`` (via a temporary name) and close it."""
     _replace_into(Path(path), lambda p: fig.savefig(p, format="png", dpi=DPI, bbox_inches="tight"))
     plt.close(fig)
     return Path(path)
 
 
-def response_cdf(curves: Mapping[str, tuple[np.ndarray, int]], path: Path) -> Path:
+def response_cdf(curves: Mapping[str, tuple[np.ndarray, int]]) -> plt.Figure:
     """Share of calls reached within t minutes, per policy, with the 1/3/5-minute lines.
 
     ``curves[policy] = (reached response times, number of calls)``: calls never reached
     keep the curve below 1, as they count against the within-N shares.
     """
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    top = 1.0
-    for policy, (times, calls) in curves.items():
-        t = np.sort(np.asarray(times, float))
+    reached = {p: np.sort(np.asarray(t, float)) for p, (t, _) in curves.items()}
+    # show the bulk of every curve; the last 1% of a long tail would squash the 1-5 min range
+    right = max([RESPONSE_TARGETS_MIN[-1] * 1.5] + [float(np.percentile(t, 99)) for t in reached.values() if t.size])
+    for policy, (_, calls) in curves.items():
+        t = reached[policy]
         if calls == 0:
+            ax.plot([], [], label=f"{policy} (no calls)")
             continue
-        top = max(top, float(np.percentile(t, 99)) if t.size else 0.0)
         y = np.arange(1, t.size + 1) / calls
-        ax.step(np.r_[0.0, t], np.r_[0.0, y], where="post", label=f"{policy} ({calls} calls)")
+        # flat after the slowest reached call: unreached calls keep the curve below 1
+        ax.step(np.r_[0.0, t, max(right, t[-1] if t.size else 0.0)], np.r_[0.0, y, y[-1] if y.size else 0.0],
+                where="post", label=f"{policy} ({calls} calls)")
     for m in RESPONSE_TARGETS_MIN:
         ax.axvline(m, color="0.5", ls="--", lw=0.8)
         ax.text(m, 1.01, f"{m} min", ha="center", va="bottom", fontsize=8, color="0.3")
-    ax.set(xlim=(0, max(top, RESPONSE_TARGETS_MIN[-1] * 1.5)), ylim=(0, 1.06),
+    ax.set(xlim=(0, right), ylim=(0, 1.06),
            xlabel="minutes from call to first unit on scene", ylabel="share of calls reached",
            title="Response time by policy (all replications)")
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return fig
 
 
 def _grid(n: int, size: float = 3.6) -> tuple[plt.Figure, list[plt.Axes]]:
@@ -66,7 +72,7 @@ def _grid(n: int, size: float = 3.6) -> tuple[plt.Figure, list[plt.Axes]]:
     return fig, list(axes.flat)
 
 
-def crime_maps(maps: Mapping[str, np.ndarray], path: Path) -> Path:
+def crime_maps(maps: Mapping[str, np.ndarray]) -> plt.Figure:
     """Mean crimes per cell over replications, one panel per policy, on one colour scale."""
     fig, axes = _grid(len(maps))
     vmax = max(float(m.max()) for m in maps.values()) or 1.0
@@ -77,12 +83,12 @@ def crime_maps(maps: Mapping[str, np.ndarray], path: Path) -> Path:
         ax.set_yticks([])
     fig.colorbar(im, ax=axes[:len(maps)], shrink=0.8, label="mean crimes per cell")
     fig.suptitle("Where crime happened (mean over replications)")
-    return _save(fig, path)
+    return fig
 
 
 def difference_maps(diffs: Mapping[str, np.ndarray],
-                    outlines: Mapping[str, tuple[np.ndarray, np.ndarray]], path: Path,
-                    baseline: str = "baseline") -> Path:
+                    outlines: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                    baseline: str = "baseline") -> plt.Figure:
     """Mean crimes per cell, policy minus baseline, with treated and buffer areas outlined.
 
     Blue: fewer crimes than under the baseline; red: more. ``outlines[policy] = (treated,
@@ -105,11 +111,11 @@ def difference_maps(diffs: Mapping[str, np.ndarray],
                         Line2D([], [], color="green", label="buffer ring (outer edge)")],
                loc="lower center", ncol=2, fontsize=8)
     fig.suptitle("Change in crime against the baseline, same seeds")
-    return _save(fig, path)
+    return fig
 
 
 def crimes_by_type(means: Mapping[str, Sequence[float]], errors: Mapping[str, Sequence[float]],
-                   types: Sequence[str], path: Path) -> Path:
+                   types: Sequence[str]) -> plt.Figure:
     """Grouped bars: mean crimes of each type per policy, with 95% interval half-widths."""
     fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(types) * max(1, len(means)) / 2), 4.2))
     width = 0.8 / max(1, len(means))
@@ -122,4 +128,4 @@ def crimes_by_type(means: Mapping[str, Sequence[float]], errors: Mapping[str, Se
     ax.set_ylim(bottom=0)  # counts: an interval reaching below zero is cut at zero
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    return _save(fig, path)
+    return fig

@@ -33,13 +33,13 @@ def write_figures(out: Path, result: Mapping[str, Any], maps: Mapping[str, Any])
              if m.startswith("crimes_") and m != "crimes_total"]
     means = {p: [m[f"crimes_{t}"]["mean"] or 0.0 for t in types] for p, m in metrics.items()}
     errors = {p: [_half(m[f"crimes_{t}"]) for t in types] for p, m in metrics.items()}
-    paths = [figures.response_cdf(maps["cdf"], out / "response_cdf.png"),
-             figures.crime_maps(maps["crime_maps"], out / "crime_maps.png")]
+    drawn = {"response_cdf.png": figures.response_cdf(maps["cdf"]),
+             "crime_maps.png": figures.crime_maps(maps["crime_maps"])}
     if maps["differences"]:
-        paths.append(figures.difference_maps(maps["differences"], maps["outlines"],
-                                             out / "difference_maps.png", baseline=s["baseline"]))
-    paths.append(figures.crimes_by_type(means, errors, types, out / "crimes_by_type.png"))
-    return paths
+        drawn["difference_maps.png"] = figures.difference_maps(maps["differences"], maps["outlines"],
+                                                               baseline=s["baseline"])
+    drawn["crimes_by_type.png"] = figures.crimes_by_type(means, errors, types)
+    return [figures.save(fig, out / name) for name, fig in drawn.items()]
 
 
 def _half(row: Mapping[str, Any]) -> float:
@@ -127,7 +127,8 @@ figure{margin:1.5em 0}img{max-width:100%}figcaption{color:#555;font-size:90%}sma
 def report_html(result: Mapping[str, Any], figure_files: list[str]) -> str:
     """The whole report page; figures are linked by file name (they sit beside it)."""
     s = result["settings"]
-    length = f"{s['steps']} steps" if s["steps"] else f"{s['overrides'].get('time.days', 'scenario')} days"
+    first = result["runs"][s["baseline"]][0]
+    length = f"{first['sim_minutes'] / 1440:g} simulated days ({first['steps']} steps) per run"
     seeds = f"{s['seeds'][0]}–{s['seeds'][-1]}" if len(s["seeds"]) > 1 else str(s["seeds"][0])
     figs = "".join(f'<figure><img src="{html.escape(f)}" alt="{html.escape(f)}">'
                    f"<figcaption>{html.escape(FIGURES.get(f, f))}</figcaption></figure>"
@@ -138,7 +139,7 @@ def report_html(result: Mapping[str, Any], figure_files: list[str]) -> str:
 <style>{STYLE}</style></head><body>
 <h1>Policy comparison: {esc(s['scenario'])}</h1>
 <p>Policies {', '.join(esc(p) for p in s['policies'])}; baseline <b>{esc(s['baseline'])}</b>.
-{s['replications']} replications per policy on the same seeds ({seeds}, common random numbers), {esc(str(length))},
+{s['replications']} replications per policy on the same seeds ({seeds}, common random numbers), {length},
 backend {esc(s['backend'])}. Intervals are {s['confidence']:.0%} t-intervals over replications; differences
 are paired by seed. Highlighted differences are decisive (the interval excludes zero).</p>
 <h2>Displacement (Bowers &amp; Johnson weighted displacement quotient)</h2>
