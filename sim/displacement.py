@@ -104,9 +104,10 @@ def weighted_displacement(counts: AreaCounts, tolerance: float = 0.0) -> Displac
     trend = k.c_after / k.c_before
     tne = (k.a_before * trend - k.a_after) + (k.b_before * trend - k.b_after)
     if success == 0:
+        why = ("no crime in the treated area before or after" if k.a_before == k.a_after == 0
+               else "no change in the treated area relative to control")
         return Displacement(k, 0.0, buffer, None, tne, UNDEFINED,
-                            "no change in the treated area relative to control "
-                            "(success measure 0): the WDQ divides by zero")
+                            f"{why} (success measure 0): the WDQ divides by zero")
     wdq = buffer / success
     if success > 0:
         return Displacement(k, success, buffer, wdq, tne, NEITHER,

@@ -86,6 +86,8 @@ def test_intervals_and_paired_differences_match_the_runs(compared):
         assert (float(row["mean"]), float(row["ci_low"]), float(row["ci_high"])) == pytest.approx(want)
     diff = result["metrics"][CENTRE]["response_mean"]["diff"]
     assert (diff["mean"], diff["ci_low"], diff["ci_high"]) == pytest.approx(t_ci(np.subtract(other, base)))
+    pct = float(rows[(CENTRE, "response_mean")]["diff_pct"])
+    assert pct == pytest.approx(100 * (np.mean(other) / np.mean(base) - 1))
     assert rows[("random", "response_mean")]["diff_mean"] == ""
     robbery = [s["crimes"]["by_type"]["robbery"] for s in runs[CENTRE]]
     assert result["metrics"][CENTRE]["crimes_robbery"]["mean"] == pytest.approx(np.mean(robbery))

@@ -80,6 +80,13 @@ def test_no_change_in_treated_area_is_undefined():
     assert d.verdict == UNDEFINED and "success measure 0" in d.reason
 
 
+def test_no_crime_in_the_treated_area_is_undefined_and_says_so():
+    d = weighted_displacement(AreaCounts(0, 0, 4, 2, 56, 64))
+    assert d.wdq is None and d.verdict == UNDEFINED
+    assert d.reason.startswith("no crime in the treated area before or after")
+    assert d.buffer_measure == pytest.approx(2 / 64 - 4 / 56)
+
+
 @pytest.mark.parametrize(("c_before", "c_after", "word"), [(0, 10, "before"), (10, 0, "after"),
                                                           (0, 0, "before and after")])
 def test_zero_control_counts_are_undefined(c_before, c_after, word):

@@ -74,7 +74,8 @@ def _diff_cell(row: Mapping[str, Any] | None, metric: str) -> str:
     if row["ci_low"] is not None:
         ci = f"<br><small>[{_num(row['ci_low'], metric)}, {_num(row['ci_high'], metric)}]</small>"
     cls = ' class="decisive"' if decisive else ""
-    return f"<td{cls}>{sign}{_num(row['mean'], metric)}{ci}</td>"
+    pct = "" if row.get("pct") is None else f" ({row['pct']:+.1f}%)"
+    return f"<td{cls}>{sign}{_num(row['mean'], metric)}{pct}{ci}</td>"
 
 
 def metrics_table(result: Mapping[str, Any]) -> str:

@@ -65,14 +65,23 @@ def compare_metrics(summaries: Mapping[str, Sequence[Mapping[str, Any]]], baseli
             row = t_interval(xs, confidence).as_dict()
             diff = None
             if policy != baseline:
-                diff = paired_interval(xs, [b.get(metric) for b in base], confidence).as_dict()
+                ys = [b.get(metric) for b in base]
+                diff = paired_interval(xs, ys, confidence).as_dict()
+                diff["pct"] = _percent_change(row["mean"], t_interval(ys).mean)
             rows[metric] = {**row, "diff": diff}
         table[policy] = rows
     return table
 
 
+def _percent_change(mean: float | None, baseline_mean: float | None) -> float | None:
+    # the ratio of means, as the source reports quote changes (e.g. calls -14.61%)
+    if mean is None or not baseline_mean:
+        return None
+    return 100.0 * (mean / baseline_mean - 1.0)
+
+
 CSV_COLUMNS = ("policy", "metric", "label", "mean", "ci_low", "ci_high", "n",
-               "diff_mean", "diff_ci_low", "diff_ci_high", "diff_n")
+               "diff_mean", "diff_ci_low", "diff_ci_high", "diff_n", "diff_pct")
 """Columns of compare.csv: one row per policy and metric."""
 
 
@@ -85,5 +94,6 @@ def csv_rows(table: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> list[dict[
             rows.append({"policy": policy, "metric": metric, "label": metric_label(metric),
                          "mean": v["mean"], "ci_low": v["ci_low"], "ci_high": v["ci_high"],
                          "n": v["n"], "diff_mean": d.get("mean"), "diff_ci_low": d.get("ci_low"),
-                         "diff_ci_high": d.get("ci_high"), "diff_n": d.get("n")})
+                         "diff_ci_high": d.get("ci_high"), "diff_n": d.get("n"),
+                         "diff_pct": d.get("pct")})
     return rows
