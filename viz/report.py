@@ -48,11 +48,16 @@ def _half(row: Mapping[str, Any]) -> float:
     return (row["ci_high"] - row["ci_low"]) / 2
 
 
-def _num(v: float | None, metric: str) -> str:
+def _is_share(metric: str) -> bool:
+    return metric.startswith("within_") or metric in ("utilisation", "visibility")
+
+
+def _num(v: float | None, metric: str, diff: bool = False) -> str:
     if v is None:
         return "–"
-    if metric.startswith("within_") or metric in ("utilisation", "visibility"):
-        return f"{100 * v:.1f}%"
+    if _is_share(metric):
+        # a difference of two shares is in percentage points, not a percentage
+        return f"{100 * v:.1f} pp" if diff else f"{100 * v:.1f}%"
     return f"{v:.2f}"
 
 
@@ -72,10 +77,10 @@ def _diff_cell(row: Mapping[str, Any] | None, metric: str) -> str:
     decisive = row["ci_low"] is not None and (row["ci_low"] > 0 or row["ci_high"] < 0)
     ci = ""
     if row["ci_low"] is not None:
-        ci = f"<br><small>[{_num(row['ci_low'], metric)}, {_num(row['ci_high'], metric)}]</small>"
+        ci = f"<br><small>[{_num(row['ci_low'], metric, True)}, {_num(row['ci_high'], metric, True)}]</small>"
     cls = ' class="decisive"' if decisive else ""
-    pct = "" if row.get("pct") is None else f" ({row['pct']:+.1f}%)"
-    return f"<td{cls}>{sign}{_num(row['mean'], metric)}{pct}{ci}</td>"
+    pct = "" if row.get("pct") is None or _is_share(metric) else f" ({row['pct']:+.1f}%)"
+    return f"<td{cls}>{sign}{_num(row['mean'], metric, True)}{pct}{ci}</td>"
 
 
 def metrics_table(result: Mapping[str, Any]) -> str:
@@ -145,7 +150,7 @@ backend {esc(s['backend'])}. Intervals are {s['confidence']:.0%} t-intervals ove
 are paired by seed. Highlighted differences are decisive (the interval excludes zero).</p>
 <h2>Displacement (Bowers &amp; Johnson weighted displacement quotient)</h2>
 <p>Treated cells: those the policy treated in at least {s['treated_share']:.0%} of hourly samples; buffer ring
-{s['buffer_cells']} cells wide; control area: the rest of the city. "Before" is the baseline run, "after"
+{s['buffer_cells']:g} cells wide; control area: the rest of the city. "Before" is the baseline run, "after"
 the policy's run on the same seed. A negative success measure means crime fell in the treated area
 relative to control; a positive buffer measure means it rose around it (displacement), a negative one
 that it fell there too (diffusion of benefits).</p>
