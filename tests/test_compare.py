@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.compare.runs import RunJob, run_all
 from sim.displacement import buffer_ring
 from sim.policies import Policy
 from tests.conftest import SMALL, small_model
@@ -125,6 +126,13 @@ def test_baseline_runs_equal_polsim_run_with_the_same_seed(compared, tmp_path):
     done = polsim("run", "default", "--seed", "4", "--out", str(tmp_path / "run"), *SHORT)
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "run" / "summary.json").read_text()) == result["runs"]["random"][1]
+
+
+def test_in_process_runs_equal_the_spawned_ones(compared):
+    _, result = compared
+    (run,) = run_all([RunJob("default", CENTRE, 3, dict(SMALL))], workers=1, progress=False)
+    assert run.summary == result["runs"][CENTRE][0]
+    assert run.treated_share.max() == 1.0  # the block is treated in every hourly sample
 
 
 def test_figures_exist_are_not_blank_and_the_report_links_them(compared):
