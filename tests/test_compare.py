@@ -119,6 +119,12 @@ def test_displacement_counts_match_a_direct_computation(compared):
     pooled = result["displacement"][CENTRE]
     assert pooled["verdict"] in ("displacement", "diffusion of benefits", "neither")
     assert len(pooled["per_seed"]) == 2
+    keys = ("a_before", "a_after", "b_before", "b_after", "c_before", "c_after")
+    for key in keys:  # the crime types partition the crimes, so their counts add up
+        assert sum(t["pooled"][key] for t in pooled["by_type"].values()) == pooled["pooled"][key]
+        assert pooled["pooled"][key] == sum(e[key] for e in pooled["per_seed"])
+    robbery = [r for r in csv.DictReader((out / "displacement.csv").open()) if r["crime_type"] == "robbery"]
+    assert len(robbery) == 1 and robbery[0]["seed"] == "pooled"
 
 
 def test_baseline_runs_equal_polsim_run_with_the_same_seed(compared, tmp_path):

@@ -116,12 +116,22 @@ def displacement_table(result: Mapping[str, Any]) -> str:
             f"<td>{_num(pooled.get('success'), 'x')}</td><td>{_num(pooled.get('buffer_measure'), 'x')}</td>"
             f"<td>{'–' if pooled_wdq is None else f'{pooled_wdq:.2f}'}{ci}</td>"
             f"<td>{_num(pooled.get('total_net_effect'), 'x')}</td>"
-            f"<td><b>{html.escape(d['verdict'])}</b><br><small>{html.escape(d['reason'])}</small></td></tr>")
+            f"<td><b>{html.escape(d['verdict'])}</b><br><small>{html.escape(d['reason'])}</small></td>"
+            f"<td><small>{_by_type(d['by_type'])}</small></td></tr>")
     if not rows:
         return "<p>Only one policy: nothing to compare against the baseline.</p>"
     return ("<table><tr><th>policy</th><th>treated cells (mean)</th><th>success measure</th>"
             "<th>buffer measure</th><th>WDQ pooled [per-seed CI]</th><th>total net effect (crimes)</th>"
-            f"<th>verdict</th></tr>{''.join(rows)}</table>")
+            f"<th>verdict</th><th>by crime type</th></tr>{''.join(rows)}</table>")
+
+
+def _by_type(by_type: Mapping[str, Mapping[str, Any]]) -> str:
+    parts = []
+    for crime_type, d in by_type.items():
+        wdq = d["pooled"].get("wdq")
+        value = "" if wdq is None else f" (WDQ {wdq:.2f})"
+        parts.append(f"{html.escape(crime_type.replace('_', ' '))}: {html.escape(d['verdict'])}{value}")
+    return "<br>".join(parts) or "–"
 
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}

@@ -21,6 +21,7 @@ import numpy as np
 from sim.compare.runs import RunResult
 from sim.displacement import (
     UNDEFINED,
+    AreaCounts,
     area_counts,
     buffer_ring,
     control_area,
@@ -48,28 +49,37 @@ def areas_of(run: RunResult, buffer_cells: float, treated_share: float) -> Areas
 def displacement_of(policy_runs: Sequence[RunResult], baseline_runs: Sequence[RunResult],
                     buffer_cells: float, treated_share: float,
                     confidence: float = 0.95) -> dict[str, Any]:
-    """Per-seed and pooled Bowers-Johnson measures of one policy against the baseline."""
+    """Per-seed and pooled Bowers-Johnson measures of one policy against the baseline.
+
+    All crime types together, and pooled per type under ``by_type`` (a policy may move
+    robbery next door and stop pickpocketing outright).
+    """
+    types = list(policy_runs[0].summary["crimes"]["by_type"])
     per_seed, counted = [], []
+    typed: dict[str, list[AreaCounts]] = {t: [] for t in types}
     for run, base in zip(policy_runs, baseline_runs, strict=True):
         if run.job.seed != base.job.seed:
             raise ValueError(f"seeds do not pair: {run.job.seed} vs {base.job.seed}")
-        areas = areas_of(run, buffer_cells, treated_share)
-        entry = {"seed": run.job.seed, "treated_cells": int(areas.treated.sum()),
-                 "buffer_cells": int(areas.buffer.sum()), "control_cells": int(areas.control.sum())}
-        if not areas.treated.any():
+        a = areas_of(run, buffer_cells, treated_share)
+        entry = {"seed": run.job.seed, "treated_cells": int(a.treated.sum()),
+                 "buffer_cells": int(a.buffer.sum()), "control_cells": int(a.control.sum())}
+        if not a.treated.any():
             entry.update(verdict=UNDEFINED, reason="the policy treated no cells")
         else:
-            counts = area_counts(base.crimes, run.crimes, areas.treated, areas.buffer, areas.control)
+            counts = area_counts(base.crimes, run.crimes, a.treated, a.buffer, a.control)
             counted.append(counts)
             entry.update(weighted_displacement(counts).as_dict())
+            for k, t in enumerate(types):
+                typed[t].append(area_counts(base.crimes[k], run.crimes[k], a.treated, a.buffer, a.control))
         per_seed.append(entry)
-    if counted:
-        pooled = pooled_displacement(counted, confidence).as_dict()
-    else:
-        pooled = {"verdict": UNDEFINED, "reason": "the policy treated no cells in any replication "
-                  "(undirected patrol has no treated area)"}
-    return {"buffer_cells": buffer_cells, "treated_share": treated_share,
-            "per_seed": per_seed, **pooled}
+    settings = {"buffer_width_cells": buffer_cells, "treated_share": treated_share}
+    if not counted:
+        return {**settings, "per_seed": per_seed, "verdict": UNDEFINED, "by_type": {},
+                "reason": "the policy treated no cells in any replication (undirected patrol "
+                          "has no treated area)"}
+    by_type = {t: pooled_displacement(c, confidence).as_dict() for t, c in typed.items()}
+    return {**settings, "per_seed": per_seed, **pooled_displacement(counted, confidence).as_dict(),
+            "by_type": by_type}
 
 
 def consensus_areas(runs: Sequence[RunResult], buffer_cells: float, treated_share: float) -> Areas:

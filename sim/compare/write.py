@@ -11,10 +11,11 @@ from typing import Any
 from sim.compare.tables import CSV_COLUMNS, csv_rows
 from sim.output import _replace_into
 
-DISPLACEMENT_COLUMNS = ("policy", "seed", "treated_cells", "buffer_cells", "control_cells",
+DISPLACEMENT_COLUMNS = ("policy", "seed", "crime_type", "treated_cells", "buffer_cells", "control_cells",
                         "a_before", "a_after", "b_before", "b_after", "c_before", "c_after",
                         "success", "buffer_measure", "wdq", "total_net_effect", "verdict", "reason")
-"""Columns of displacement.csv: one row per policy and seed, then a ``pooled`` row per policy."""
+"""Columns of displacement.csv: per policy, one row per seed and a ``pooled`` row (all crime
+types), then a ``pooled`` row per crime type."""
 
 
 def _csv_text(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
@@ -26,12 +27,14 @@ def _csv_text(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> str:
 
 
 def displacement_rows(displacement: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per-seed rows and one pooled row (summed counts, interval-backed verdict) per policy."""
+    """Per-seed rows, the pooled row (summed counts, interval-backed verdict), pooled per type."""
     rows = []
     for policy, d in displacement.items():
-        rows += [{"policy": policy, **entry} for entry in d["per_seed"]]
-        pooled = {**d.get("pooled", {}), "verdict": d["verdict"], "reason": d["reason"]}
-        rows.append({"policy": policy, "seed": "pooled", **pooled})
+        rows += [{"policy": policy, "crime_type": "all", **entry} for entry in d["per_seed"]]
+        pooled = [("all", d)] + list(d["by_type"].items())
+        for crime_type, p in pooled:
+            rows.append({"policy": policy, "seed": "pooled", "crime_type": crime_type,
+                         **p.get("pooled", {}), "verdict": p["verdict"], "reason": p["reason"]})
     return rows
 
 
