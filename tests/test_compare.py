@@ -159,6 +159,7 @@ def test_figures_exist_are_not_blank_and_the_report_links_them(compared):
     (["--policies", "random,random"], "listed twice"),
     (["--policies", "random", "--replications", "0"], "--replications must be >= 1"),
     (["--policies", "random", "--treated-share", "0"], "--treated-share must be in (0, 1]"),
+    (["--policies", "random", "--control-gap", "-1"], "--control-gap must be >= 0"),
     (["--policies", "random", "--set", "offenders.count=-5"], "offenders.count"),
 ])
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, problem):

@@ -140,6 +140,11 @@ text-align:right;vertical-align:top}th{background:#f4f4f4}td.decisive{background
 figure{margin:1.5em 0}img{max-width:100%}figcaption{color:#555;font-size:90%}small{color:#666}"""
 
 
+def _gap(settings: Mapping[str, Any]) -> str:
+    gap = settings.get("control_gap", 0)
+    return f" beyond a gap of {gap:g} cells" if gap else ""
+
+
 def report_html(result: Mapping[str, Any], figure_files: list[str]) -> str:
     """The whole report page; figures are linked by file name (they sit beside it)."""
     s = result["settings"]
@@ -160,7 +165,7 @@ backend {esc(s['backend'])}. Intervals are {s['confidence']:.0%} t-intervals ove
 are paired by seed. Highlighted differences are decisive (the interval excludes zero).</p>
 <h2>Displacement (Bowers &amp; Johnson weighted displacement quotient)</h2>
 <p>Treated cells: those the policy treated in at least {s['treated_share']:.0%} of hourly samples; buffer ring
-{s['buffer_cells']:g} cells wide; control area: the rest of the city. "Before" is the baseline run, "after"
+{s['buffer_cells']:g} cells wide; control area: the rest of the city{_gap(s)}. "Before" is the baseline run, "after"
 the policy's run on the same seed. A negative success measure means crime fell in the treated area
 relative to control; a positive buffer measure means it rose around it (displacement), a negative one
 that it fell there too (diffusion of benefits).</p>

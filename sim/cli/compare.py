@@ -35,6 +35,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--treated-share", type=float, default=0.5,
                    help="a cell is treated if the policy treated it in at least this share of the "
                         "hourly samples, in (0, 1] (default 0.5)")
+    p.add_argument("--control-gap", type=float, default=0.0,
+                   help="cells left out between the buffer ring and the control area (default 0: "
+                        "the control area is the rest of the city)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
@@ -55,7 +58,8 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
     checks = ((args.replications >= 1, f"--replications must be >= 1, got {args.replications}"),
               (args.workers >= 1, f"--workers must be >= 1, got {args.workers}"),
               (args.buffer_cells >= 0, f"--buffer-cells must be >= 0, got {args.buffer_cells}"),
-              (0 < args.treated_share <= 1, f"--treated-share must be in (0, 1], got {args.treated_share}"))
+              (0 < args.treated_share <= 1, f"--treated-share must be in (0, 1], got {args.treated_share}"),
+              (args.control_gap >= 0, f"--control-gap must be >= 0, got {args.control_gap}"))
     for ok, problem in checks:
         if not ok:
             raise UsageError(problem)
@@ -66,7 +70,8 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
                            replications=args.replications, seed_base=args.seed_base,
                            overrides=overrides_from(args), backend=args.backend,
                            dispatch=args.dispatch, steps=args.steps,
-                           buffer_cells=args.buffer_cells, treated_share=args.treated_share)
+                           buffer_cells=args.buffer_cells, treated_share=args.treated_share,
+                           control_gap=args.control_gap)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sim.compare.areas import AreaRule
 from sim.compare.runs import RunJob, RunResult, run_all, run_one
 
 
@@ -27,7 +28,13 @@ class CompareSettings:
     steps: int | None = None
     buffer_cells: float = 3.0
     treated_share: float = 0.5
+    control_gap: float = 0.0
     confidence: float = 0.95
+
+    @property
+    def area_rule(self) -> AreaRule:
+        """How treated, buffer and control areas are drawn from each run."""
+        return AreaRule(self.buffer_cells, self.treated_share, self.control_gap)
 
     @property
     def baseline(self) -> str:
@@ -50,4 +57,4 @@ class CompareSettings:
                 "seeds": self.seeds}
 
 
-__all__ = ["CompareSettings", "RunJob", "RunResult", "run_all", "run_one"]
+__all__ = ["AreaRule", "CompareSettings", "RunJob", "RunResult", "run_all", "run_one"]

@@ -25,8 +25,7 @@ def analyse(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str
     base = runs[settings.baseline]
     metrics = compare_metrics({p: [r.summary for r in rs] for p, rs in runs.items()},
                               settings.baseline, settings.confidence)
-    displacement = {p: displacement_of(rs, base, settings.buffer_cells, settings.treated_share,
-                                       settings.confidence)
+    displacement = {p: displacement_of(rs, base, settings.area_rule, settings.confidence)
                     for p, rs in runs.items() if p != settings.baseline}
     return {"settings": settings.as_dict(), "metrics": metrics, "displacement": displacement,
             "runs": {p: [r.summary for r in rs] for p, rs in runs.items()}}
@@ -40,7 +39,7 @@ def map_data(settings: CompareSettings, results: Sequence[RunResult]) -> dict[st
     others = [p for p in settings.policies if p != settings.baseline]
     outlines = {}
     for p in others:
-        a = consensus_areas(runs[p], settings.buffer_cells, settings.treated_share)
+        a = consensus_areas(runs[p], settings.area_rule)
         outlines[p] = (a.treated, a.buffer)
     return {
         "crime_maps": mean_map,

@@ -39,16 +39,32 @@ class Areas:
     control: np.ndarray
 
 
-def areas_of(run: RunResult, buffer_cells: float, treated_share: float) -> Areas:
-    """The areas of ``run``: its treated cells, the ring around them, the rest of the city."""
-    treated = (run.treated_share >= treated_share) & (run.treated_share > 0)
-    ring = buffer_ring(treated, buffer_cells, within=run.passable)
-    return Areas(treated, ring, control_area(treated, ring, within=run.passable))
+@dataclass(frozen=True)
+class AreaRule:
+    """How the areas are drawn: treated-share threshold, buffer width, gap before control."""
+
+    buffer_cells: float = 3.0
+    treated_share: float = 0.5
+    control_gap: float = 0.0
+
+    def around(self, treated: np.ndarray, passable: np.ndarray) -> Areas:
+        """The buffer ring and control area around a treated mask."""
+        ring = buffer_ring(treated, self.buffer_cells, within=passable)
+        return Areas(treated, ring, control_area(treated, ring, within=passable, gap=self.control_gap))
+
+    def of(self, run: RunResult) -> Areas:
+        """The areas of ``run``: the cells it treated long enough, the ring, the rest."""
+        treated = (run.treated_share >= self.treated_share) & (run.treated_share > 0)
+        return self.around(treated, run.passable)
+
+    def as_dict(self) -> dict[str, float]:
+        """JSON-ready settings."""
+        return {"buffer_width_cells": self.buffer_cells, "treated_share": self.treated_share,
+                "control_gap_cells": self.control_gap}
 
 
 def displacement_of(policy_runs: Sequence[RunResult], baseline_runs: Sequence[RunResult],
-                    buffer_cells: float, treated_share: float,
-                    confidence: float = 0.95) -> dict[str, Any]:
+                    rule: AreaRule, confidence: float = 0.95) -> dict[str, Any]:
     """Per-seed and pooled Bowers-Johnson measures of one policy against the baseline.
 
     All crime types together, and pooled per type under ``by_type`` (a policy may move
@@ -60,7 +76,7 @@ def displacement_of(policy_runs: Sequence[RunResult], baseline_runs: Sequence[Ru
     for run, base in zip(policy_runs, baseline_runs, strict=True):
         if run.job.seed != base.job.seed:
             raise ValueError(f"seeds do not pair: {run.job.seed} vs {base.job.seed}")
-        a = areas_of(run, buffer_cells, treated_share)
+        a = rule.of(run)
         entry = {"seed": run.job.seed, "treated_cells": int(a.treated.sum()),
                  "buffer_cells": int(a.buffer.sum()), "control_cells": int(a.control.sum())}
         if not a.treated.any():
@@ -72,7 +88,7 @@ def displacement_of(policy_runs: Sequence[RunResult], baseline_runs: Sequence[Ru
             for k, t in enumerate(types):
                 typed[t].append(area_counts(base.crimes[k], run.crimes[k], a.treated, a.buffer, a.control))
         per_seed.append(entry)
-    settings = {"buffer_width_cells": buffer_cells, "treated_share": treated_share}
+    settings = rule.as_dict()
     if not counted:
         return {**settings, "per_seed": per_seed, "verdict": UNDEFINED, "by_type": {},
                 "reason": "the policy treated no cells in any replication (undirected patrol "
@@ -82,9 +98,7 @@ def displacement_of(policy_runs: Sequence[RunResult], baseline_runs: Sequence[Ru
             "by_type": by_type}
 
 
-def consensus_areas(runs: Sequence[RunResult], buffer_cells: float, treated_share: float) -> Areas:
+def consensus_areas(runs: Sequence[RunResult], rule: AreaRule) -> Areas:
     """Cells treated in at least half the replications, with their ring: what maps outline."""
-    treated = np.mean([areas_of(r, buffer_cells, treated_share).treated for r in runs], axis=0) >= 0.5
-    passable = runs[0].passable
-    ring = buffer_ring(treated, buffer_cells, within=passable)
-    return Areas(treated, ring, control_area(treated, ring, within=passable))
+    treated = np.mean([rule.of(r).treated for r in runs], axis=0) >= 0.5
+    return rule.around(treated, runs[0].passable)
