@@ -77,7 +77,7 @@ class DispatchCentre:
             return -1
         minutes = self.travel_minutes(inc.r, inc.c)
         if model.dispatch_rule == "zone":
-            own = ok & (model.units.zone == model.city.station_id[inc.r, inc.c])
+            own = ok & model.policy.zone_units(model, inc)
             if own.any():
                 ok = own
         return int(np.argmin(np.where(ok, minutes, np.inf)))

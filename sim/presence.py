@@ -51,6 +51,8 @@ class Presence:
                                (self.capture, self.unit_capture)):
             raster.fill(0.0)
             stamp_disks(raster, u.r, u.c, radius, ones_u, on_duty)
+        # cells where the policy makes arrests possible without a unit (closed checkpoints)
+        self.capture += self.model.policy.checkpoint_cells(self.model)
         ones_g = np.ones(len(g))
         self.grid_workers.fill(0.0)
         stamp_disks(self.grid_workers, g.r, g.c, self.guardian_sight, ones_g, g.grid_worker)

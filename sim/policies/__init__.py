@@ -5,15 +5,28 @@ from __future__ import annotations
 import importlib
 
 from sim.policies.base import PatrolAreas, Policy, RandomPatrol
+from sim.policies.beat import BeatPatrol
+from sim.policies.combined import Combined
+from sim.policies.cordon import Cordon
+from sim.policies.fixed_posts import FixedPosts
+from sim.policies.grid_fusion import GridFusion
+from sim.policies.hotspot import HotspotPatrol
+from sim.policies.layered import LayeredZones
+from sim.policies.motorcycle_rapid import MotorcycleRapid
 
-POLICIES: dict[str, type[Policy]] = {"random": RandomPatrol}
+POLICIES: dict[str, type[Policy]] = {
+    cls.name: cls for cls in (RandomPatrol, FixedPosts, BeatPatrol, HotspotPatrol, LayeredZones,
+                              GridFusion, MotorcycleRapid, Cordon)
+}
 """Built-in policies by name."""
 
 
 def make_policy(name: str | Policy, dispatch: str | None = None) -> Policy:
-    """A policy instance from a built-in name or ``package.module:ClassName``."""
+    """A policy instance from a built-in name, ``package.module:ClassName``, or ``a+b`` of those."""
     if isinstance(name, Policy):
         return name
+    if "+" in name:
+        return Combined([make_policy(part.strip(), dispatch) for part in name.split("+")], dispatch)
     if name in POLICIES:
         return POLICIES[name](dispatch=dispatch)
     if ":" in name:
@@ -26,7 +39,8 @@ def make_policy(name: str | Policy, dispatch: str | None = None) -> Policy:
             raise ValueError(f"policy {name!r} is not a sim.policies.Policy subclass")
         return cls(dispatch=dispatch)
     allowed = ", ".join(sorted(POLICIES))
-    raise ValueError(f"unknown policy {name!r}; allowed: {allowed}, or package.module:Class")
+    raise ValueError(f"unknown policy {name!r}; allowed: {allowed}, a+b, or package.module:Class")
 
 
-__all__ = ["POLICIES", "PatrolAreas", "Policy", "RandomPatrol", "make_policy"]
+__all__ = ["POLICIES", "BeatPatrol", "Combined", "Cordon", "FixedPosts", "GridFusion", "HotspotPatrol",
+           "LayeredZones", "MotorcycleRapid", "PatrolAreas", "Policy", "RandomPatrol", "make_policy"]

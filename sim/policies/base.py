@@ -34,6 +34,14 @@ class PatrolAreas:
         pick = lo + np.minimum((u * (hi - lo)).astype(np.int64), hi - lo - 1)
         return self.cells[pick]
 
+    def draw_or(self, area: np.ndarray, u: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        """Like :meth:`draw`, but ``fallback`` (flat cells) where an area has no passable cell."""
+        empty = self.start[area] >= self.end[area]
+        out = np.asarray(fallback, np.int64).copy()
+        if (~empty).any():
+            out[~empty] = self.draw(area[~empty], u[~empty])
+        return out
+
 
 class Policy:
     """Base policy: units patrol their own area at random; dispatch follows the scenario.
@@ -85,6 +93,22 @@ class Policy:
     def treated_cells(self, model: PolicingModel) -> np.ndarray:
         """Cells where this policy concentrates patrol (none for undirected patrol)."""
         return np.zeros((model.city.rows, model.city.cols), bool)
+
+    def zone_units(self, model: PolicingModel, inc: Incident) -> np.ndarray:
+        """Units whose own zone holds ``inc``: the ones zone-bound dispatch tries first.
+
+        Default: the units based in the incident's police-station area. A policy that gives
+        units other areas (beats, layered zones) answers with those.
+        """
+        return model.units.zone == model.city.station_id[inc.r, inc.c]
+
+    def checkpoint_cells(self, model: PolicingModel) -> np.ndarray | float:
+        """Cells where a fleeing offender can be arrested with no unit there (0: none).
+
+        Read once a step when the presence rasters are stamped, and added to the capture
+        raster; a policy that closes checkpoints returns them as a 0/1 raster.
+        """
+        return 0.0
 
 
 class RandomPatrol(Policy):

@@ -270,6 +270,19 @@ class PolicySpec:
     replan_days: float = bounded(7.0, "hotspot policies: days between re-planning", gt=0)
     hotspots: int = bounded(10, "hotspot policies: number of hotspot cells patrolled", ge=1)
     buffer_cells: int = bounded(3, "displacement: width of the buffer ring around treated cells", ge=1)
+    hotspot_method: str = bounded("counts", "hotspot policies: rank cells by crime counts or a kernel "
+                                  "density estimate", allowed=("counts", "kde"))
+    kde_bandwidth_m: float = bounded(200.0, "hotspot policies: bandwidth of the Gaussian kernel", gt=0)
+    dwell_min: float = bounded(15.0, "hotspot policies: minutes a unit dwells at a hotspot (Koper curve)",
+                               ge=0)
+    layer_zones: list[int] = bounded([2, 4, 16], "layered policy: zones of the rapid-response, "
+                                     "sub-bureau and station-district layers", length=3, ge=1)
+    cordon_crimes: list[str] = bounded(["robbery", "assault"], "cordon policy: crime types that "
+                                       "trigger a cordon")
+    cordon_radius_m: float = bounded(1500.0, "cordon policy: radius of the interception ring", gt=0)
+    cordon_units: int = bounded(4, "cordon policy: units sent to interception cells", ge=1, le=8)
+    cordon_min: float = bounded(20.0, "cordon policy: minutes a cordon and the checkpoints stay closed",
+                                gt=0)
 
 
 @dataclass(frozen=True)

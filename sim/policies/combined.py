@@ -1,0 +1,69 @@
+"""Policies added together (``hotspot+cordon``): the first plans patrol, all of them act."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.policies.base import Policy
+
+if TYPE_CHECKING:
+    from sim.incident import Incident
+    from sim.model import PolicingModel
+
+
+class Combined(Policy):
+    """Several policies at once, written ``a+b``; the first is the primary one.
+
+    The primary policy decides where idle units patrol and which units count as a zone's
+    own. Every part re-plans each step (in the order given), narrows the units eligible for
+    a call in turn (a part whose choice would leave no unit is skipped, so combining never
+    strands a call), adds its treated cells and closes its checkpoints. Add-ons such as
+    ``cordon`` act through those hooks and leave patrol to the primary.
+    """
+
+    name = "combined"
+
+    def __init__(self, parts: Sequence[Policy], dispatch: str | None = None) -> None:
+        super().__init__(dispatch)
+        if len(parts) < 2:
+            raise ValueError("a combined policy needs at least two parts")
+        self.parts = list(parts)
+        self.label = "+".join(getattr(p, "label", p.name) for p in self.parts)
+
+    def setup(self, model: PolicingModel) -> None:
+        """Set every part up."""
+        for part in self.parts:
+            part.setup(model)
+
+    def on_step(self, model: PolicingModel) -> None:
+        """Every part re-plans, in order."""
+        for part in self.parts:
+            part.on_step(model)
+
+    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+                       u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The primary policy's patrol."""
+        return self.parts[0].patrol_targets(model, units, u)
+
+    def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
+        """Each part narrows the eligible units in turn, unless it would leave none."""
+        for part in self.parts:
+            narrowed = part.eligible_units(model, inc, ok)
+            if narrowed.any():
+                ok = narrowed
+        return ok
+
+    def treated_cells(self, model: PolicingModel) -> np.ndarray:
+        """Cells any part treats."""
+        return np.logical_or.reduce([p.treated_cells(model) for p in self.parts])
+
+    def zone_units(self, model: PolicingModel, inc: Incident) -> np.ndarray:
+        """The primary policy's zones."""
+        return self.parts[0].zone_units(model, inc)
+
+    def checkpoint_cells(self, model: PolicingModel) -> np.ndarray | float:
+        """Checkpoints any part has closed."""
+        return sum((p.checkpoint_cells(model) for p in self.parts), 0.0)

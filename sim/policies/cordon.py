@@ -1,0 +1,131 @@
+"""Cordon: on a robbery or assault the nearest idle units close a ring around it; checkpoints close."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy import ndimage
+
+from sim.dispatch import PURSUING
+from sim.policies.base import Policy
+from sim.scenario.validate import ScenarioError
+
+if TYPE_CHECKING:
+    from sim.incident import Incident
+    from sim.model import PolicingModel
+
+# Interception points as unit directions: the four streets out of the scene first (offenders
+# flee along the street axes), then the diagonals.
+RING_DIRECTIONS = np.array([(-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, 1), (-1, 1), (1, -1)])
+
+
+@dataclass
+class ActiveCordon:
+    """One cordon: the incident it answers, the units holding it and when it lifts."""
+
+    incident: int
+    units: list[int]
+    until: float
+
+
+class Cordon(Policy):
+    """Cordons and checkpoints ("围追堵截", "关城门"), on its own or added to any policy (``hotspot+cordon``).
+
+    Nanning (2019): on a serious incident the command centre "sets several rings of area
+    control" and sends armed patrol groups to "chase, intercept and block"; the checkpoints
+    around the city "close the city gates". Its example: an assault caught 8 minutes after
+    the crime by the workstation outside the scene. Here, when the call for a crime of a type
+    in ``policy.cordon_crimes`` (robbery and assault) reaches the centre, the
+    ``policy.cordon_units`` nearest idle units that can arrest are sent (state ``pursuing``)
+    to interception cells on a ring of ``policy.cordon_radius_m`` around the scene, first the
+    four streets out of it, where a fleeing offender runs; and the checkpoints where the
+    arterial roads leave the city close. A fleeing offender standing in a unit's capture
+    radius or on a closed checkpoint can be arrested (the engine's capture rule). After
+    ``policy.cordon_min`` minutes the units go back to patrol and, with no other cordon up,
+    the checkpoints open. The engine records the time from each crime to its arrest.
+    """
+
+    name = "cordon"
+
+    def setup(self, model: PolicingModel) -> None:
+        """Read the options and find the checkpoint cells and the nearest passable cell of each."""
+        super().setup(model)
+        opts, city, m = model.spec.policy, model.city, model.units
+        unknown = [c for c in opts.cordon_crimes if c not in model.spec.crimes]
+        if unknown:
+            allowed = ", ".join(model.spec.crimes)
+            raise ScenarioError(model.scenario.source, "policy.cordon_crimes",
+                                f"unknown crime type {unknown[0]!r}; allowed: {allowed}")
+        self.crimes = set(opts.cordon_crimes)
+        self.radius = city.cells(opts.cordon_radius_m)
+        self.n_units = opts.cordon_units
+        self.minutes = opts.cordon_min
+        self.can_hold = m.per_type("can_arrest", bool) & (self.style != "stay")
+        _, self.nearest = ndimage.distance_transform_edt(~city.passable, return_indices=True)
+        self.checkpoints = checkpoint_raster(city.rows, city.cols, city.spec.arterial_every, city.passable)
+        self.scanned = 0
+        self.pending: list[Incident] = []
+        self.active: list[ActiveCordon] = []
+
+    def on_step(self, model: PolicingModel) -> None:
+        """Lift cordons whose time is up, then close one for every new call of a cordon crime."""
+        now = model.now
+        for cordon in [c for c in self.active if c.until <= now]:
+            self.lift(model, cordon)
+        for inc_id in range(self.scanned, len(model.incidents)):
+            inc = model.incidents[inc_id]
+            if inc.kind in self.crimes and inc.offender >= 0:
+                self.pending.append(inc)
+        self.scanned = len(model.incidents)
+        called = [inc for inc in self.pending if inc.t_call <= now]
+        self.pending = [inc for inc in self.pending if inc.t_call > now]
+        for inc in called:
+            self.close_ring(model, inc)
+
+    def interception_cells(self, model: PolicingModel, r: int, c: int) -> np.ndarray:
+        """The ring's interception cells around (r, c): passable, inside the city, in order."""
+        city = model.city
+        pts = np.array([r, c]) + RING_DIRECTIONS[: self.n_units] * self.radius
+        pr = np.clip(pts[:, 0], 0, city.rows - 1)
+        pc = np.clip(pts[:, 1], 0, city.cols - 1)
+        return np.stack([self.nearest[0][pr, pc], self.nearest[1][pr, pc]], axis=1)
+
+    def close_ring(self, model: PolicingModel, inc: Incident) -> None:
+        """Send the nearest idle units able to arrest to the interception cells."""
+        m = model.units
+        free = model.dispatch.available() & self.can_hold
+        sent = []
+        for tr, tc in self.interception_cells(model, inc.r, inc.c):
+            if not free.any():
+                break
+            j = int(np.argmin(np.where(free, model.dispatch.travel_minutes(int(tr), int(tc)), np.inf)))
+            free[j] = False
+            m.state[j] = PURSUING
+            m.tgt_r[j], m.tgt_c[j] = tr, tc
+            m.moving[j] = True
+            sent.append(j)
+        self.active.append(ActiveCordon(inc.id, sent, inc.t_call + self.minutes))
+
+    def lift(self, model: PolicingModel, cordon: ActiveCordon) -> None:
+        """The cordon's units go back to patrol (and to waiting calls)."""
+        self.active.remove(cordon)
+        for j in cordon.units:
+            if model.units.state[j] == PURSUING:
+                model.release_unit(j)
+        model.dispatch.dispatch_waiting()
+
+    def checkpoint_cells(self, model: PolicingModel) -> np.ndarray | float:
+        """The checkpoints while any cordon is up."""
+        return self.checkpoints if self.active else 0.0
+
+
+def checkpoint_raster(rows: int, cols: int, arterial_every: int, passable: np.ndarray) -> np.ndarray:
+    """1.0 where an arterial road meets the edge of the city (the checkpoints), else 0.0."""
+    out = np.zeros((rows, cols))
+    on_arterial_row = np.arange(rows) % arterial_every == 0
+    on_arterial_col = np.arange(cols) % arterial_every == 0
+    out[on_arterial_row, 0] = out[on_arterial_row, cols - 1] = 1.0
+    out[0, on_arterial_col] = out[rows - 1, on_arterial_col] = 1.0
+    return out * passable

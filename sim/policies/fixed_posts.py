@@ -1,0 +1,48 @@
+"""Fixed posts: every unit stands by at its base (workstation, booth, station) and waits for calls."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.policies.base import Policy
+from sim.rules.presence import stamp_disks
+
+if TYPE_CHECKING:
+    from sim.model import PolicingModel
+
+
+class FixedPosts(Policy):
+    """Static deployment: units stand at workstations, fixed posts and traffic booths.
+
+    Nanning (2019) puts armed officers at 10 fixed guard points, turns 64 traffic booths into
+    street disposal points that handle every incident within 200 m, and opens police
+    workstations where officers stand by. Here every unit (drones excepted: they keep their
+    own patrol) goes back to its base and stays there until dispatched; a unit type with a
+    ``response_radius_m`` (the built-in ``fixed_post``, 200 m) only takes calls within that
+    radius of its post, which the dispatch centre already enforces. The treated cells are
+    the cells the standing units deter, around their posts.
+    """
+
+    name = "fixed_posts"
+
+    def setup(self, model: PolicingModel) -> None:
+        """Mark the ground units that stand at their bases."""
+        super().setup(model)
+        self.stands = ~model.units.flies
+
+    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+                       u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Standing units go to (or stay at) their base; the others patrol as usual."""
+        tr, tc = super().patrol_targets(model, units, u)
+        stand = self.stands[units]
+        tr[stand], tc[stand] = model.units.base_r[units[stand]], model.units.base_c[units[stand]]
+        return tr, tc
+
+    def treated_cells(self, model: PolicingModel) -> np.ndarray:
+        """The cells the standing units deter, around their posts."""
+        m = model.units
+        raster = np.zeros((model.city.rows, model.city.cols))
+        stamp_disks(raster, m.base_r, m.base_c, model.presence.unit_deter, np.ones(len(m)), self.stands)
+        return raster > 0

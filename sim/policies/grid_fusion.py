@@ -1,0 +1,47 @@
+"""Grid-police fusion: community officers take the minor calls of their district, vehicles the serious."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.policies.base import Policy
+
+if TYPE_CHECKING:
+    from sim.incident import Incident
+    from sim.model import PolicingModel
+
+
+class GridFusion(Policy):
+    """Nantong's "grid and police fusion" (警网融合): one district one officer, one grid many workers.
+
+    Nantong (2020) pairs each of its 922 community officers with the full-time workers of
+    the grids of their police district (9,162 grids, one worker each, 63,000 volunteers) so
+    that the grid is "the first sensor of risk and the first place disputes are resolved";
+    Gui'an (2023) sends dispute calls to the duty officer and then the community officer.
+    Here grid workers detect, report and mediate as the engine's guardian rules say, and
+    the dispatch centre follows the fusion's division of labour: a dispute or any other
+    call that is not serious goes to a free community officer of the incident's police
+    district when there is one; serious calls (robbery, assault, escalated disputes) go to
+    vehicles. When the preferred units are all busy any free unit goes, so no call waits
+    for a particular officer. Patrol is unchanged: officers walk the grids of their district.
+    """
+
+    name = "grid_fusion"
+
+    def setup(self, model: PolicingModel) -> None:
+        """Tell community officers from vehicles."""
+        super().setup(model)
+        m = model.units
+        kinds = np.array([m.types[t].kind for t in m.type_idx], dtype=object)
+        self.officer = kinds == "community_officer"
+        self.vehicle = ~self.officer & (kinds != "fixed_post") & ~m.flies
+
+    def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
+        """Minor calls: the district's community officers first; serious calls: vehicles first."""
+        if inc.serious or inc.escalated:
+            prefer = self.vehicle
+        else:
+            prefer = self.officer & (model.units.zone == model.city.station_id[inc.r, inc.c])
+        return ok & prefer if (ok & prefer).any() else ok

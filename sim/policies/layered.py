@@ -1,0 +1,86 @@
+"""Layered zones: rapid-response, sub-bureau and station-district layers, dispatched in order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from sim.policies.base import PatrolAreas, Policy
+from sim.policies.zones import area_centres, assign_balanced, tile_labels
+
+if TYPE_CHECKING:
+    from sim.incident import Incident
+    from sim.model import PolicingModel
+
+RAPID, SUB_BUREAU, STATION = range(3)
+NO_LAYER = -1
+
+
+class LayeredZones(Policy):
+    """Nanning's layered patrol: each kind of unit patrols its own layer of zones.
+
+    Nanning (2019) stacks "city rapid-response zones, sub-bureau patrol zones, station
+    patrol districts and the public": special police in 11 rapid-response zones, sub-bureau
+    patrol forces in 31 zones, station forces in 148 districts, and 64 traffic booths that
+    handle what happens within 200 m first ("梯次用警", forces used in echelons). Here the
+    city is cut three times into ``policy.layer_zones`` near-square zones; strike vehicles
+    patrol a rapid-response zone, patrol cars a sub-bureau zone, community officers and
+    motorcycle squads a station district (each unit the zone nearest its base, balanced).
+    A call goes to the first layer that has a free unit for it: fixed posts within their
+    radius, then the station-district units of its district, the patrol cars of its
+    sub-bureau zone, the strike vehicles of its rapid-response zone, and only then any
+    free unit (nearest by travel time within the layer).
+    """
+
+    name = "layered"
+    LAYER_OF_KIND: ClassVar[dict[str, int]] = {
+        "strike_vehicle": RAPID, "patrol_car": SUB_BUREAU,
+        "community_officer": STATION, "motorcycle_squad": STATION,
+    }
+
+    def setup(self, model: PolicingModel) -> None:
+        """Cut the three layers of zones and give every layered unit its zone."""
+        super().setup(model)
+        m, city = model.units, model.city
+        self.layer = np.array([self.LAYER_OF_KIND.get(m.types[t].kind, NO_LAYER) for t in m.type_idx],
+                              np.int64)
+        self.is_post = np.array([m.types[t].kind == "fixed_post" for t in m.type_idx], bool)
+        self.zones = [tile_labels(city.rows, city.cols, n) for n in model.spec.policy.layer_zones]
+        self.layer_areas = [PatrolAreas(z, city.passable) for z in self.zones]
+        self.zone_of_unit = np.full(len(m), -1, np.int64)
+        for k, labels in enumerate(self.zones):
+            who = np.flatnonzero(self.layer == k)
+            centres = area_centres(labels, city.passable)
+            self.zone_of_unit[who] = assign_balanced(m.base_r[who], m.base_c[who], centres)
+
+    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+                       u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Layered units patrol random cells of their own zone; the others as usual."""
+        tr, tc = super().patrol_targets(model, units, u)
+        cols = model.city.cols
+        for k, areas in enumerate(self.layer_areas):
+            pick = self.layer[units] == k
+            if pick.any():
+                who = units[pick]
+                home = model.units.base_r[who] * cols + model.units.base_c[who]
+                flat = areas.draw_or(self.zone_of_unit[who], u[pick], home)
+                tr[pick], tc[pick] = flat // cols, flat % cols
+        return tr, tc
+
+    def tiers(self, inc: Incident) -> list[np.ndarray]:
+        """The units of each echelon for ``inc``, in the order they are asked."""
+        own = [(self.layer == k) & (self.zone_of_unit == self.zones[k][inc.r, inc.c])
+               for k in (STATION, SUB_BUREAU, RAPID)]
+        return [self.is_post, *own]
+
+    def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
+        """The free units of the first echelon that has one; any free unit after that."""
+        for tier in self.tiers(inc):
+            if (ok & tier).any():
+                return ok & tier
+        return ok
+
+    def zone_units(self, model: PolicingModel, inc: Incident) -> np.ndarray:
+        """Units whose own zone (in their layer) holds the incident."""
+        return np.logical_or.reduce(self.tiers(inc)[1:])
