@@ -10,7 +10,6 @@ from scipy import ndimage
 
 from sim.dispatch import PURSUING
 from sim.policies.base import Policy
-from sim.scenario.validate import ScenarioError
 
 if TYPE_CHECKING:
     from sim.incident import Incident
@@ -53,11 +52,6 @@ class Cordon(Policy):
         """Read the options and find the checkpoint cells and the nearest passable cell of each."""
         super().setup(model)
         opts, city, m = model.spec.policy, model.city, model.units
-        unknown = [c for c in opts.cordon_crimes if c not in model.spec.crimes]
-        if unknown:
-            allowed = ", ".join(model.spec.crimes)
-            raise ScenarioError(model.scenario.source, "policy.cordon_crimes",
-                                f"unknown crime type {unknown[0]!r}; allowed: {allowed}")
         self.crimes = set(opts.cordon_crimes)
         self.radius = city.cells(opts.cordon_radius_m)
         self.n_units = opts.cordon_units

@@ -316,3 +316,7 @@ class ScenarioSpec:
             raise ValueError("crimes: at least one crime type is required")
         if "assault" not in self.crimes and self.disputes.per_day > 0:
             raise ValueError("crimes: disputes escalate to 'assault', so an assault type is required")
+        unknown = [c for c in self.policy.cordon_crimes if c not in self.crimes]
+        if unknown:
+            raise ValueError(f"policy.cordon_crimes: unknown crime type {unknown[0]!r}; "
+                             f"allowed: {', '.join(self.crimes)}")
