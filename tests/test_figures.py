@@ -46,13 +46,26 @@ def test_difference_map_is_centred_on_zero_and_outlines_the_areas():
     assert im.norm.vcenter == 0.0 and im.norm.vmin == -2.0 and im.norm.vmax == 2.0
     assert ax.get_title() == "p - random: -1.5 crimes"
     boxes = []
-    for cs in ax.collections:
-        verts = np.concatenate([p.vertices for p in cs.get_paths()])
-        boxes.append((verts.min(0).tolist(), verts.max(0).tolist()))
-    # contours at 0.5 run half-way between cell centres: treated cells 8..11, buffer 5..14
-    assert ([7.5, 7.5], [11.5, 11.5]) in boxes
-    assert ([4.5, 4.5], [14.5, 14.5]) in boxes
+    for lines in ax.collections:
+        verts = np.concatenate(lines.get_segments())
+        boxes.append((verts.min(0).tolist(), verts.max(0).tolist(), len(lines.get_segments())))
+    # outlines run along cell borders: treated cells 8..11 (16 unit edges), buffer's outer edge 5..14
+    assert ([7.5, 7.5], [11.5, 11.5], 16) in boxes
+    assert ([4.5, 4.5], [14.5, 14.5], 40) in boxes
     plt.close(fig)
+
+
+def test_cell_edges_trace_the_border_of_a_mask():
+    one = np.zeros((3, 3), bool)
+    one[1, 1] = True
+    edges = sorted(figures.cell_edges(one))
+    assert edges == sorted([((0.5, 0.5), (0.5, 1.5)), ((1.5, 0.5), (1.5, 1.5)),
+                            ((0.5, 0.5), (1.5, 0.5)), ((0.5, 1.5), (1.5, 1.5))])
+    # an L of three cells has a perimeter of 8 unit edges; the whole grid its outer border
+    ell = np.zeros((3, 3), bool)
+    ell[0, 0] = ell[1, 0] = ell[1, 1] = True
+    assert len(figures.cell_edges(ell)) == 8
+    assert len(figures.cell_edges(np.ones((2, 3), bool))) == 10
 
 
 def test_difference_map_without_treated_cells_draws_no_outline():

@@ -17,6 +17,7 @@ matplotlib.use("Agg")  # files only: no display on servers and in CI
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
@@ -86,6 +87,20 @@ def crime_maps(maps: Mapping[str, np.ndarray]) -> plt.Figure:
     return fig
 
 
+def cell_edges(mask: np.ndarray) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """Segments along the cell edges between ``mask`` and the rest, in image coordinates.
+
+    Drawn exactly on cell borders (a contour would cut corners and shrink one-cell areas to
+    diamonds); cell ``(r, c)`` spans ``c ± 0.5`` by ``r ± 0.5`` as ``imshow`` draws it.
+    """
+    m = np.pad(np.asarray(mask, bool), 1)
+    rows, cols = np.nonzero(m[1:-1, 1:] != m[1:-1, :-1])  # left edge of column c
+    segs = [((c - 0.5, r - 0.5), (c - 0.5, r + 0.5)) for r, c in zip(rows, cols, strict=True)]
+    rows, cols = np.nonzero(m[1:, 1:-1] != m[:-1, 1:-1])  # top edge of row r
+    segs += [((c - 0.5, r - 0.5), (c + 0.5, r - 0.5)) for r, c in zip(rows, cols, strict=True)]
+    return segs
+
+
 def difference_maps(diffs: Mapping[str, np.ndarray],
                     outlines: Mapping[str, tuple[np.ndarray, np.ndarray]],
                     baseline: str = "baseline") -> plt.Figure:
@@ -101,8 +116,8 @@ def difference_maps(diffs: Mapping[str, np.ndarray],
         im = ax.imshow(d, cmap="RdBu_r", norm=norm, interpolation="nearest")
         treated, buffer = outlines.get(policy, (None, None))
         for mask, colour in ((treated, "black"), (None if buffer is None else buffer | treated, "green")):
-            if mask is not None and mask.any() and not mask.all():
-                ax.contour(mask.astype(float), levels=[0.5], colors=colour, linewidths=1.0)
+            if mask is not None and mask.any():
+                ax.add_collection(LineCollection(cell_edges(mask), colors=colour, linewidths=1.0))
         ax.set_title(f"{policy} - {baseline}: {d.sum():+.1f} crimes", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
