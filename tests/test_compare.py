@@ -168,3 +168,27 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, problem
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and problem in done.stderr, done.stderr
     assert not out.exists()
+
+
+def test_scenarios_compare_as_arms_on_common_random_numbers(tmp_path):
+    text = (Path(__file__).parent.parent / "scenarios" / "default.toml").read_text()
+    assert "[units.patrol_car]\ncount = 10" in text
+    more = tmp_path / "more_patrol.toml"
+    more.write_text(text.replace("[units.patrol_car]\ncount = 10", "[units.patrol_car]\ncount = 30"))
+    out = tmp_path / "cmp"
+    scenarios = f"default,scenarios/default.toml,{more}"
+    done = polsim("compare", scenarios, "--policies", "random", "--replications", "2",
+                  "--workers", "1", "--out", str(out), *SHORT)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((out / "compare.json").read_text())
+    assert [a["label"] for a in result["settings"]["arms"]] == scenarios.split(",")
+    same = result["metrics"]["scenarios/default.toml"]
+    # the same scenario by another name: identical runs, so every paired difference is exactly 0
+    assert result["runs"]["scenarios/default.toml"] == result["runs"]["default"]
+    assert same["crimes_total"]["diff"] == {"mean": 0.0, "ci_low": 0.0, "ci_high": 0.0, "n": 2, "pct": 0.0}
+    calls = [s["response_time_min"]["calls"] for s in result["runs"][str(more)]]
+    assert result["metrics"][str(more)]["calls"]["mean"] == np.mean(calls)
+    assert result["runs"][str(more)] != result["runs"]["default"]
+    assert result["displacement"][str(more)]["verdict"] == "undefined"
+    assert "treated no cells" in result["displacement"][str(more)]["reason"]
+    assert (out / "difference_maps.png").exists()

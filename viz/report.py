@@ -156,11 +156,11 @@ def report_html(result: Mapping[str, Any], figure_files: list[str]) -> str:
                    for f in figure_files)
     esc = html.escape
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>polsim compare: {esc(s['scenario'])}</title>
+<html lang="en"><head><meta charset="utf-8"><title>polsim compare: {esc(', '.join(s['scenarios']))}</title>
 <style>{STYLE}</style></head><body>
-<h1>Policy comparison: {esc(s['scenario'])}</h1>
-<p>Policies {', '.join(esc(p) for p in s['policies'])}; baseline <b>{esc(s['baseline'])}</b>.
-{s['replications']} replications per policy on the same seeds ({seeds}, common random numbers), {length},
+<h1>Comparison: {esc(', '.join(s['scenarios']))}</h1>
+<p>Compared: {', '.join(esc(a['label']) for a in s['arms'])}; baseline <b>{esc(s['baseline'])}</b>.
+{s['replications']} replications each on the same seeds ({seeds}, common random numbers), {length},
 backend {esc(s['backend'])}. Intervals are {s['confidence']:.0%} t-intervals over replications; differences
 are paired by seed. Highlighted differences are decisive (the interval excludes zero).</p>
 <h2>Displacement (Bowers &amp; Johnson weighted displacement quotient)</h2>

@@ -1,4 +1,4 @@
-"""``polsim compare``: policies side by side on common random numbers, with displacement."""
+"""``polsim compare``: policies (or scenarios) side by side on common random numbers."""
 
 from __future__ import annotations
 
@@ -24,8 +24,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "against the first: 95%% intervals, paired differences, the weighted displacement "
                     "quotient, figures and report.html.")
     add_scenario_arguments(p)
-    p.add_argument("--policies", required=True,
-                   help="comma-separated policies, the first is the baseline (e.g. random,hotspot,beat)")
+    p.add_argument("--policies", default="random",
+                   help="comma-separated policies, the first is the baseline (e.g. random,hotspot,beat; "
+                        "default random). SCENARIO may also be a comma-separated list: every scenario "
+                        "runs under every policy, and the first scenario under the first policy is the baseline")
     p.add_argument("--replications", type=int, default=10, help="seeds per policy (default 10)")
     p.add_argument("--seed-base", type=int, default=1, help="first seed; seeds are S..S+R-1 (default 1)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
@@ -43,13 +45,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def _names(text: str, option: str, what: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(","))
+    if any(not n for n in names):
+        raise UsageError(f"{option}: empty name in {text!r}; give {what} separated by commas")
+    if len(set(names)) != len(names):
+        raise UsageError(f"{option}: a {what[:-1]} is listed twice in {text!r}")
+    return names
+
+
 def settings_from(args: argparse.Namespace) -> CompareSettings:
-    """Check every argument, the scenario and each policy before anything runs."""
-    policies = tuple(p.strip() for p in args.policies.split(","))
-    if any(not p for p in policies):
-        raise UsageError(f"--policies: empty name in {args.policies!r}; give names separated by commas")
-    if len(set(policies)) != len(policies):
-        raise UsageError(f"--policies: a policy is listed twice in {args.policies!r}")
+    """Check every argument, each scenario and each policy before anything runs."""
+    scenarios = _names(str(args.scenario), "SCENARIO", "scenarios")
+    policies = _names(args.policies, "--policies", "policies")
     for name in policies:
         try:
             make_policy(name, args.dispatch)
@@ -65,8 +73,9 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
             raise UsageError(problem)
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out: {args.out} exists and is not a folder")
-    load_checked(args, seed=args.seed_base)  # the scenario and every override, validated once here
-    return CompareSettings(scenario=str(args.scenario), policies=policies,
+    for scenario in scenarios:  # each scenario with every override, validated here
+        load_checked(argparse.Namespace(**{**vars(args), "scenario": scenario}), seed=args.seed_base)
+    return CompareSettings(scenarios=scenarios, policies=policies,
                            replications=args.replications, seed_base=args.seed_base,
                            overrides=overrides_from(args), backend=args.backend,
                            dispatch=args.dispatch, steps=args.steps,
@@ -85,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     result = analyse(settings, results)
     write_tables(args.out, result)
     report = write_report(args.out, result, map_data(settings, results))
-    for policy, d in result["displacement"].items():
-        print(f"{policy}: {d['verdict']} ({d['reason']})")
+    for arm, d in result["displacement"].items():
+        print(f"{arm}: {d['verdict']} ({d['reason']})")
     print(f"{len(results)} runs in {time.perf_counter() - started:.1f} s; report: {report}")
     return 0

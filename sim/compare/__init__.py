@@ -1,8 +1,9 @@
-"""Compare deployment policies on common random numbers: tables, displacement, figures, report.
+"""Compare deployment policies (or scenarios) on common random numbers.
 
-Every policy runs on the same seeds; replication ``i`` of every policy shares seed
-``seed_base + i``, so the city, offenders and every random stream start identical and the
-paired differences isolate the policy. See ``docs/compare.md``.
+Every arm (a policy, or a scenario, or a scenario under a policy) runs on the same seeds;
+replication ``i`` of every arm shares seed ``seed_base + i``, so offenders and every random
+stream start identical and the paired differences isolate what the arms change. The first
+arm is the baseline. See ``docs/compare.md``.
 """
 
 from __future__ import annotations
@@ -15,10 +16,23 @@ from sim.compare.runs import RunJob, RunResult, run_all, run_one
 
 
 @dataclass(frozen=True)
-class CompareSettings:
-    """What to compare: a scenario, policies (the first is the baseline) and replications."""
+class Arm:
+    """One side of the comparison: a scenario under a policy, with the label the tables use."""
 
+    label: str
     scenario: str
+    policy: str
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """What to compare: scenarios x policies (the first pair is the baseline), replications.
+
+    The usual case is one scenario and several policies; several scenarios and one policy
+    compare, say, a force before and after a reform under the same deployment practice.
+    """
+
+    scenarios: tuple[str, ...]
     policies: tuple[str, ...]
     replications: int
     seed_base: int = 1
@@ -37,24 +51,34 @@ class CompareSettings:
         return AreaRule(self.buffer_cells, self.treated_share, self.control_gap)
 
     @property
+    def arms(self) -> list[Arm]:
+        """Every scenario under every policy, labelled by what varies."""
+        def label(scenario: str, policy: str) -> str:
+            if len(self.scenarios) == 1:
+                return policy
+            return scenario if len(self.policies) == 1 else f"{scenario}/{policy}"
+
+        return [Arm(label(s, p), s, p) for s in self.scenarios for p in self.policies]
+
+    @property
     def baseline(self) -> str:
-        """The first policy: every difference is measured against it."""
-        return self.policies[0]
+        """The first arm's label: every difference is measured against it."""
+        return self.arms[0].label
 
     @property
     def seeds(self) -> list[int]:
-        """The seeds shared by every policy."""
+        """The seeds shared by every arm."""
         return [self.seed_base + i for i in range(self.replications)]
 
     def jobs(self) -> list[RunJob]:
-        """One job per policy and seed, seed-major so baselines finish early."""
-        return [RunJob(self.scenario, p, s, dict(self.overrides), self.backend, self.dispatch, self.steps)
-                for s in self.seeds for p in self.policies]
+        """One job per arm and seed, seed-major so baselines finish early."""
+        return [RunJob(a.scenario, a.policy, s, dict(self.overrides), self.backend, self.dispatch, self.steps)
+                for s in self.seeds for a in self.arms]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready settings (for compare.json)."""
-        return {**asdict(self), "policies": list(self.policies), "baseline": self.baseline,
-                "seeds": self.seeds}
+        return {**asdict(self), "scenarios": list(self.scenarios), "policies": list(self.policies),
+                "arms": [asdict(a) for a in self.arms], "baseline": self.baseline, "seeds": self.seeds}
 
 
-__all__ = ["AreaRule", "CompareSettings", "RunJob", "RunResult", "run_all", "run_one"]
+__all__ = ["AreaRule", "Arm", "CompareSettings", "RunJob", "RunResult", "run_all", "run_one"]

@@ -13,15 +13,15 @@ from sim.compare.runs import RunResult
 from sim.compare.tables import compare_metrics
 
 
-def by_policy(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str, list[RunResult]]:
-    """Results grouped per policy, each list in seed order (so index ``i`` pairs across policies)."""
-    found = {(r.job.policy, r.job.seed): r for r in results}
-    return {p: [found[(p, s)] for s in settings.seeds] for p in settings.policies}
+def by_arm(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str, list[RunResult]]:
+    """Results grouped per arm label, each list in seed order (index ``i`` pairs across arms)."""
+    found = {(r.job.scenario, r.job.policy, r.job.seed): r for r in results}
+    return {a.label: [found[(a.scenario, a.policy, s)] for s in settings.seeds] for a in settings.arms}
 
 
 def analyse(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str, Any]:
     """compare.json's content: settings, metrics with intervals, displacement, per-run summaries."""
-    runs = by_policy(settings, results)
+    runs = by_arm(settings, results)
     base = runs[settings.baseline]
     metrics = compare_metrics({p: [r.summary for r in rs] for p, rs in runs.items()},
                               settings.baseline, settings.confidence)
@@ -33,10 +33,11 @@ def analyse(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str
 
 def map_data(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str, Any]:
     """Arrays behind the figures: mean crime maps, differences, outlines, CDF samples."""
-    runs = by_policy(settings, results)
+    runs = by_arm(settings, results)
     mean_map = {p: np.mean([r.crimes.sum(axis=0) for r in rs], axis=0) for p, rs in runs.items()}
     base = mean_map[settings.baseline]
-    others = [p for p in settings.policies if p != settings.baseline]
+    # a difference map needs the baseline's grid: arms on another city are mapped, not differenced
+    others = [p for p in runs if p != settings.baseline and mean_map[p].shape == base.shape]
     outlines = {}
     for p in others:
         a = consensus_areas(runs[p], settings.area_rule)

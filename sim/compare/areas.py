@@ -79,7 +79,10 @@ def displacement_of(policy_runs: Sequence[RunResult], baseline_runs: Sequence[Ru
         a = rule.of(run)
         entry = {"seed": run.job.seed, "treated_cells": int(a.treated.sum()),
                  "buffer_cells": int(a.buffer.sum()), "control_cells": int(a.control.sum())}
-        if not a.treated.any():
+        if run.crimes.shape != base.crimes.shape:
+            entry.update(verdict=UNDEFINED, reason=f"the baseline's city has another grid or other crime "
+                         f"types ({base.crimes.shape} vs {run.crimes.shape}): no common cells to compare")
+        elif not a.treated.any():
             entry.update(verdict=UNDEFINED, reason="the policy treated no cells")
         else:
             counts = area_counts(base.crimes, run.crimes, a.treated, a.buffer, a.control)
@@ -91,8 +94,7 @@ def displacement_of(policy_runs: Sequence[RunResult], baseline_runs: Sequence[Ru
     settings = rule.as_dict()
     if not counted:
         return {**settings, "per_seed": per_seed, "verdict": UNDEFINED, "by_type": {},
-                "reason": "the policy treated no cells in any replication (undirected patrol "
-                          "has no treated area)"}
+                "reason": f"no replication can be measured: {per_seed[0]['reason']}"}
     by_type = {t: pooled_displacement(c, confidence).as_dict() for t, c in typed.items()}
     return {**settings, "per_seed": per_seed, **pooled_displacement(counted, confidence).as_dict(),
             "by_type": by_type}
