@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from sim.cli import UsageError, build_parser, main
+from sim.cli.compare import arms_from
 from sim.compare.runs import RunJob, run_all
 from sim.displacement import buffer_ring
 from sim.policies import Policy
@@ -162,11 +164,11 @@ def test_figures_exist_are_not_blank_and_the_report_links_them(compared):
     (["--policies", "random", "--control-gap", "-1"], "--control-gap must be >= 0"),
     (["--policies", "random", "--set", "offenders.count=-5"], "offenders.count"),
 ])
-def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, args, problem):
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, args, problem):
     out = tmp_path / "never"
-    done = polsim("compare", "default", *args, "--out", str(out), "--no-progress")
-    assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and problem in done.stderr, done.stderr
+    assert main(["compare", "default", *args, "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and problem in err, err
     assert not out.exists()
 
 
@@ -178,7 +180,7 @@ def test_scenarios_compare_as_arms_on_common_random_numbers(tmp_path):
     out = tmp_path / "cmp"
     scenarios = f"default,scenarios/default.toml,{more}"
     done = polsim("compare", scenarios, "--policies", "random", "--replications", "2",
-                  "--workers", "1", "--out", str(out), *SHORT)
+                  "--workers", "1", "--out", str(out), *SETS, "--days", "0.1", "--no-progress")
     assert done.returncode == 0, done.stderr
     result = json.loads((out / "compare.json").read_text())
     assert [a["label"] for a in result["settings"]["arms"]] == scenarios.split(",")
@@ -192,3 +194,22 @@ def test_scenarios_compare_as_arms_on_common_random_numbers(tmp_path):
     assert result["displacement"][str(more)]["verdict"] == "undefined"
     assert "treated no cells" in result["displacement"][str(more)]["reason"]
     assert (out / "difference_maps.png").exists()
+
+
+@pytest.mark.parametrize(("scenario", "policies", "labels"), [
+    ("default", f"random,{CENTRE}", ["random", CENTRE]),
+    ("default,b.toml", "random", ["default", "b.toml"]),
+    ("default,b.toml", f"random,{CENTRE}", ["default/random", f"default/{CENTRE}", "b.toml/random",
+                                            f"b.toml/{CENTRE}"]),
+    (f"before@random,after@{CENTRE}", "random", ["before@random", f"after@{CENTRE}"]),
+])
+def test_arms_cross_scenarios_and_policies_or_pair_them(scenario, policies, labels):
+    args = build_parser().parse_args(["compare", scenario, "--policies", policies, "--out", "x"])
+    arms = arms_from(args)
+    assert [a.label for a in arms] == labels
+    assert all(a.label.endswith(a.policy) or a.label == a.scenario for a in arms)
+
+
+def test_an_arm_needs_scenario_and_policy():
+    with pytest.raises(UsageError, match="must be scenario@policy"):
+        arms_from(build_parser().parse_args(["compare", "default@", "--out", "x"]))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sim.cli import UsageError
 from sim.cli.common import add_scenario_arguments, load_checked, overrides_from
-from sim.compare import CompareSettings
+from sim.compare import Arm, CompareSettings, crossed_arms
 from sim.compare.analysis import analyse, map_data
 from sim.compare.runs import run_all
 from sim.compare.write import write_tables
@@ -27,13 +27,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--policies", default="random",
                    help="comma-separated policies, the first is the baseline (e.g. random,hotspot,beat; "
                         "default random). SCENARIO may also be a comma-separated list: every scenario "
-                        "runs under every policy, and the first scenario under the first policy is the baseline")
+                        "runs under every policy, the first scenario under the first policy being the "
+                        "baseline; an item scenario@policy is one arm with its own policy")
     p.add_argument("--replications", type=int, default=10, help="seeds per policy (default 10)")
     p.add_argument("--seed-base", type=int, default=1, help="first seed; seeds are S..S+R-1 (default 1)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="parallel processes (default: one per CPU; 1 runs in this process)")
-    p.add_argument("--buffer-cells", type=float, default=3.0,
-                   help="width of the buffer ring around treated cells, in cells (default 3)")
+    p.add_argument("--buffer-cells", type=float,
+                   help="width of the buffer ring around treated cells, in cells (default: the "
+                        "baseline scenario's policy.buffer_cells)")
     p.add_argument("--treated-share", type=float, default=0.5,
                    help="a cell is treated if the policy treated it in at least this share of the "
                         "hourly samples, in (0, 1] (default 0.5)")
@@ -50,22 +52,39 @@ def _names(text: str, option: str, what: str) -> tuple[str, ...]:
     if any(not n for n in names):
         raise UsageError(f"{option}: empty name in {text!r}; give {what} separated by commas")
     if len(set(names)) != len(names):
-        raise UsageError(f"{option}: a {what[:-1]} is listed twice in {text!r}")
+        raise UsageError(f"{option}: a {what.removesuffix('s')} is listed twice in {text!r}")
     return names
+
+
+def arms_from(args: argparse.Namespace) -> list[Arm]:
+    """The arms: SCENARIO items crossed with --policies, or ``scenario@policy`` items as given."""
+    items = _names(str(args.scenario), "SCENARIO", "scenarios")
+    policies = _names(args.policies, "--policies", "policies")
+    crossed = crossed_arms([i for i in items if "@" not in i], policies)
+    arms: list[Arm] = []
+    for item in items:
+        if "@" in item:
+            scenario, _, policy = item.partition("@")
+            if not scenario or not policy:
+                raise UsageError(f"SCENARIO: {item!r} must be scenario@policy")
+            arms.append(Arm(item, scenario, policy))
+        else:
+            arms += [a for a in crossed if a.scenario == item]
+    for arm in arms:
+        try:
+            make_policy(arm.policy, args.dispatch)
+        except ValueError as err:
+            raise UsageError(f"--policies: {err}") from None
+    return arms
 
 
 def settings_from(args: argparse.Namespace) -> CompareSettings:
     """Check every argument, each scenario and each policy before anything runs."""
-    scenarios = _names(str(args.scenario), "SCENARIO", "scenarios")
-    policies = _names(args.policies, "--policies", "policies")
-    for name in policies:
-        try:
-            make_policy(name, args.dispatch)
-        except ValueError as err:
-            raise UsageError(f"--policies: {err}") from None
+    arms = arms_from(args)
     checks = ((args.replications >= 1, f"--replications must be >= 1, got {args.replications}"),
               (args.workers >= 1, f"--workers must be >= 1, got {args.workers}"),
-              (args.buffer_cells >= 0, f"--buffer-cells must be >= 0, got {args.buffer_cells}"),
+              (args.buffer_cells is None or args.buffer_cells >= 0,
+               f"--buffer-cells must be >= 0, got {args.buffer_cells}"),
               (0 < args.treated_share <= 1, f"--treated-share must be in (0, 1], got {args.treated_share}"),
               (args.control_gap >= 0, f"--control-gap must be >= 0, got {args.control_gap}"))
     for ok, problem in checks:
@@ -73,14 +92,16 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
             raise UsageError(problem)
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out: {args.out} exists and is not a folder")
-    for scenario in scenarios:  # each scenario with every override, validated here
-        load_checked(argparse.Namespace(**{**vars(args), "scenario": scenario}), seed=args.seed_base)
-    return CompareSettings(scenarios=scenarios, policies=policies,
-                           replications=args.replications, seed_base=args.seed_base,
-                           overrides=overrides_from(args), backend=args.backend,
-                           dispatch=args.dispatch, steps=args.steps,
-                           buffer_cells=args.buffer_cells, treated_share=args.treated_share,
-                           control_gap=args.control_gap)
+    loaded = [load_checked(argparse.Namespace(**{**vars(args), "scenario": scenario}), seed=args.seed_base)
+              for scenario in dict.fromkeys(a.scenario for a in arms)]  # every scenario and override
+    buffer = loaded[0].spec.policy.buffer_cells if args.buffer_cells is None else args.buffer_cells
+    try:
+        return CompareSettings(arms=tuple(arms), replications=args.replications, seed_base=args.seed_base,
+                               overrides=overrides_from(args), backend=args.backend,
+                               dispatch=args.dispatch, steps=args.steps, buffer_cells=buffer,
+                               treated_share=args.treated_share, control_gap=args.control_gap)
+    except ValueError as err:
+        raise UsageError(f"SCENARIO/--policies: {err}") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ arm is the baseline. See ``docs/compare.md``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,16 +25,26 @@ class Arm:
     policy: str
 
 
+def crossed_arms(scenarios: Sequence[str], policies: Sequence[str]) -> list[Arm]:
+    """Every scenario under every policy, labelled by what varies (policy, scenario, or both)."""
+    def label(scenario: str, policy: str) -> str:
+        if len(scenarios) == 1:
+            return policy
+        return scenario if len(policies) == 1 else f"{scenario}/{policy}"
+
+    return [Arm(label(s, p), s, p) for s in scenarios for p in policies]
+
+
 @dataclass(frozen=True)
 class CompareSettings:
-    """What to compare: scenarios x policies (the first pair is the baseline), replications.
+    """What to compare: the arms (the first is the baseline), replications, and how.
 
-    The usual case is one scenario and several policies; several scenarios and one policy
-    compare, say, a force before and after a reform under the same deployment practice.
+    The usual case is one scenario under several policies (:func:`crossed_arms`); arms may
+    also be scenarios under one policy, or explicit pairs, such as a force before a reform
+    under its old practice and after it under the new one.
     """
 
-    scenarios: tuple[str, ...]
-    policies: tuple[str, ...]
+    arms: tuple[Arm, ...]
     replications: int
     seed_base: int = 1
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -45,20 +56,15 @@ class CompareSettings:
     control_gap: float = 0.0
     confidence: float = 0.95
 
+    def __post_init__(self) -> None:
+        labels = [a.label for a in self.arms]
+        if not labels or len(set(labels)) != len(labels):
+            raise ValueError(f"arms need distinct labels, got {labels}")
+
     @property
     def area_rule(self) -> AreaRule:
         """How treated, buffer and control areas are drawn from each run."""
         return AreaRule(self.buffer_cells, self.treated_share, self.control_gap)
-
-    @property
-    def arms(self) -> list[Arm]:
-        """Every scenario under every policy, labelled by what varies."""
-        def label(scenario: str, policy: str) -> str:
-            if len(self.scenarios) == 1:
-                return policy
-            return scenario if len(self.policies) == 1 else f"{scenario}/{policy}"
-
-        return [Arm(label(s, p), s, p) for s in self.scenarios for p in self.policies]
 
     @property
     def baseline(self) -> str:
@@ -70,6 +76,11 @@ class CompareSettings:
         """The seeds shared by every arm."""
         return [self.seed_base + i for i in range(self.replications)]
 
+    @property
+    def scenarios(self) -> list[str]:
+        """The scenarios of the arms, each once, in order."""
+        return list(dict.fromkeys(a.scenario for a in self.arms))
+
     def jobs(self) -> list[RunJob]:
         """One job per arm and seed, seed-major so baselines finish early."""
         return [RunJob(a.scenario, a.policy, s, dict(self.overrides), self.backend, self.dispatch, self.steps)
@@ -77,8 +88,7 @@ class CompareSettings:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready settings (for compare.json)."""
-        return {**asdict(self), "scenarios": list(self.scenarios), "policies": list(self.policies),
-                "arms": [asdict(a) for a in self.arms], "baseline": self.baseline, "seeds": self.seeds}
+        return {**asdict(self), "scenarios": self.scenarios, "baseline": self.baseline, "seeds": self.seeds}
 
 
-__all__ = ["AreaRule", "Arm", "CompareSettings", "RunJob", "RunResult", "run_all", "run_one"]
+__all__ = ["AreaRule", "Arm", "CompareSettings", "crossed_arms", "RunJob", "RunResult", "run_all", "run_one"]
