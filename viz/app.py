@@ -1,0 +1,360 @@
+"""The polsim web UI, a Solara page: ``polsim ui`` serves it (``solara run viz.app`` works too).
+
+Sidebar: scenario (shipped, or TOML pasted or uploaded), policy, seed, the key parameters,
+and play / pause / step / reset with a speed. Main area: the map (switchable layer, units by
+type and state, open incidents with lines to the units on their way, treated cells
+outlined; a click shows the cell or unit), the live charts, and compare mode (two policies
+on the same seed). Mesa serves the units-busy chart (its ``PlotMatplotlib`` over the model's
+``DataCollector``) and the chart refresh signal; the rest is custom, because ``SolaraViz``
+rebuilds models from keyword sliders only and has no place for a scenario file or its errors.
+
+Every reactive value below is per browser session (Solara keeps one copy per kernel).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import time
+from collections.abc import Callable
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # server side only: no display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import solara  # noqa: E402
+import solara.lab  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from mesa.visualization.components.matplotlib_components import PlotMatplotlib  # noqa: E402
+from mesa.visualization.utils import force_update, update_counter  # noqa: E402
+
+from sim.scenario import ScenarioError  # noqa: E402
+from viz.ui import charts, details, raster  # noqa: E402
+from viz.ui.compare import Comparison, compare  # noqa: E402
+from viz.ui.runner import Runner, clock_text  # noqa: E402
+from viz.ui.session import CUSTOM, Settings, policy_names, shipped_scenarios  # noqa: E402
+
+CHART_SECONDS = 1.0
+"""While playing, charts are redrawn at most this often (the map is redrawn every frame)."""
+
+error = solara.reactive("")
+frame = solara.reactive(0)
+playing = solara.reactive(False)
+steps_per_frame = solara.reactive(1)
+delay_ms = solara.reactive(0)
+map_options = solara.reactive(raster.MapOptions())
+clicked = solara.reactive({})
+toml_text = solara.reactive("")
+mode = solara.reactive("Explore")
+comparison: solara.Reactive[Comparison | None] = solara.reactive(None)
+
+
+@solara.component_vue("ui/map_image.vue")
+def MapImage(src: str, event_cell_click: Callable[[dict], None]):
+    """The map as an image that reports where it was clicked (fractions of its size)."""
+
+
+@solara.component
+def ErrorLine(text: str):
+    """A one-line error in red (solara.Error trips over the ipyvuetify that solara 1.58.2 ships)."""
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(text), classes=["polsim-error"],
+                style={"color": "#b00020", "background": "#fdecea", "padding": "8px", "border-radius": "4px",
+                       "font-family": "monospace", "font-size": "13px"})
+
+
+def data_url(png: bytes) -> str:
+    """A PNG as a ``data:`` URL for an ``<img>``."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def figure_png(fig: Figure) -> bytes:
+    """Render ``fig`` to PNG and release it (pyplot keeps figures it made until closed)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def apply_settings(runner: Runner, new: Settings) -> bool:
+    """Rebuild the model from ``new``; a bad value shows its one-line error instead."""
+    playing.value = False
+    try:
+        runner.rebuild(new)
+    except (ScenarioError, ValueError) as err:
+        error.value = str(err).splitlines()[0]
+        return False
+    error.value = ""
+    clicked.value = {}
+    frame.value += 1
+    force_update()
+    return True
+
+
+def advance(runner: Runner, n: int) -> None:
+    """Step ``n`` times and redraw the map (charts too when not playing)."""
+    runner.step(n)
+    frame.value += 1
+    if not playing.value:
+        force_update()
+
+
+@solara.component
+def ScenarioCard(runner: Runner):
+    """Shipped scenario, or TOML pasted or uploaded; its errors shown in one line."""
+    s = runner.settings
+    choices = shipped_scenarios() + [CUSTOM]
+
+    def choose(name: str) -> None:
+        if name != CUSTOM:
+            apply_settings(runner, s.replace(scenario=name, units={}))
+        else:
+            toml_text.value = toml_text.value or _shipped_text(s.scenario)
+
+    def apply_text(name: str = "pasted.toml") -> None:
+        apply_settings(runner, s.replace(scenario=CUSTOM, toml_text=toml_text.value, toml_name=name, units={}))
+
+    def upload(info: dict[str, Any]) -> None:
+        toml_text.value = info["data"].decode("utf-8", errors="replace")
+        apply_text(info["name"])
+
+    with solara.Card("Scenario", margin=0):
+        shown = CUSTOM if s.scenario == CUSTOM or toml_text.value else s.scenario
+        solara.Select("Scenario", values=choices, value=shown, on_value=choose, classes=["polsim-scenario"])
+        if shown == CUSTOM:
+            solara.InputTextArea("Scenario TOML", value=toml_text, rows=8, continuous_update=True)
+            with solara.Row():
+                solara.Button("Apply TOML", color="primary", on_click=apply_text, classes=["polsim-apply"])
+                solara.Button("Back to presets", text=True, on_click=lambda: (toml_text.set(""), choose(s.scenario
+                              if s.scenario != CUSTOM else "default")))
+            solara.FileDrop(label="or drop a .toml file here", on_file=upload, lazy=False)
+        if error.value:
+            ErrorLine(error.value)
+
+
+def _shipped_text(name: str) -> str:
+    from sim.scenario.loader import resolve_path
+
+    path = resolve_path(name if name != CUSTOM else "default")
+    return path.read_text(encoding="utf-8")
+
+
+@solara.component
+def PolicyCard(runner: Runner):
+    """Policy (built-in, or package.module:Class), seed and dispatch rule."""
+    s = runner.settings
+    custom, set_custom = solara.use_state("")
+    names = policy_names()
+    with solara.Card("Policy", margin=0):
+        solara.Select("Policy", values=names if s.policy in names else names + [s.policy], value=s.policy,
+                      on_value=lambda p: apply_settings(runner, s.replace(policy=p)), classes=["polsim-policy"])
+        solara.InputText("or your own: package.module:Class", value=custom, on_value=set_custom,
+                         continuous_update=True, classes=["polsim-custom-policy"])
+        solara.Button("Use this policy", text=True, disabled=not custom,
+                      on_click=lambda: apply_settings(runner, s.replace(policy=custom.strip())))
+        solara.InputInt("Seed", value=s.seed, on_value=lambda v: apply_settings(runner, s.replace(seed=int(v))))
+        rule = s.dispatch or runner.model.dispatch_rule
+        solara.ToggleButtonsSingle(value=rule, values=["avl", "zone"],
+                                   on_value=lambda v: apply_settings(runner, s.replace(dispatch=v)))
+
+
+@solara.component
+def ParameterCard(runner: Runner):
+    """Units of each type, offenders, deterrence strength, hotspot re-planning period."""
+    s = runner.settings
+    spec = runner.model.spec
+
+    def rebuild(**changes: Any) -> None:
+        apply_settings(runner, s.replace(**changes))
+
+    with solara.Card("Parameters", margin=0):
+        for name, unit in spec.units.items():
+            solara.SliderInt(f"{name.replace('_', ' ')}s: {unit.count}", value=unit.count, min=0,
+                             max=max(20, 3 * unit.count),
+                             on_value=lambda v, name=name: rebuild(units={**s.units, name: int(v)}))
+        n = spec.offenders.count
+        solara.SliderInt(f"offenders: {n}", value=n, min=0, max=max(1000, 3 * n), step=10,
+                         on_value=lambda v: rebuild(offenders=int(v)))
+        d = spec.deterrence.police
+        solara.SliderFloat(f"deterrence strength: {d:g}", value=d, min=0.0, max=5.0, step=0.1,
+                           on_value=lambda v: rebuild(deterrence=float(v)))
+        days = spec.policy.replan_days
+        solara.SliderFloat(f"hotspot re-planning: {days:g} days", value=days, min=0.25, max=14.0, step=0.25,
+                           on_value=lambda v: rebuild(replan_days=float(v)))
+
+
+@solara.component
+def Controls(runner: Runner):
+    """Reset, play/pause, step, and the speed (steps per frame, pause between frames)."""
+    finished = not runner.model.running
+    with solara.Card("Run", margin=0):
+        with solara.Row():
+            solara.Button("Reset", color="primary", on_click=lambda: apply_settings(runner, runner.settings),
+                          classes=["polsim-reset"])
+            solara.Button("Pause" if playing.value else "Play", color="primary", disabled=finished,
+                          on_click=lambda: playing.set(not playing.value), classes=["polsim-play"])
+            solara.Button("Step", color="primary", disabled=playing.value or finished,
+                          on_click=lambda: advance(runner, steps_per_frame.value), classes=["polsim-step-button"])
+        solara.SliderInt(f"speed: {steps_per_frame.value} steps per frame", value=steps_per_frame, min=1, max=60)
+        solara.SliderInt(f"pause between frames: {delay_ms.value} ms", value=delay_ms, min=0, max=1000, step=10)
+
+
+def play_loop(runner: Runner) -> None:
+    """Step and redraw until paused or the run ends; charts at most every CHART_SECONDS."""
+    last_chart = time.perf_counter()
+    while playing.value:
+        started = time.perf_counter()
+        runner.step(steps_per_frame.value)
+        frame.value += 1
+        if not runner.model.running:
+            playing.value = False
+        if time.perf_counter() - last_chart >= CHART_SECONDS or not playing.value:
+            force_update()
+            last_chart = time.perf_counter()
+        time.sleep(max(0.0, delay_ms.value / 1000 - (time.perf_counter() - started)))
+
+
+@solara.component
+def MapView(runner: Runner):
+    """The map, its layer and overlay switches, the legend and what a click picked."""
+    frame.get()
+    opts = map_options.value
+    png = runner.read(lambda m: raster.png_bytes(raster.render_map(m, opts)))
+
+    def on_click(where: dict) -> None:
+        def pick(m):
+            cell = raster.cell_at(m, float(where["x"]), float(where["y"]))
+            return details.click_details(m, *cell) if cell else {}
+
+        clicked.value = runner.read(pick)
+
+    with solara.Column(gap="4px"):
+        with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Select("layer", values=list(raster.LAYERS), value=opts.layer,
+                          on_value=lambda v: map_options.set(_replace(opts, layer=v)), style={"max-width": "200px"})
+            shown = [name for name, on in (("grid workers", opts.grid_workers), ("offenders", opts.offenders)) if on]
+            solara.ToggleButtonsMultiple(value=shown, values=["grid workers", "offenders"], dense=True,
+                                         on_value=lambda v: map_options.set(_replace(
+                                             opts, grid_workers="grid workers" in v, offenders="offenders" in v)))
+        MapImage(src=data_url(png), event_cell_click=on_click)
+        solara.HTML(tag="div", unsafe_innerHTML=_legend_html(), style={"font-size": "12px"})
+        if clicked.value:
+            with solara.Card("Selected", margin=0, classes=["polsim-selected"]):
+                solara.Markdown("\n".join(f"- **{k}**: {v}" for k, v in clicked.value.items()))
+
+
+def _replace(opts: raster.MapOptions, **changes: Any) -> raster.MapOptions:
+    import dataclasses
+
+    return dataclasses.replace(opts, **changes)
+
+
+def _legend_html() -> str:
+    def swatch(rgb, text: str) -> str:
+        return f'<span style="color: rgb{tuple(rgb)}">{text}</span>'
+
+    kinds = " ".join(swatch((0, 0, 0), raster.SHAPE_SYMBOL[shape]) + f"&nbsp;{kind.replace('_', ' ')}"
+                     for kind, shape in raster.UNIT_SHAPES.items())
+    states = " ".join(swatch(rgb, "■") + f"&nbsp;{state.replace('_', ' ')}" for state, rgb in raster.STATE_RGB.items())
+    marks = (swatch(raster.INCIDENT_RGB, "◯") + "&nbsp;open incident (line: unit on its way) "
+             + swatch(raster.TREATED_RGB, "▢") + "&nbsp;treated cells "
+             + swatch(raster.GRID_WORKER_RGB, "■") + "&nbsp;grid worker "
+             + swatch(raster.OFFENDER_RGB[1], "●") + "&nbsp;fleeing offender")
+    return f"<div>units: {kinds}</div><div>state: {states}</div><div>{marks}</div>"
+
+
+@solara.component
+def Charts(runner: Runner):
+    """Crimes by hour and type, response-time CDF, units busy and calls waiting."""
+    update_counter.get()
+    by_hour = runner.read(lambda m: figure_png(charts.crimes_by_hour(m)))
+    cdf = runner.read(lambda m: figure_png(charts.response_chart(m)))
+    with solara.Column(gap="4px"):
+        solara.Image(by_hour, width="100%")
+        solara.Image(cdf, width="100%")
+        with solara.Card("Units busy and calls waiting (per step)", margin=0):
+            PlotMatplotlib(runner.model, charts.BUSY_SERIES)
+
+
+@solara.component
+def CompareView(runner: Runner):
+    """Two policies on the same seed: maps, difference map, headline numbers, WDQ."""
+    names = policy_names()
+    policy_a, set_a = solara.use_state(names[0])
+    policy_b, set_b = solara.use_state(names[-1])
+    days, set_days = solara.use_state(1.0)
+    problem, set_problem = solara.use_state("")
+
+    def run() -> None:
+        set_problem("")
+        try:
+            comparison.value = compare(runner.settings, policy_a, policy_b, days)
+        except (ScenarioError, ValueError) as err:
+            set_problem(str(err).splitlines()[0])
+
+    task = solara.lab.use_task(run, dependencies=None, prefer_threaded=True)
+    s = runner.settings
+    solara.Markdown(f"Both policies run on **{s.scenario if s.scenario != CUSTOM else s.toml_name}**, "
+                    f"seed **{s.seed}**, with the sliders' values; A is the baseline.")
+    with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select("Policy A (baseline)", values=names, value=policy_a, on_value=set_a)
+        solara.Select("Policy B", values=names, value=policy_b, on_value=set_b)
+        solara.SliderFloat("days", value=days, min=0.25, max=7.0, step=0.25, on_value=set_days)
+        solara.Button("Run comparison", color="primary", on_click=task, disabled=task.pending)
+    if task.pending:
+        solara.ProgressLinear(True)
+    if problem:
+        ErrorLine(problem)
+    c = comparison.value
+    if c is not None and not task.pending:
+        _comparison_result(c)
+
+
+def _comparison_result(c: Comparison) -> None:
+    rows = c.headlines()
+    head = "| | mean response (min) | within 3 min | crimes | WDQ (B vs A) |\n|---|---|---|---|---|\n"
+    body = "".join(
+        f"| {r['side']} | {_num(r['mean response (min)'], '{:.2f}')} | {_num(r['within 3 min'], '{:.0%}')} "
+        f"| {r['crimes']} | {_num(r['WDQ vs A'], '{:+.2f}')} |\n" for r in rows)
+    solara.Markdown(head + body + f"\nDisplacement: {c.verdict}")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        solara.Image(figure_png(c.maps_figure()), width="48%")
+        solara.Image(figure_png(c.difference_figure()), width="48%")
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+@solara.component
+def Page():
+    """The whole page."""
+    runner = solara.use_memo(Runner, [])
+    frame.get()
+    solara.lab.use_task(lambda: play_loop(runner), dependencies=[playing.value], prefer_threaded=True)
+    solara.Title("polsim")
+    s = runner.settings
+    # plain columns rather than solara.Sidebar / lab.Tabs: the app layout's drawer covers the
+    # map on wide screens, and lab.Tabs needs a newer ipyvuetify than solara 1.58.2 ships with
+    with solara.Columns([1, 4], style={"padding": "8px"}):
+        with solara.Column(gap="8px"):
+            solara.HTML(tag="h2", unsafe_innerHTML="polsim", style={"margin": "0"})
+            ScenarioCard(runner)
+            PolicyCard(runner)
+            Controls(runner)
+            ParameterCard(runner)
+        with solara.Column(gap="8px"):
+            with solara.Row(gap="16px", style={"align-items": "center"}):
+                solara.ToggleButtonsSingle(value=mode, values=["Explore", "Compare"], classes=["polsim-mode"])
+                solara.HTML(tag="div", unsafe_innerHTML=(
+                    f'<b class="polsim-clock">{runner.read(clock_text)}</b> · policy <b class="polsim-policy-name">'
+                    f"{s.policy}</b> · seed {s.seed} · scenario {runner.model.spec.name}"),
+                    style={"font-size": "16px"})
+            if mode.value == "Explore":
+                with solara.Columns([3, 2]):
+                    MapView(runner)
+                    Charts(runner)
+            else:
+                CompareView(runner)

@@ -1,0 +1,186 @@
+"""The map as a raster: a city layer, the treated cells, people and incidents, drawn with PIL.
+
+Matplotlib takes tens of milliseconds a frame; painting the layer with numpy and the
+markers with ``PIL.ImageDraw`` takes a few, which is what lets the page draw every step.
+Coordinates: cell (r, c) covers pixels ``[r*px, (r+1)*px)`` down and ``[c*px, (c+1)*px)``
+across; :func:`cell_at` inverts that for clicks.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib import colormaps
+from PIL import Image, ImageDraw
+
+from sim.dispatch import DISPATCHED
+from sim.model import PolicingModel
+from sim.rules.offender import FLEEING, WALKING
+from sim.scenario.schema import LAND_USES, UNIT_STATES
+
+LAYERS = ("land use", "attractiveness", "crime so far", "footfall")
+"""The switchable base layers of the map."""
+
+LAND_USE_RGB = {
+    "residential": (238, 226, 200), "commercial": (244, 177, 120), "market": (226, 106, 106),
+    "school": (247, 225, 110), "park": (150, 205, 130), "transit": (150, 160, 230),
+    "blocked": (95, 95, 95),
+}
+STATE_RGB = {
+    "patrolling": (31, 119, 180), "dispatched": (255, 127, 14), "on_scene": (214, 39, 40),
+    "pursuing": (148, 52, 180), "returning": (23, 168, 160), "off_shift": (150, 150, 150),
+}
+UNIT_SHAPES = {
+    "patrol_car": "circle", "strike_vehicle": "square", "motorcycle_squad": "triangle",
+    "community_officer": "diamond", "fixed_post": "cross", "drone": "star",
+}
+SHAPE_SYMBOL = {"circle": "●", "square": "■", "triangle": "▲", "diamond": "◆", "cross": "✚", "star": "★"}
+"""The text symbol of each marker shape, for the legend."""
+LAYER_CMAP = {"attractiveness": "magma", "crime so far": "YlOrRd", "footfall": "viridis"}
+INCIDENT_RGB = (220, 0, 0)
+TREATED_RGB = (0, 220, 255)
+GRID_WORKER_RGB = (20, 130, 50)
+OFFENDER_RGB = {WALKING: (60, 60, 60), FLEEING: (255, 0, 160)}
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """What the map shows besides the layer."""
+
+    layer: str = "land use"
+    grid_workers: bool = False
+    offenders: bool = False
+
+
+def cell_pixels(rows: int, cols: int, target: int = 600) -> int:
+    """Pixels per cell so that the longer side is about ``target`` pixels (at least 2)."""
+    return max(2, target // max(rows, cols))
+
+
+def layer_values(model: PolicingModel, layer: str) -> np.ndarray:
+    """The numbers behind a continuous layer (rows x cols)."""
+    if layer == "attractiveness":
+        return model.b + model.a0
+    if layer == "crime so far":
+        return model.metrics.crimes_by_cell.sum(axis=0).astype(float)
+    if layer == "footfall":
+        return np.asarray(model.city.footfall(model.hour), float)
+    raise ValueError(f"unknown layer {layer!r}; allowed: {', '.join(LAYERS)}")
+
+
+def layer_rgb(model: PolicingModel, layer: str) -> np.ndarray:
+    """The base layer as an RGB array (rows x cols x 3, uint8); blocked land stays dark."""
+    lu = model.city.land_use
+    if layer == "land use":
+        table = np.array([LAND_USE_RGB[name] for name in LAND_USES], np.uint8)
+        return table[lu]
+    values = layer_values(model, layer)
+    top = float(values.max())
+    scaled = values / top if top > 0 else values
+    rgb = (colormaps[LAYER_CMAP[layer]](scaled)[..., :3] * 255).astype(np.uint8)
+    rgb[~model.city.passable] = LAND_USE_RGB["blocked"]
+    return rgb
+
+
+def _outline(mask: np.ndarray, px: int) -> np.ndarray:
+    """Pixels on the inner edge of ``mask`` scaled up by ``px`` (two pixels thick)."""
+    up = np.repeat(np.repeat(mask, px, axis=0), px, axis=1)
+    pad = np.pad(up, 2, constant_values=False)
+    inner = up.copy()
+    for dr, dc in ((-2, 0), (2, 0), (0, -2), (0, 2)):
+        inner &= pad[2 + dr: 2 + dr + up.shape[0], 2 + dc: 2 + dc + up.shape[1]]
+    return up & ~inner
+
+
+def _centre(r: float, c: float, px: int) -> tuple[float, float]:
+    return (c + 0.5) * px, (r + 0.5) * px
+
+
+def _marker(draw: ImageDraw.ImageDraw, shape: str, x: float, y: float, s: float, fill) -> None:
+    edge = (0, 0, 0)
+    if shape == "circle":
+        draw.ellipse((x - s, y - s, x + s, y + s), fill=fill, outline=edge)
+    elif shape == "square":
+        draw.rectangle((x - s, y - s, x + s, y + s), fill=fill, outline=edge)
+    elif shape == "triangle":
+        draw.polygon([(x, y - s * 1.2), (x - s * 1.1, y + s), (x + s * 1.1, y + s)], fill=fill, outline=edge)
+    elif shape == "diamond":
+        draw.polygon([(x, y - s * 1.3), (x + s, y), (x, y + s * 1.3), (x - s, y)], fill=fill, outline=edge)
+    elif shape == "cross":
+        w = max(1.0, s / 2.5)
+        draw.rectangle((x - s, y - w, x + s, y + w), fill=fill, outline=edge)
+        draw.rectangle((x - w, y - s, x + w, y + s), fill=fill, outline=edge)
+    else:  # star: a drone
+        pts = []
+        for k in range(10):
+            rad = s * (1.3 if k % 2 == 0 else 0.55)
+            ang = np.pi / 2 + k * np.pi / 5
+            pts.append((x + rad * np.cos(ang), y - rad * np.sin(ang)))
+        draw.polygon(pts, fill=fill, outline=edge)
+
+
+def render_map(model: PolicingModel, options: MapOptions = MapOptions(), target: int = 600) -> Image.Image:
+    """The map of ``model`` now: layer, treated outline, people, open incidents, units."""
+    city = model.city
+    px = cell_pixels(city.rows, city.cols, target)
+    base = layer_rgb(model, options.layer)
+    img = np.repeat(np.repeat(base, px, axis=0), px, axis=1)
+    treated = np.asarray(model.policy.treated_cells(model), bool)
+    if treated.any():
+        img[_outline(treated, px)] = TREATED_RGB
+    image = Image.fromarray(img, "RGB")
+    draw = ImageDraw.Draw(image)
+    dot = max(1.0, px / 4)
+    if options.grid_workers:
+        g = model.guardians
+        for r, c in zip(g.r[g.grid_worker], g.c[g.grid_worker], strict=True):
+            x, y = _centre(r, c, px)
+            draw.rectangle((x - dot, y - dot, x + dot, y + dot), fill=GRID_WORKER_RGB)
+    if options.offenders:
+        o = model.offenders
+        for status, colour in OFFENDER_RGB.items():
+            for r, c in zip(o.r[o.status == status], o.c[o.status == status], strict=True):
+                x, y = _centre(r, c, px)
+                draw.ellipse((x - dot, y - dot, x + dot, y + dot), fill=colour)
+    _draw_incidents(draw, model, px)
+    _draw_units(draw, model, px)
+    return image
+
+
+def _draw_incidents(draw: ImageDraw.ImageDraw, model: PolicingModel, px: int) -> None:
+    """Open incidents as red rings, each with a line to every unit on its way there."""
+    u = model.units
+    s = max(2.5, px * 0.6)
+    for inc in model.incident_list():
+        if not inc.is_open:
+            continue
+        x, y = _centre(inc.r, inc.c, px)
+        for j in inc.units:
+            if u.incident[j] == inc.id and u.state[j] == DISPATCHED:
+                draw.line((x, y, *_centre(u.r[j], u.c[j], px)), fill=INCIDENT_RGB, width=max(1, px // 5))
+        draw.ellipse((x - s, y - s, x + s, y + s), outline=INCIDENT_RGB, width=max(1, px // 4))
+
+
+def _draw_units(draw: ImageDraw.ImageDraw, model: PolicingModel, px: int) -> None:
+    u = model.units
+    s = max(2.0, px * 0.55)
+    for j in range(len(u)):
+        kind = u.types[u.type_idx[j]].kind
+        x, y = _centre(u.r[j], u.c[j], px)
+        _marker(draw, UNIT_SHAPES[kind], x, y, s, STATE_RGB[UNIT_STATES[u.state[j]]])
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    """PNG of ``image``, compressed lightly: the page redraws it many times a second."""
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def cell_at(model: PolicingModel, fx: float, fy: float) -> tuple[int, int] | None:
+    """The cell under a click at fractions (``fx`` across, ``fy`` down) of the map, or None."""
+    if not (0.0 <= fx < 1.0 and 0.0 <= fy < 1.0):
+        return None
+    return int(fy * model.city.rows), int(fx * model.city.cols)
