@@ -8,6 +8,7 @@ from scipy import stats
 
 from sim.compare.tables import compare_metrics, csv_rows, metric_label
 from sim.stats import paired_interval, t_interval
+from viz.report import metrics_table
 
 
 def test_t_interval_matches_scipy():
@@ -70,3 +71,17 @@ def test_compare_metrics_pairs_by_replication():
     rows = csv_rows(table)
     assert len(rows) == 2 * len(table["base"])
     assert metric_label("crimes_ebike_theft") == "crimes, ebike theft"
+
+
+def test_report_table_highlights_decisive_differences_and_gives_shares_in_points():
+    runs = {"base": [summary(4.0, {"robbery": 10}, 5.0), summary(5.0, {"robbery": 12}, 6.0),
+                     summary(6.0, {"robbery": 8}, 7.0)],
+            "new": [summary(3.0, {"robbery": 11}, 4.0), summary(4.5, {"robbery": 10}, 6.0),
+                    summary(5.0, {"robbery": 8}, 6.0)]}
+    page = metrics_table({"metrics": compare_metrics(runs, "base"), "settings": {"baseline": "base"}})
+    rows = {r.split("</th>")[0].removeprefix("<th>"): r for r in page.split("<tr>")[2:]}
+    response = rows["response time, mean (min)"]
+    assert '<td class="decisive">-0.83 (-16.7%)' in response  # differences -1, -0.5, -1: CI below 0
+    assert 'class="decisive"' not in rows["crimes, robbery"]  # +1, -2, 0: CI spans 0
+    assert "<td>0.0 pp<br>" in rows["calls reached within 3 min (share)"]
+    assert "<td>50.0%" in rows["calls reached within 3 min (share)"]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sim.compare.tables import metric_label
 from sim.output import _replace_into
+from sim.stats import Interval
 from viz import figures
 
 FIGURES = {
@@ -43,9 +44,7 @@ def write_figures(out: Path, result: Mapping[str, Any], maps: Mapping[str, Any])
 
 
 def _half(row: Mapping[str, Any]) -> float:
-    if row["ci_low"] is None or row["ci_high"] is None:
-        return 0.0
-    return (row["ci_high"] - row["ci_low"]) / 2
+    return Interval(row["mean"], row["ci_low"], row["ci_high"], row["n"]).half_width or 0.0
 
 
 def _is_share(metric: str) -> bool:
