@@ -25,18 +25,18 @@ class LayeredZones(Policy):
     patrol forces in 31 zones, station forces in 148 districts, and 64 traffic booths that
     handle what happens within 200 m first ("梯次用警", forces used in echelons). Here the
     city is cut three times into ``policy.layer_zones`` near-square zones; strike vehicles
-    patrol a rapid-response zone, patrol cars a sub-bureau zone, community officers and
-    motorcycle squads a station district (each unit the zone nearest its base, balanced).
-    A call goes to the first layer that has a free unit for it: fixed posts within their
-    radius, then the station-district units of its district, the patrol cars of its
-    sub-bureau zone, the strike vehicles of its rapid-response zone, and only then any
-    free unit (nearest by travel time within the layer).
+    patrol a rapid-response zone, patrol cars a sub-bureau zone, motorcycle squads (the
+    stations' mobile patrol force) a station district, each unit the zone nearest its base
+    (balanced). Community officers do community work, not layered patrol: they keep their
+    own patrol. A call goes to the first echelon that has a free unit for it: fixed posts
+    within their radius, then the motorcycle squads of its station district, the patrol
+    cars of its sub-bureau zone, the strike vehicles of its rapid-response zone, and only
+    then any free unit (nearest by travel time within the echelon).
     """
 
     name = "layered"
     LAYER_OF_KIND: ClassVar[dict[str, int]] = {
-        "strike_vehicle": RAPID, "patrol_car": SUB_BUREAU,
-        "community_officer": STATION, "motorcycle_squad": STATION,
+        "strike_vehicle": RAPID, "patrol_car": SUB_BUREAU, "motorcycle_squad": STATION,
     }
 
     def setup(self, model: PolicingModel) -> None:

@@ -48,15 +48,20 @@ def area_centres(labels: np.ndarray, passable: np.ndarray) -> np.ndarray:
 def assign_balanced(from_r: np.ndarray, from_c: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """The area of each unit: every area gets ceil or floor of units/areas, nearest bases first.
 
-    A minimum-cost assignment of units to area slots (each area repeated as often as it
-    must take units) on the street distance from each unit's base to the area's centre.
+    A minimum-cost assignment of units to area slots on the street distance from each
+    unit's base to the area's centre: every area has ``units // areas`` slots that must be
+    filled and, when the division leaves a remainder, one more that costs extra (more than
+    any distance), so the remainder goes to the areas it suits best.
     """
     n_units, n_areas = len(from_r), len(centres)
     if n_units == 0:
         return np.zeros(0, np.int64)
-    slots = np.tile(np.arange(n_areas), -(-n_units // n_areas))
+    must = np.tile(np.arange(n_areas), n_units // n_areas)
+    extra = np.arange(n_areas) if n_units % n_areas else np.zeros(0, np.int64)
+    slots = np.concatenate([must, extra])
     cost = (np.abs(from_r[:, None] - centres[slots, 0][None, :])
             + np.abs(from_c[:, None] - centres[slots, 1][None, :])).astype(float)
+    cost[:, must.size:] += 1.0 + cost.max()
     rows, cols = linear_sum_assignment(cost)
     out = np.empty(n_units, np.int64)
     out[rows] = slots[cols]
