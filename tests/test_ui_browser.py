@@ -9,68 +9,27 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from sim.cli.ui import ROOT, server_command, server_env
 from sim.policies import POLICIES
 from sim.scenario import ScenarioError
+from viz.ui.serve import CHROMIUM, CHROMIUM_ARGS, running_server
 from viz.ui.session import CUSTOM, Settings, build_model
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-"""Without the background-networking switches Chromium keeps dialling out, which a closed network refuses."""
 LOAD_S = 90
-
-
-def free_port() -> int:
-    """A port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    """Poll ``url`` until it answers 200, the server dies, or ``timeout`` seconds pass."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"polsim ui exited with {proc.returncode}: {proc.stdout.read()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"polsim ui did not answer at {url} within {timeout} s")
 
 
 @pytest.fixture(scope="module")
 def server():
     """The UI served by the same command line as ``polsim ui``, torn down after the module."""
-    port = free_port()
-    proc = subprocess.Popen(server_command("127.0.0.1", port), env=server_env(), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/", proc, LOAD_S)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with running_server(LOAD_S) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +42,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         yield b
         b.close()
 

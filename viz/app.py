@@ -37,11 +37,14 @@ from viz.ui.compare import Comparison, compare  # noqa: E402
 from viz.ui.runner import Runner, clock_text  # noqa: E402
 from viz.ui.session import CUSTOM, Settings, policy_names, shipped_scenarios  # noqa: E402
 
-CHART_SECONDS = 1.0
+CHART_SECONDS = 2.0
 """While playing, charts are redrawn at most this often (the map is redrawn every frame)."""
 
 error = solara.reactive("")
 frame = solara.reactive(0)
+"""Bumped after every step: the map and the clock redraw (and nothing else, to keep frames cheap)."""
+version = solara.reactive(0)
+"""Bumped after every rebuild of the model: the whole page redraws."""
 playing = solara.reactive(False)
 steps_per_frame = solara.reactive(1)
 delay_ms = solara.reactive(0)
@@ -88,6 +91,7 @@ def apply_settings(runner: Runner, new: Settings) -> bool:
         return False
     error.value = ""
     clicked.value = {}
+    version.value += 1
     frame.value += 1
     force_update()
     return True
@@ -219,9 +223,7 @@ def play_loop(runner: Runner) -> None:
 @solara.component
 def MapView(runner: Runner):
     """The map, its layer and overlay switches, the legend and what a click picked."""
-    frame.get()
     opts = map_options.value
-    png = runner.read(lambda m: raster.png_bytes(raster.render_map(m, opts)))
 
     def on_click(where: dict) -> None:
         def pick(m):
@@ -238,11 +240,19 @@ def MapView(runner: Runner):
             solara.ToggleButtonsMultiple(value=shown, values=["grid workers", "offenders"], dense=True,
                                          on_value=lambda v: map_options.set(_replace(
                                              opts, grid_workers="grid workers" in v, offenders="offenders" in v)))
-        MapImage(src=data_url(png), event_cell_click=on_click)
+        MapPicture(runner, opts, on_click)
         solara.HTML(tag="div", unsafe_innerHTML=_legend_html(), style={"font-size": "12px"})
         if clicked.value:
             with solara.Card("Selected", margin=0, classes=["polsim-selected"]):
                 solara.Markdown("\n".join(f"- **{k}**: {v}" for k, v in clicked.value.items()))
+
+
+@solara.component
+def MapPicture(runner: Runner, opts: raster.MapOptions, on_click: Callable[[dict], None]):
+    """The map image alone, redrawn every frame."""
+    frame.get()
+    png = runner.read(lambda m: raster.png_bytes(raster.render_map(m, opts)))
+    MapImage(src=data_url(png), event_cell_click=on_click)
 
 
 def _replace(opts: raster.MapOptions, **changes: Any) -> raster.MapOptions:
@@ -329,10 +339,18 @@ def _num(value: float | None, fmt: str) -> str:
 
 
 @solara.component
+def Clock(runner: Runner):
+    """The step counter and simulated time."""
+    frame.get()
+    solara.HTML(tag="b", unsafe_innerHTML=runner.read(clock_text), classes=["polsim-clock"],
+                style={"font-size": "16px"})
+
+
+@solara.component
 def Page():
     """The whole page."""
     runner = solara.use_memo(Runner, [])
-    frame.get()
+    version.get()
     solara.lab.use_task(lambda: play_loop(runner), dependencies=[playing.value], prefer_threaded=True)
     solara.Title("polsim")
     s = runner.settings
@@ -348,10 +366,10 @@ def Page():
         with solara.Column(gap="8px"):
             with solara.Row(gap="16px", style={"align-items": "center"}):
                 solara.ToggleButtonsSingle(value=mode, values=["Explore", "Compare"], classes=["polsim-mode"])
+                Clock(runner)
                 solara.HTML(tag="div", unsafe_innerHTML=(
-                    f'<b class="polsim-clock">{runner.read(clock_text)}</b> · policy <b class="polsim-policy-name">'
-                    f"{s.policy}</b> · seed {s.seed} · scenario {runner.model.spec.name}"),
-                    style={"font-size": "16px"})
+                    f'policy <b class="polsim-policy-name">{html.escape(s.policy)}</b> · seed {s.seed} · '
+                    f"scenario {html.escape(runner.model.spec.name)}"), style={"font-size": "16px"})
             if mode.value == "Explore":
                 with solara.Columns([3, 2]):
                     MapView(runner)

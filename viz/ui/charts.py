@@ -13,6 +13,7 @@ from sim.metrics import response_times
 from sim.model import PolicingModel
 from viz.figures import response_cdf
 
+MARGINS = {"left": 0.1, "right": 0.98, "top": 0.9, "bottom": 0.15}
 BUSY_SERIES = {"units_busy": "tab:blue", "calls_waiting": "tab:red"}
 """DataCollector columns of the units-busy chart and their colours."""
 
@@ -31,7 +32,7 @@ def crimes_by_hour(model: PolicingModel) -> Figure:
            title=f"Crimes by hour and type ({int(counts.sum())} so far)")
     ax.legend(fontsize=7, ncol=2, loc="upper left")
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
+    fig.subplots_adjust(**MARGINS)  # fixed margins: tight_layout would draw the figure twice a frame
     return fig
 
 
@@ -41,5 +42,5 @@ def response_chart(model: PolicingModel) -> Figure:
     fig = response_cdf({policy: response_times(model.incident_list())})
     fig.axes[0].set_title("Response time so far")
     fig.set_size_inches(6, 3.2)
-    fig.tight_layout()
+    fig.subplots_adjust(**MARGINS)
     return fig
