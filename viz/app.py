@@ -311,7 +311,7 @@ def CompareView(runner: Runner):
     with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Select("Policy A (baseline)", values=names, value=policy_a, on_value=set_a)
         solara.Select("Policy B", values=names, value=policy_b, on_value=set_b)
-        solara.SliderFloat("days", value=days, min=0.25, max=7.0, step=0.25, on_value=set_days)
+        solara.SliderFloat(f"days: {days:g}", value=days, min=0.25, max=7.0, step=0.25, on_value=set_days)
         solara.Button("Run comparison", color="primary", on_click=task, disabled=task.pending)
     if task.pending:
         solara.ProgressLinear(True)
@@ -329,9 +329,9 @@ def _comparison_result(c: Comparison) -> None:
         f"| {r['side']} | {_num(r['mean response (min)'], '{:.2f}')} | {_num(r['within 3 min'], '{:.0%}')} "
         f"| {r['crimes']} | {_num(r['WDQ vs A'], '{:+.2f}')} |\n" for r in rows)
     solara.Markdown(head + body + f"\nDisplacement: {c.verdict}")
-    with solara.Row(style={"flex-wrap": "wrap"}):
-        solara.Image(figure_png(c.maps_figure()), width="48%")
-        solara.Image(figure_png(c.difference_figure()), width="48%")
+    with solara.Columns([1, 1]):
+        solara.Image(figure_png(c.maps_figure()), width="100%")
+        solara.Image(figure_png(c.difference_figure()), width="100%")
 
 
 def _num(value: float | None, fmt: str) -> str:

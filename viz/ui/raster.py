@@ -24,7 +24,7 @@ LAYERS = ("land use", "attractiveness", "crime so far", "footfall")
 """The switchable base layers of the map."""
 
 LAND_USE_RGB = {
-    "residential": (238, 226, 200), "commercial": (244, 177, 120), "market": (226, 106, 106),
+    "residential": (238, 226, 200), "commercial": (244, 177, 120), "market": (205, 150, 215),
     "school": (247, 225, 110), "park": (150, 205, 130), "transit": (150, 160, 230),
     "blocked": (95, 95, 95),
 }
