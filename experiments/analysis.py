@@ -1,0 +1,107 @@
+"""From a sweep's rows to its tables: each metric's mean and 95% t-interval by parameter and policy.
+
+Replications of a point are independent runs (distinct seeds), so each cell of a table is a
+t-interval over them (:func:`sim.stats.t_interval`). Failed runs are left out and counted.
+A marginal table by one parameter pools every run at that parameter value (over the other
+parameters too), which is what a one-parameter plot shows. Displacement, when the spec names
+a baseline policy, pairs each run with the baseline's run at the same point and seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments import store
+from experiments.plan import Plan
+from sim.compare.areas import AreaRule
+from sim.displacement import area_counts, pooled_displacement
+from sim.stats import t_interval
+
+STAT_COLUMNS = ["mean", "ci_low", "ci_high", "n"]
+
+
+def ok_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """The runs that finished without error."""
+    return df[df["status"] == "ok"] if len(df) else df
+
+
+def check_metrics(df: pd.DataFrame, metrics: Sequence[str]) -> list[str]:
+    """The spec's metrics present in the rows (a metric no run reported is left out)."""
+    return [m for m in metrics if m in df.columns]
+
+
+def interval_table(df: pd.DataFrame, metric: str, by: Sequence[str], confidence: float = 0.95) -> pd.DataFrame:
+    """Mean, interval and n of ``metric`` for each combination of the ``by`` columns."""
+    rows = []
+    for key, group in df.groupby(list(by), sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        values = pd.to_numeric(group[metric], errors="coerce").tolist()
+        ci = t_interval([None if v != v else v for v in values], confidence)
+        rows.append({**dict(zip(by, key, strict=True)), "mean": ci.mean, "ci_low": ci.low,
+                     "ci_high": ci.high, "n": ci.n})
+    return pd.DataFrame(rows, columns=[*by, *STAT_COLUMNS])
+
+
+def point_tables(plan: Plan, df: pd.DataFrame, metrics: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Per metric: one row per point and policy (every parameter's value), mean and interval."""
+    ok = ok_rows(df)
+    return {m: interval_table(ok, m, ["point", *plan.parameters, "policy"]) for m in metrics}
+
+
+def marginal_tables(plan: Plan, df: pd.DataFrame, metrics: Sequence[str]) -> dict[tuple[str, str], pd.DataFrame]:
+    """Per metric and parameter: one row per parameter value and policy, pooled over the rest."""
+    ok = ok_rows(df)
+    return {(m, p): interval_table(ok, m, [p, "policy"]) for m in metrics for p in plan.parameters}
+
+
+def displacement_table(plan: Plan, df: pd.DataFrame, out, confidence: float = 0.95) -> pd.DataFrame:
+    """Per point and non-baseline policy: Bowers-Johnson measures against the baseline, pooled over seeds.
+
+    "Before" is the baseline policy's run at the same point and seed, "after" the policy's;
+    the treated area is the cells the policy treated in at least half of the hourly samples,
+    the buffer a ring ``buffer_cells`` wide, the control area the rest of the city.
+    """
+    baseline = plan.spec["baseline"]
+    if baseline is None:
+        return pd.DataFrame()
+    rule = AreaRule(buffer_cells=plan.spec["buffer_cells"])
+    ok = ok_rows(df).set_index(["point", "policy", "seed"])
+    rows = []
+    for (point, policy), group in ok.reset_index().groupby(["point", "policy"], sort=True):
+        if policy == baseline:
+            continue
+        counts, treated = [], []
+        for seed, run_id in zip(group["seed"], group["run_id"], strict=True):
+            if (point, baseline, seed) not in ok.index:
+                continue
+            after = store.read_map(out, run_id)
+            before = store.read_map(out, ok.loc[(point, baseline, seed), "run_id"])
+            mask = (after["treated_share"] >= rule.treated_share) & (after["treated_share"] > 0)
+            if not mask.any():
+                continue
+            areas = rule.around(mask, after["passable"])
+            counts.append(area_counts(before["crimes"], after["crimes"], areas.treated, areas.buffer,
+                                      areas.control))
+            treated.append(int(mask.sum()))
+        rows.append(_displacement_row(plan, int(point), policy, counts, treated, confidence))
+    return pd.DataFrame(rows)
+
+
+def _displacement_row(plan: Plan, point: int, policy: str, counts: list, treated: list[int],
+                      confidence: float) -> dict[str, Any]:
+    row: dict[str, Any] = {"point": point, **plan.points[point], "policy": policy, "pairs": len(counts),
+                           "treated_cells": float(np.mean(treated)) if treated else None}
+    if not counts:
+        return {**row, "verdict": "undefined", "reason": "no pair of runs with treated cells"}
+    pooled = pooled_displacement(counts, confidence)
+    p = pooled.pooled
+    return {**row, "a_before": p.counts.a_before, "a_after": p.counts.a_after, "b_before": p.counts.b_before,
+            "b_after": p.counts.b_after, "success": p.success, "buffer_measure": p.buffer_measure,
+            "wdq": p.wdq, "total_net_effect": p.total_net_effect,
+            "success_low": pooled.success.low, "success_high": pooled.success.high,
+            "buffer_low": pooled.buffer_measure.low, "buffer_high": pooled.buffer_measure.high,
+            "verdict": pooled.verdict, "reason": pooled.reason}
