@@ -62,13 +62,13 @@ def displacement_table(plan: Plan, df: pd.DataFrame, out, confidence: float = 0.
     """Per point and non-baseline policy: Bowers-Johnson measures against the baseline, pooled over seeds.
 
     "Before" is the baseline policy's run at the same point and seed, "after" the policy's;
-    the treated area is the cells the policy treated in at least half of the hourly samples,
+    the treated area is the cells the policy treated in at least ``treated_share`` of the hourly samples,
     the buffer a ring ``buffer_cells`` wide, the control area the rest of the city.
     """
     baseline = plan.spec["baseline"]
     if baseline is None:
         return pd.DataFrame()
-    rule = AreaRule(buffer_cells=plan.spec["buffer_cells"])
+    rule = AreaRule(buffer_cells=plan.spec["buffer_cells"], treated_share=plan.spec["treated_share"])
     ok = ok_rows(df).set_index(["point", "policy", "seed"])
     rows = []
     for (point, policy), group in ok.reset_index().groupby(["point", "policy"], sort=True):

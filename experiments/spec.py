@@ -80,6 +80,8 @@ class SweepSpec:
     backend: str = bounded("numba", "numba or mesa", allowed=BACKENDS)
     baseline: str | None = bounded(None, "policy whose runs are the 'before' of displacement measures")
     buffer_cells: float = bounded(3.0, "displacement: width of the buffer ring (cells)", gt=0)
+    treated_share: float = bounded(0.5, "displacement: a cell is treated when the policy treated it in at "
+                                   "least this share of hourly samples", gt=0, le=1)
     design: Design = field(default_factory=Design)
     parameters: dict[str, Parameter] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
