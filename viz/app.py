@@ -35,7 +35,7 @@ from sim.scenario import ScenarioError  # noqa: E402
 from viz.ui import charts, details, raster  # noqa: E402
 from viz.ui.compare import Comparison, compare  # noqa: E402
 from viz.ui.runner import Runner, clock_text  # noqa: E402
-from viz.ui.session import CUSTOM, Settings, policy_names, shipped_scenarios  # noqa: E402
+from viz.ui.session import CUSTOM, PASTED_NAME, Settings, policy_names, shipped_scenarios  # noqa: E402
 
 CHART_SECONDS = 2.0
 """While playing, charts are redrawn at most this often (the map is redrawn every frame)."""
@@ -105,6 +105,10 @@ def advance(runner: Runner, n: int) -> None:
         force_update()
 
 
+SCENARIO_DEFAULTS = {"units": {}, "offenders": None, "deterrence": None, "replan_days": None}
+"""A new scenario starts from its own parameters, not the sliders of the last one."""
+
+
 @solara.component
 def ScenarioCard(runner: Runner):
     """Shipped scenario, or TOML pasted or uploaded; its errors shown in one line."""
@@ -113,12 +117,14 @@ def ScenarioCard(runner: Runner):
 
     def choose(name: str) -> None:
         if name != CUSTOM:
-            apply_settings(runner, s.replace(scenario=name, units={}))
+            toml_text.value = ""
+            apply_settings(runner, s.replace(scenario=name, **SCENARIO_DEFAULTS))
         else:
             toml_text.value = toml_text.value or _shipped_text(s.scenario)
 
-    def apply_text(name: str = "pasted.toml") -> None:
-        apply_settings(runner, s.replace(scenario=CUSTOM, toml_text=toml_text.value, toml_name=name, units={}))
+    def apply_text(name: str = PASTED_NAME) -> None:
+        apply_settings(runner, s.replace(scenario=CUSTOM, toml_text=toml_text.value, toml_name=name,
+                                         **SCENARIO_DEFAULTS))
 
     def upload(info: dict[str, Any]) -> None:
         toml_text.value = info["data"].decode("utf-8", errors="replace")
@@ -131,8 +137,7 @@ def ScenarioCard(runner: Runner):
             solara.InputTextArea("Scenario TOML", value=toml_text, rows=8, continuous_update=True)
             with solara.Row():
                 solara.Button("Apply TOML", color="primary", on_click=apply_text, classes=["polsim-apply"])
-                solara.Button("Back to presets", text=True, on_click=lambda: (toml_text.set(""), choose(s.scenario
-                              if s.scenario != CUSTOM else "default")))
+                solara.Button("Back to presets", text=True, on_click=lambda: choose(shipped_scenarios()[0]))
             solara.FileDrop(label="or drop a .toml file here", on_file=upload, lazy=False)
         if error.value:
             ErrorLine(error.value)
