@@ -39,6 +39,8 @@ from viz.ui.session import CUSTOM, PASTED_NAME, Settings, policy_names, shipped_
 
 CHART_SECONDS = 2.0
 """While playing, charts are redrawn at most this often (the map is redrawn every frame)."""
+CHART_SHARE = 0.2
+"""While playing, chart redraws take at most this share of the time."""
 
 error = solara.reactive("")
 frame = solara.reactive(0)
@@ -211,17 +213,24 @@ def Controls(runner: Runner):
 
 
 def play_loop(runner: Runner) -> None:
-    """Step and redraw until paused or the run ends; charts at most every CHART_SECONDS."""
-    last_chart = time.perf_counter()
+    """Step and redraw until paused or the run ends.
+
+    The map redraws every frame. The charts redraw at most every ``CHART_SECONDS`` and spend at
+    most ``CHART_SHARE`` of the time: on a busy machine three matplotlib figures take far longer
+    than a frame, and would otherwise starve the map.
+    """
+    next_chart = time.perf_counter() + CHART_SECONDS
     while playing.value:
         started = time.perf_counter()
         runner.step(steps_per_frame.value)
         frame.value += 1
         if not runner.model.running:
             playing.value = False
-        if time.perf_counter() - last_chart >= CHART_SECONDS or not playing.value:
+        if time.perf_counter() >= next_chart or not playing.value:
+            drawn = time.perf_counter()
             force_update()
-            last_chart = time.perf_counter()
+            cost = time.perf_counter() - drawn
+            next_chart = time.perf_counter() + max(CHART_SECONDS, cost / CHART_SHARE)
         time.sleep(max(0.0, delay_ms.value / 1000 - (time.perf_counter() - started)))
 
 
