@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from sim.policies import POLICIES
 from sim.scenario import LAND_USES, ScenarioError
+from viz.ui.compare import compare
 from viz.ui.details import unit_near
 from viz.ui.serve import CHROMIUM, CHROMIUM_ARGS, running_server
 from viz.ui.session import CUSTOM, Settings, build_model
@@ -136,3 +137,20 @@ def test_clicking_the_map_shows_the_cell(page):
     expect(selected).to_contain_text(model.city.grid_code(r, c), timeout=30000)
     expect(selected).to_contain_text(f"land use: {LAND_USES[model.city.land_use[r, c]]}")
     expect(selected).to_contain_text(f"cell: ({r}, {c})")
+
+
+def test_compare_mode_shows_the_runs_headlines(page):
+    a, b = list(POLICIES)[0], list(POLICIES)[-1]  # the page's defaults
+    expected = compare(Settings(), a, b, 0.25)
+    page.locator(".polsim-mode button").filter(has_text="Compare").click()
+    run = page.get_by_role("button", name="Run comparison")
+    expect(run).to_be_visible(timeout=20000)
+    page.locator(".v-slider-thumb").last.focus()  # the days slider: Home = 0.25 days
+    page.keyboard.press("Home")
+    expect(page.get_by_text("days: 0.25")).to_be_visible(timeout=20000)
+    run.click()
+    expect(page.get_by_text("Displacement:")).to_be_visible(timeout=90000)
+    for label, row in zip(expected.labels, expected.headlines(), strict=True):
+        cells = page.locator("tr", has_text=label).locator("td")
+        expect(cells.nth(1)).to_have_text(f"{row['mean response (min)']:.2f}")
+        expect(cells.nth(3)).to_have_text(str(row["crimes"]))
