@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -75,12 +76,14 @@ def browser_fps(seconds: float) -> dict[str, float]:
 def ui_fps(quick: bool) -> dict:
     """The UI's frame rates on the default scenario (``quick``: shorter measurements)."""
     seconds, frames = (5.0, 50) if quick else (20.0, 300)
+    # the browser, the server and the driver share the CPUs: the load says how busy they were
     out: dict = {"scenario": "default", "steps_per_frame": 1, "target_fps": 5.0,
-                 "server_fps": server_fps(frames)}
+                 "cpus": os.cpu_count(), "load_before": os.getloadavg()[0], "server_fps": server_fps(frames)}
     if Path(CHROMIUM).exists():
         out.update(browser_fps(seconds))
     else:
         out.update(browser_fps=None, browser_steps_per_s=None, note=f"{CHROMIUM} missing: no browser figure")
+    out["load_after"] = os.getloadavg()[0]
     out["meets_target"] = (out["browser_fps"] or 0.0) >= out["target_fps"]
     return out
 
