@@ -109,6 +109,11 @@ class DispatchCentre:
         u.incident[unit] = inc.id
         u.tgt_r[unit], u.tgt_c[unit] = inc.r, inc.c
         u.moving[unit] = True
+        if self.model.spec.dispatch.instant_travel:
+            # Zero travel time: busy time is then exactly the time on scene (an M/M/c server).
+            u.r[unit], u.c[unit] = inc.r, inc.c
+            u.moving[unit] = False
+            self.arrive(unit, inc)
 
     def arrive(self, unit: int, inc: Incident) -> None:
         """``unit`` reaches the scene; the first arrival starts the clock on scene."""

@@ -311,7 +311,9 @@ class PolicingModel(mesa.Model):
             self.backend.add_offenders(self, start)
             free = np.flatnonzero(o.status == INACTIVE)
         slots = free[:n]
-        where = rng.choice(cells, size=n)
+        # n distinct cells: a Binomial count spread without replacement is exactly an
+        # independent Bernoulli(Gamma dt) birth at every site, as in the paper.
+        where = rng.choice(cells, size=n, replace=False)
         o.r[slots], o.c[slots] = where // self.city.cols, where % self.city.cols
         o.status[slots] = off.WALKING
 

@@ -253,6 +253,9 @@ class DispatchSpec:
                         allowed=("avl", "zone"))
     backup_units: int = bounded(1, "extra units sent to serious incidents", ge=0, le=10)
     relay_min: float = bounded(0.5, "minutes for a guardian or camera report to reach dispatch", ge=0)
+    instant_travel: bool = bounded(
+        False, "idealised: a dispatched unit is on scene at once (zero travel; queueing validation)"
+    )
 
 
 @dataclass(frozen=True)

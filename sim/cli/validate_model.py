@@ -1,0 +1,25 @@
+"""``polsim validate-model [--quick] [--out docs]``: rerun the validation suite, write the report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``validate-model``."""
+    p = subparsers.add_parser(
+        "validate-model", help="run the validation cases and write docs/validation.md",
+        description="Run the validation suite (Short et al. 2008 hotspots, Erlang C, WDQ by hand, "
+                    "backend agreement) and write validation.md and its figures.")
+    p.add_argument("--quick", action="store_true", help="short runs, to try the script")
+    p.add_argument("--out", default="docs", help="folder for validation.md and validation/*.png")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the cases and print the path of the report."""
+    from sim.validation.report import FULL, QUICK, write_report
+
+    print(write_report(Path(args.out), QUICK if args.quick else FULL))
+    return 0

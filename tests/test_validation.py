@@ -1,0 +1,109 @@
+"""Validation cases: Erlang C, WDQ by hand, the Short (2008) model's exact form and threshold.
+
+The fast cases always run; the long simulations are marked ``slow``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.model import PolicingModel
+from sim.validation import backends, erlang, hotspots, wdq
+from sim.validation.queueing import batch_means, erlang_c, erlang_c_mean_wait, pollaczek_khinchine_wait
+
+
+def test_erlang_c_known_values():
+    assert erlang_c(0.7, 1.0, 1) == pytest.approx(0.7)  # M/M/1: P(wait) = rho
+    assert erlang_c(1.0, 1.0, 2) == pytest.approx(1.0 / 3.0)  # a = 1, c = 2 by hand
+    # W_q of M/M/1 is rho / (mu - lam).
+    assert erlang_c_mean_wait(0.5, 1.0, 1) == pytest.approx(0.5 / 0.5)
+    # M/M/1 is also M/G/1 with E[S^2] = 2/mu^2: Pollaczek-Khinchine gives the same wait.
+    assert pollaczek_khinchine_wait(0.5, 1.0, 2.0) == pytest.approx(erlang_c_mean_wait(0.5, 1.0, 1))
+    with pytest.raises(ValueError):
+        erlang_c(3.0, 1.0, 3)
+
+
+def test_batch_means_of_constant_has_no_error():
+    assert batch_means([2.0] * 100) == (2.0, 0.0)
+
+
+def test_dispatch_queue_matches_erlang_c():
+    r = erlang.simulate_mmc(0.5, 0.25, 3, minutes=4000.0, seed=3)
+    assert r.busy_error < 1e-9  # zero travel: busy exactly the time on scene
+    assert r.calls > 1500
+    assert abs(r.p_wait - r.p_wait_erlang) <= 3.5 * r.p_wait_se
+    assert abs(r.mean_wait - r.mean_wait_erlang) <= 3.5 * r.mean_wait_se
+    assert r.p_wait_se < 0.05 and r.mean_wait_se < 0.25 * r.mean_wait_erlang  # decisive
+
+
+def test_without_instant_travel_units_are_busy_longer():
+    over = erlang.mmc_overrides(0.5, 0.25, 3, 400.0)
+    over["dispatch.instant_travel"] = False
+    model = PolicingModel("default", overrides=over, seed=1).run()
+    done = [i for i in model.incident_list() if i.t_close == i.t_close]
+    assert max(i.t_close - i.t_dispatch - i.on_scene_min for i in done) > 0.1
+
+
+@pytest.mark.parametrize("example", wdq.EXAMPLES, ids=lambda e: e.name)
+def test_wdq_matches_hand_calculation(example):
+    got = example.polsim()
+    assert got.verdict == example.verdict
+    assert example.agrees(tol=1e-12), (got.success, got.buffer_measure, got.wdq)
+    if example.verdict == "undefined":
+        assert got.wdq is None and got.reason
+
+
+def test_short2008_births_are_one_per_site_at_most():
+    over = hotspots.short2008_overrides(hotspots.STATIONARY, 8, 1.0)
+    over.update({"offenders.count": 0, "offenders.short2008_birth_rate": 50.0})  # Gamma dt = 0.5
+    model = PolicingModel("default", overrides=over, seed=2)
+    model._births()
+    o = model.offenders
+    alive = o.status == 0
+    cells = o.r[alive] * 8 + o.c[alive]
+    assert 10 < cells.size < 54
+    assert np.unique(cells).size == cells.size
+
+
+def test_short2008_scenario_is_uniform():
+    model = PolicingModel("default", overrides=hotspots.short2008_overrides(hotspots.STATIONARY, 16, 1.0))
+    assert np.all(model.a0 == hotspots.A0) and model.passable.all()
+    assert model.spec.field.periodic and not model.spec.deterrence.enabled
+    assert len(model.units.r) == 0 and len(model.guardians.r) == 0
+
+
+def _unstable_numerically(r: hotspots.Regime) -> bool:
+    """Some wavenumber makes the linearised continuum determinant negative."""
+    x = np.logspace(-4, 3, 20000)  # x = D k^2
+    theta_n = r.theta * r.gamma / r.a_bar
+    det = r.eta * x**2 + (r.eta * r.a_bar + hotspots.OMEGA - 3 * theta_n) * x + hotspots.OMEGA * r.a_bar
+    return bool((det < 0).any())
+
+
+@pytest.mark.parametrize("regime", hotspots.REGIMES, ids=lambda r: r.label)
+def test_stability_threshold(regime):
+    assert regime.unstable == _unstable_numerically(regime)
+    edge = hotspots.Regime("edge", regime.eta_c * 0.99, regime.theta, regime.gamma, "")
+    assert edge.unstable and _unstable_numerically(edge)
+    past = hotspots.Regime("past", regime.eta_c * 1.01, regime.theta, regime.gamma, "")
+    assert not past.unstable and not _unstable_numerically(past)
+    assert math.isclose(regime.b_bar, regime.theta * regime.gamma * 15)
+
+
+@pytest.mark.slow
+def test_hotspot_regimes():
+    flat = hotspots.run_regime(hotspots.HOMOGENEOUS, 64, (50.0, 150.0))
+    hot = hotspots.run_regime(hotspots.STATIONARY, 64, (100.0, 150.0))
+    assert flat.max_over_mean < 2 and flat.hotspots == 0
+    assert hot.max_over_mean > 5 and hot.hotspots >= 3 and hot.persistence > 0.5
+    for run in (flat, hot):
+        assert abs(run.mean_b / run.regime.b_bar - 1) < 0.25
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_backends_identical_mid_size(seed):
+    assert backends.compare_backends(seed, days=0.1).identical
