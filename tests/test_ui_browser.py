@@ -139,6 +139,7 @@ def test_clicking_the_map_shows_the_cell(page):
     expect(selected).to_contain_text(f"cell: ({r}, {c})")
 
 
+@pytest.mark.slow  # two runs on top of the page: kept out of the default run's time budget
 def test_compare_mode_shows_the_runs_headlines(page):
     a, b = list(POLICIES)[0], list(POLICIES)[-1]  # the page's defaults
     expected = compare(Settings(), a, b, 0.25)

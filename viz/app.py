@@ -91,6 +91,10 @@ def apply_settings(runner: Runner, new: Settings) -> bool:
     except (ScenarioError, ValueError) as err:
         error.value = str(err).splitlines()[0]
         return False
+    except Exception as err:  # a user's own policy class can fail in any way: still one line
+        first = (str(err).splitlines() or [""])[0]
+        error.value = f"the model could not be built: {type(err).__name__}: {first}"
+        return False
     error.value = ""
     clicked.value = {}
     version.value += 1
@@ -105,6 +109,8 @@ def advance(runner: Runner, n: int) -> None:
     frame.value += 1
     if not playing.value:
         force_update()
+    if not runner.model.running:
+        version.value += 1  # the run is over: the page redraws with Play and Step disabled
 
 
 SCENARIO_DEFAULTS = {"units": {}, "offenders": None, "deterrence": None, "replan_days": None}
