@@ -19,9 +19,12 @@ from experiments import store
 from experiments.plan import Plan
 from sim.compare.areas import AreaRule
 from sim.displacement import area_counts, pooled_displacement
-from sim.stats import t_interval
+from sim.stats import paired_interval, t_interval
 
 STAT_COLUMNS = ["mean", "ci_low", "ci_high", "n"]
+MEASURES = ["a_before", "a_after", "b_before", "b_after", "success", "buffer_measure", "wdq", "total_net_effect",
+            "success_low", "success_high", "buffer_low", "buffer_high"]
+"""Displacement columns; missing (None) where no pair of runs could be measured."""
 
 
 def ok_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -56,6 +59,36 @@ def marginal_tables(plan: Plan, df: pd.DataFrame, metrics: Sequence[str]) -> dic
     """Per metric and parameter: one row per parameter value and policy, pooled over the rest."""
     ok = ok_rows(df)
     return {(m, p): interval_table(ok, m, [p, "policy"]) for m in metrics for p in plan.parameters}
+
+
+def difference_tables(plan: Plan, df: pd.DataFrame, metrics: Sequence[str],
+                      confidence: float = 0.95) -> dict[str, pd.DataFrame]:
+    """Per metric: each policy minus the baseline at the same point, paired by seed (empty without a baseline).
+
+    Common random numbers make the paired interval far narrower than two separate ones.
+    """
+    baseline = plan.spec["baseline"]
+    if baseline is None:
+        return {}
+    ok = ok_rows(df)
+    out = {}
+    for m in metrics:
+        wide = ok.pivot_table(index=["point", "seed"], columns="policy", values=m, aggfunc="first", dropna=False)
+        rows = []
+        for point in sorted(ok["point"].unique()):
+            at = wide.loc[point] if point in wide.index.get_level_values(0) else wide.iloc[:0]
+            for policy in plan.spec["policies"]:
+                if policy == baseline or policy not in at or baseline not in at:
+                    continue
+                ci = paired_interval([_value(v) for v in at[policy]], [_value(v) for v in at[baseline]], confidence)
+                rows.append({"point": int(point), **plan.points[int(point)], "policy": policy,
+                             "mean": ci.mean, "ci_low": ci.low, "ci_high": ci.high, "n": ci.n})
+        out[m] = pd.DataFrame(rows, columns=["point", *plan.parameters, "policy", *STAT_COLUMNS])
+    return out
+
+
+def _value(v: Any) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
 
 
 def displacement_table(plan: Plan, df: pd.DataFrame, out, confidence: float = 0.95) -> pd.DataFrame:
@@ -96,7 +129,8 @@ def _displacement_row(plan: Plan, point: int, policy: str, counts: list, treated
     row: dict[str, Any] = {"point": point, **plan.points[point], "policy": policy, "pairs": len(counts),
                            "treated_cells": float(np.mean(treated)) if treated else None}
     if not counts:
-        return {**row, "verdict": "undefined", "reason": "no pair of runs with treated cells"}
+        return {**row, **dict.fromkeys(MEASURES), "verdict": "undefined",
+                "reason": "no pair of runs in which the policy treated any cell"}
     pooled = pooled_displacement(counts, confidence)
     p = pooled.pooled
     return {**row, "a_before": p.counts.a_before, "a_after": p.counts.a_after, "b_before": p.counts.b_before,

@@ -41,6 +41,10 @@ def write_report(out: Path) -> Path:
     marginal = analysis.marginal_tables(plan, df, metrics)
     points = analysis.point_tables(plan, df, metrics)
     _write_csv(out / "summary.csv", pd.concat([t.assign(metric=m) for m, t in points.items()], ignore_index=True))
+    diffs = analysis.difference_tables(plan, df, metrics)
+    if diffs:
+        _write_csv(out / "differences.csv", pd.concat([t.assign(metric=m) for m, t in diffs.items()],
+                                                       ignore_index=True))
     figs = {}
     for m in metrics:
         figs[f"metric_{_slug(m)}.png"] = figures.metric_vs_parameters(
@@ -54,10 +58,11 @@ def write_report(out: Path) -> Path:
     moved = analysis.displacement_table(plan, df, out)
     if not moved.empty:
         _write_csv(out / "displacement.csv", moved)
-        figs["displacement.png"] = figures.displacement(moved, plan.parameters[0])
+        if moved["success"].notna().any():
+            figs["displacement.png"] = figures.displacement(moved, plan.parameters[0])
     for name, fig in figs.items():
         save(fig, out / name)
-    text = report_html(plan, df, metrics, marginal, points, moved, list(figs))
+    text = report_html(plan, df, metrics, marginal, points, moved, list(figs), diffs)
     _replace_into(out / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
     return out / "report.html"
 
@@ -129,7 +134,7 @@ def _displacement_html(moved: pd.DataFrame, params: list[str]) -> str:
 
 
 def report_html(plan: Plan, df: pd.DataFrame, metrics: list[str], marginal: dict, points: dict,
-                moved: pd.DataFrame, figure_files: list[str]) -> str:
+                moved: pd.DataFrame, figure_files: list[str], diffs: dict | None = None) -> str:
     """The whole page; figures are linked by file name (they sit beside it)."""
     s, esc = plan.spec, html.escape
     policies = list(s["policies"])
@@ -145,7 +150,12 @@ def report_html(plan: Plan, df: pd.DataFrame, metrics: list[str], marginal: dict
             parts += [f"<p>by {esc(p)} (pooled over the other parameters)</p>"
                       + wide_table(marginal[(m, p)], [p], policies) for p in plan.parameters]
         parts.append("<p>by point</p>" + wide_table(points[m], ["point", *plan.parameters], policies))
+        if diffs:
+            others = [p for p in policies if p != s["baseline"]]
+            parts.append(f"<p>minus {esc(s['baseline'])} at the same point, paired by seed</p>"
+                         + wide_table(diffs[m], ["point", *plan.parameters], others))
         sections.append("".join(parts))
+    files = ["summary.csv"] + (["differences.csv"] if diffs else []) + ([] if moved.empty else ["displacement.csv"])
     figs = "".join(f'<figure><img src="{esc(f)}" alt="{esc(f)}"><figcaption>{esc(f)}</figcaption></figure>'
                    for f in figure_files)
     return f"""<!doctype html>
@@ -164,7 +174,6 @@ Cells: mean, [95% t-interval over replications], n runs.</p>
 {''.join(sections)}
 <h2>Figures</h2>
 {figs}
-<p><small>Files: summary.csv{', displacement.csv' if not moved.empty else ''}, parts/*.parquet (one row per run),
-plan.json.</small></p>
+<p><small>Files: {', '.join(files)}, parts/*.parquet (one row per run), plan.json.</small></p>
 </body></html>
 """

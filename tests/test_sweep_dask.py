@@ -33,6 +33,7 @@ SPEC = f"""
 name = "dask-test"
 scenario = "default"
 policies = ["random", "tests.sweep_policies:FailsOnSeed2"]
+baseline = "random"
 replications = 2
 steps = {STEPS}
 metrics = ["crimes.total", "visibility"]
@@ -119,6 +120,11 @@ def test_report_tables_match_the_rows(local_sweep, capsys):
     assert line["n"] == 2 and line["mean"] == pytest.approx(x.mean())
     if half > 0:
         assert line["ci_high"] - line["mean"] == pytest.approx(half)
+    # FailsOnSeed2 is random patrol on seed 1: common random numbers make the paired difference 0
+    diffs = pd.read_csv(out / "differences.csv")
+    assert len(diffs) == 2 * 2 and (diffs["n"] == 1).all()
+    assert (diffs.loc[diffs["metric"] == "crimes.total", "mean"] == 0).all()
+    assert "minus random at the same point, paired by seed" in html
 
 
 def _wait_for(path: Path, seconds: float) -> str:
