@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
+from types import SimpleNamespace
 
 import pytest
 
 from sim import PolicingModel
+from sim.cli import main
 from sim.scenario import SCENARIO_DIR, load_spec
 
 PRESETS = ("nantong", "nanning_2018_before", "nanning_2019_after", "wuxi", "yancheng", "guian")
-POLSIM = [sys.executable, "-m", "sim"]
 
 
-def polsim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*POLSIM, *args], capture_output=True, text=True, timeout=300)
+@pytest.fixture
+def polsim(capsys):
+    """``polsim ARGS`` through the real entry point: exit code, stdout, stderr."""
+    def call(*args: str) -> SimpleNamespace:
+        code = main(list(args))
+        out = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
+    return call
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -56,7 +61,7 @@ def test_presets_carry_the_reports_forces():
     assert guian.units["grid_police"].count == 3 and guian.units["grid_police"].crew == 4  # 1 + 3
 
 
-def test_polsim_scenarios_lists_every_shipped_scenario_on_one_line():
+def test_polsim_scenarios_lists_every_shipped_scenario_on_one_line(polsim):
     done = polsim("scenarios")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
@@ -70,7 +75,7 @@ def test_polsim_scenarios_lists_every_shipped_scenario_on_one_line():
         assert line.endswith(spec.description)
 
 
-def test_polsim_validate_says_ok_or_gives_the_one_line_error(tmp_path):
+def test_polsim_validate_says_ok_or_gives_the_one_line_error(tmp_path, polsim):
     ok = polsim("validate", str(SCENARIO_DIR / "guian.toml"))
     assert ok.returncode == 0 and ok.stdout.startswith("OK ") and not ok.stderr
     bad = tmp_path / "bad.toml"
