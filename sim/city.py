@@ -66,6 +66,10 @@ class City:
         """Footfall of every cell at an hour of the day."""
         return self.footfall_base * self.spec.footfall_by_hour[hour % 24]
 
+    def footfall_at(self, r: int, c: int, hour: int) -> np.float32:
+        """Footfall of one cell at an hour: ``footfall(hour)[r, c]`` without the whole raster."""
+        return self.footfall_base[r, c] * self.spec.footfall_by_hour[hour % 24]
+
     def congestion(self, hour: int) -> float:
         """City-wide traffic speed factor at an hour of the day."""
         return self.spec.congestion_by_hour[hour % 24]

@@ -48,7 +48,7 @@ def detect(model: PolicingModel, r: int, c: int, t: float, crime: CrimeType,
             return Detection("on_view", t, t, seen_by)
         return Detection("on_view", t, t + relay)
     g, p = spec.guardians, model.presence
-    footfall = model.city.footfall(model.hour)[r, c]
+    footfall = model.city.footfall_at(r, c, model.hour)
     chances = (
         ("camera", float(model.city.camera[r, c]) * g.camera_detects, g.camera_delay_min, relay),
         ("grid_worker", 1 - (1 - g.grid_worker_detects) ** p.grid_workers[r, c],

@@ -64,7 +64,10 @@ def walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, r, c):
     """Weight of stepping onto a cell: its attractiveness, discounted by the police seen there."""
     if r < 0 or not passable[r, c]:
         return 0.0
-    return attractiveness(a0, b, hour_factor, r, c) * np.exp(-risk_aversion * risk[r, c])
+    a = attractiveness(a0, b, hour_factor, r, c)
+    x = risk[r, c]
+    # exp(-0) is exactly 1: most cells see no police, so skip the exponential there
+    return a if x == 0.0 else a * np.exp(-risk_aversion * x)
 
 
 @njit(cache=True)
@@ -74,25 +77,55 @@ def walk(r, c, a0, b, hour_factor, risk, risk_aversion, passable, periodic, u):
     With ``risk_aversion = 0`` this is exactly the walk of Short et al. (2008). Stays put when
     no neighbour has weight.
     """
+    # Four scalars rather than a small array: an array per call is a heap allocation per
+    # offender and step, which dominated the kernel at 1e6 offenders.
     rows, cols = passable.shape
-    weights = np.zeros(4)
-    total = 0.0
-    for k in range(4):
-        nr, nc = neighbour(r, c, k, rows, cols, periodic)
-        weights[k] = walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, nr, nc)
-        total += weights[k]
+    w0 = _neighbour_weight(r, c, 0, rows, cols, periodic, a0, b, hour_factor, risk, risk_aversion,
+                           passable)
+    w1 = _neighbour_weight(r, c, 1, rows, cols, periodic, a0, b, hour_factor, risk, risk_aversion,
+                           passable)
+    w2 = _neighbour_weight(r, c, 2, rows, cols, periodic, a0, b, hour_factor, risk, risk_aversion,
+                           passable)
+    w3 = _neighbour_weight(r, c, 3, rows, cols, periodic, a0, b, hour_factor, risk, risk_aversion,
+                           passable)
+    total = w0 + w1 + w2 + w3
     if total <= 0.0:
         return r, c
     target = u * total
-    acc = 0.0
-    for k in range(4):
-        acc += weights[k]
-        if target < acc and weights[k] > 0.0:
-            return neighbour(r, c, k, rows, cols, periodic)
-    for k in range(3, -1, -1):  # rounding left target at the very top: take the last open cell
-        if weights[k] > 0.0:
-            return neighbour(r, c, k, rows, cols, periodic)
-    return r, c
+    k = _pick_weighted(target, w0, w1, w2, w3)
+    return neighbour(r, c, k, rows, cols, periodic)
+
+
+@njit(cache=True, inline="always")
+def _neighbour_weight(r, c, k, rows, cols, periodic, a0, b, hour_factor, risk, risk_aversion,
+                      passable):
+    nr, nc = neighbour(r, c, k, rows, cols, periodic)
+    return walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, nr, nc)
+
+
+@njit(cache=True)
+def _pick_weighted(target, w0, w1, w2, w3):
+    """The first neighbour whose running weight passes ``target`` (the last open one if none)."""
+    acc = w0
+    if target < acc and w0 > 0.0:
+        return 0
+    acc += w1
+    if target < acc and w1 > 0.0:
+        return 1
+    acc += w2
+    if target < acc and w2 > 0.0:
+        return 2
+    acc += w3
+    if target < acc and w3 > 0.0:
+        return 3
+    # rounding left target at the very top: take the last open cell
+    if w3 > 0.0:
+        return 3
+    if w2 > 0.0:
+        return 2
+    if w1 > 0.0:
+        return 1
+    return 0
 
 
 @njit(cache=True)

@@ -1,0 +1,44 @@
+"""``polsim bench [--quick] [--out FILE.json]``: the performance table, printed and saved."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from sim.cli import UsageError
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``bench``."""
+    from sim.bench import ROWS
+
+    p = subparsers.add_parser(
+        "bench", help="measure the engine: backends and their ratio, kernel, scaling, memory, "
+                      "compile time, the citywide scenario",
+        description="Measure polsim's speed on this machine and print the table "
+                    "(see docs/performance.md). --quick finishes in about two minutes on 2 cores.")
+    p.add_argument("--quick", action="store_true", help="short measurements (about 2 minutes)")
+    p.add_argument("--out", type=Path, help="also write the table as JSON to this file")
+    p.add_argument("--only", help=f"comma-separated rows to measure, of: {', '.join(ROWS)}")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Measure, print the table, write the JSON (atomically) if asked."""
+    from sim.bench import ROWS, format_table, run_bench
+
+    rows = [r.strip() for r in args.only.split(",")] if args.only else None
+    unknown = [r for r in rows or [] if r not in ROWS]
+    if unknown:
+        raise UsageError(f"--only: unknown row {unknown[0]!r}; rows: {', '.join(ROWS)}")
+    if args.out is not None and not args.out.parent.is_dir():
+        raise UsageError(f"--out: folder {args.out.parent} does not exist")
+    table = run_bench(args.quick, rows)
+    print(format_table(table))
+    if args.out is not None:
+        tmp = args.out.with_name(f".{args.out.name}.tmp")
+        tmp.write_text(json.dumps(table, indent=2) + "\n")
+        os.replace(tmp, args.out)
+    return 0
