@@ -137,3 +137,32 @@ def test_existing_sweep_needs_resume_and_an_unchanged_spec(tmp_path, capsys):
     assert "the spec changed" in capsys.readouterr().err
     assert main(["sweep", str(path), "--out", str(tmp_path / "none"), "--resume"]) == 2
     assert "holds no sweep" in capsys.readouterr().err
+
+
+def test_sampled_heatmap_bins_hold_their_points(tmp_path):
+    import pandas as pd
+
+    from experiments.report import HEATMAP_BINS, _binned
+
+    spec = load_sweep(write(tmp_path, """
+        scenario = "default"
+        [design]
+        method = "lhs"
+        points = 12
+        [parameters."offenders.count"]
+        low = 100
+        high = 400
+        integer = true
+        [parameters."field.a0_per_min"]
+        low = 2e-4
+        high = 8e-4
+        """))
+    plan = make_plan(spec)
+    df = pd.DataFrame(plan.points)
+    binned = _binned(plan, df, plan.parameters)
+    for p in plan.parameters:
+        lo, hi = df[p].min(), df[p].max()
+        width = (hi - lo) / HEATMAP_BINS
+        assert binned[p].nunique() <= HEATMAP_BINS
+        # every point sits within half a bin of its bin's midpoint
+        assert ((binned[p] - df[p]).abs() <= width / 2 * 1.01).all()
