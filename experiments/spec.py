@@ -170,6 +170,36 @@ def _check(spec: SweepSpec) -> None:
         raise ScenarioError(file, "report.heatmap", f"must name two of the parameters "
                             f"({', '.join(spec.parameters)}), got {heat}")
     _check_against_scenario(spec)
+    _check_metrics(spec)
+
+
+def _check_metrics(spec: SweepSpec) -> None:
+    """Every metric must be a number in a run's summary (checked on the summary of a model not yet run)."""
+    from sim.model import PolicingModel
+
+    summary = PolicingModel(spec.scenario, overrides=spec.overrides({}), seed=0).summary()
+    numbers, open_tables = _summary_paths(summary)
+    for i, metric in enumerate(spec.metrics):
+        if metric in numbers or any(metric.startswith(f"{t}.") for t in open_tables):
+            continue
+        raise ScenarioError(spec.file, f"metrics[{i}]", f"{metric!r} is not a number in a run's summary; "
+                            f"allowed: {', '.join(sorted(numbers))}, or {', '.join(f'{t}.NAME' for t in open_tables)}")
+
+
+def _summary_paths(summary: dict[str, Any], prefix: str = "") -> tuple[set[str], list[str]]:
+    """Dotted paths of the summary's numbers, and of its tables that fill up as a run goes (empty now)."""
+    numbers, open_tables = set(), []
+    for key, value in summary.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            if not value:
+                open_tables.append(path)
+            sub_numbers, sub_open = _summary_paths(value, f"{path}.")
+            numbers |= sub_numbers
+            open_tables += sub_open
+        elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+            numbers.add(path)
+    return numbers, open_tables
 
 
 def _check_parameter(spec: SweepSpec, name: str, p: Parameter) -> None:

@@ -101,7 +101,17 @@ BAD = [
      "parameters.offenders.count.values: a lhs design samples a range"),
     ("", '[parameters."offenders.count"]\nvalues = []', "parameters.offenders.count.values: must be a non-empty"),
     ("days = 1\nsteps = 3", "", "steps: give days or steps, not both"),
+    ("metrics = ['crimes.total', 'response_time_min.mean_']", "",
+     "metrics[1]: 'response_time_min.mean_' is not a number"),
+    ("metrics = ['policy']", "", "metrics[0]: 'policy' is not a number in a run's summary"),
 ]
+
+
+def test_metrics_may_name_counts_that_appear_as_the_run_goes(tmp_path):
+    spec = load_sweep(write(tmp_path, 'scenario = "default"\n'
+                            'metrics = ["detected_by.camera", "crimes.by_type.robbery"]\n'
+                            '[parameters."offenders.count"]\nvalues = [100]\n'))
+    assert spec.metrics == ["detected_by.camera", "crimes.by_type.robbery"]
 
 
 @pytest.mark.parametrize(("top", "tables", "expected"), BAD)
