@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         if not existing.exists():
             raise UsageError(f"--resume: {args.out} holds no sweep ({PLAN_FILE} missing)")
-        if read_plan(args.out).as_dict() != _comparable(plan):
+        if _design(read_plan(args.out).as_dict()) != _design(_comparable(plan)):
             raise UsageError(f"--resume: {args.spec} no longer matches the sweep in {args.out} "
                              "(the spec changed); use another --out")
         plan = read_plan(args.out)
@@ -58,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
     if result.failed:
         print(f"polsim: {result.failed} runs failed; their errors are in the 'error' column", file=sys.stderr)
     return 0
+
+
+def _design(plan: dict) -> dict:
+    """What must not change for a resume: everything but where the spec file was read from."""
+    return {k: v for k, v in plan.items() if k != "spec_file"}
 
 
 def _comparable(plan) -> dict:
