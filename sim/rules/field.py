@@ -27,17 +27,44 @@ def neighbour_mean(b, passable, r, c, periodic):
     return total / z if z > 0 else b[r, c]
 
 
+PARALLEL_MIN_CELLS = 250_000
+"""Below this many cells the field updates on one thread: waking a second thread costs more
+than it saves, and on a busy machine it can cost a whole scheduler slice per step."""
+
+
+def update_field(b, out, events, passable, eta, decay, theta, periodic) -> None:
+    """Write the next B into ``out`` from ``b`` and this step's crime counts ``events``.
+
+    Every cell depends only on ``b`` at the start of the step, so the serial and the parallel
+    loop give the same numbers; large lattices take the parallel one.
+    """
+    loop = _update_parallel if b.size >= PARALLEL_MIN_CELLS else _update_serial
+    loop(b, out, events, passable, eta, decay, theta, periodic)
+
+
+@njit(cache=True, inline="always")
+def _update_cell(b, out, events, passable, eta, decay, theta, periodic, r, c):
+    if not passable[r, c]:
+        out[r, c] = 0.0
+        return
+    smooth = (1.0 - eta) * b[r, c] + eta * neighbour_mean(b, passable, r, c, periodic)
+    out[r, c] = smooth * decay + theta * events[r, c]
+
+
 @njit(cache=True, parallel=True)
-def update_field(b, out, events, passable, eta, decay, theta, periodic):
-    """Write the next B into ``out`` from ``b`` and this step's crime counts ``events``."""
+def _update_parallel(b, out, events, passable, eta, decay, theta, periodic):
     rows, cols = b.shape
     for r in prange(rows):
         for c in range(cols):
-            if not passable[r, c]:
-                out[r, c] = 0.0
-                continue
-            smooth = (1.0 - eta) * b[r, c] + eta * neighbour_mean(b, passable, r, c, periodic)
-            out[r, c] = smooth * decay + theta * events[r, c]
+            _update_cell(b, out, events, passable, eta, decay, theta, periodic, r, c)
+
+
+@njit(cache=True)
+def _update_serial(b, out, events, passable, eta, decay, theta, periodic):
+    rows, cols = b.shape
+    for r in range(rows):
+        for c in range(cols):
+            _update_cell(b, out, events, passable, eta, decay, theta, periodic, r, c)
 
 
 def decay_factor(omega_per_min: float, dt: float) -> float:
