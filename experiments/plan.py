@@ -15,7 +15,7 @@ from typing import Any
 
 from experiments.design import GRID, grid_points, sample_points
 from experiments.spec import SweepSpec
-from sim.output import _replace_into
+from sim.output import write_atomically
 
 PLAN_FILE = "plan.json"
 
@@ -78,7 +78,7 @@ def write_plan(out: Path, plan: Plan) -> Path:
     """Write plan.json into ``out`` atomically."""
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(plan.as_dict(), indent=1, allow_nan=False) + "\n"
-    _replace_into(out / PLAN_FILE, lambda p: p.write_text(text, encoding="utf-8"))
+    write_atomically(out / PLAN_FILE, lambda p: p.write_text(text, encoding="utf-8"))
     return out / PLAN_FILE
 
 

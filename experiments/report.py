@@ -18,7 +18,7 @@ import pandas as pd
 from experiments import analysis, figures, store
 from experiments.design import GRID
 from experiments.plan import Plan, read_plan
-from sim.output import _replace_into
+from sim.output import write_atomically
 from viz.figures import save
 from viz.report import STYLE
 
@@ -63,7 +63,7 @@ def write_report(out: Path) -> Path:
     for name, fig in figs.items():
         save(fig, out / name)
     text = report_html(plan, df, metrics, marginal, points, moved, list(figs), diffs)
-    _replace_into(out / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
+    write_atomically(out / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
     return out / "report.html"
 
 
@@ -89,7 +89,7 @@ def _slug(name: str) -> str:
 
 
 def _write_csv(path: Path, table: pd.DataFrame) -> None:
-    _replace_into(path, lambda p: table.to_csv(p, index=False))
+    write_atomically(path, lambda p: table.to_csv(p, index=False))
 
 
 def _num(v: Any) -> str:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.output import _replace_into
+from sim.output import write_atomically
 
 PARTS, MAPS = "parts", "maps"
 
@@ -37,7 +37,7 @@ def write_part(out: Path, row: dict[str, Any]) -> Path:
     path = part_path(out, row["run_id"])
     path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pylist([row])
-    _replace_into(path, lambda p: pq.write_table(table, p))
+    write_atomically(path, lambda p: pq.write_table(table, p))
     return path
 
 
@@ -51,7 +51,7 @@ def write_map(out: Path, run_id: str, crimes: np.ndarray, treated_share: np.ndar
         with open(p, "wb") as fh:
             np.savez_compressed(fh, crimes=crimes, treated_share=treated_share, passable=passable)
 
-    _replace_into(path, write)
+    write_atomically(path, write)
     return path
 
 

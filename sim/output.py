@@ -32,7 +32,7 @@ INCIDENT_SCHEMA = pa.schema([
 """Columns of incidents.parquet; times are simulated minutes since the start (NaN: not reached)."""
 
 
-def _replace_into(path: Path, write) -> None:
+def write_atomically(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
     os.replace(tmp, path)
@@ -47,9 +47,9 @@ def write_run(model: PolicingModel, out: Path, run_info: dict[str, Any]) -> dict
     """Write every result file of a finished run into ``out``; returns the summary."""
     out.mkdir(parents=True, exist_ok=True)
     summary = model.summary()
-    _replace_into(out / "summary.json", lambda p: p.write_text(summary_json(summary)))
+    write_atomically(out / "summary.json", lambda p: p.write_text(summary_json(summary)))
     table = pa.table(model.incident_table(), schema=INCIDENT_SCHEMA)
-    _replace_into(out / "incidents.parquet", lambda p: pq.write_table(table, p))
+    write_atomically(out / "incidents.parquet", lambda p: pq.write_table(table, p))
     m = model.metrics
 
     def write_npz(p: Path) -> None:
@@ -58,10 +58,10 @@ def write_run(model: PolicingModel, out: Path, run_info: dict[str, Any]) -> dict
                                 land_use=model.city.land_use, grid_id=model.city.grid_id,
                                 by_hour=m.crimes_by_hour, cell_m=model.city.cell_m)
 
-    _replace_into(out / "crimes_by_cell.npz", write_npz)
+    write_atomically(out / "crimes_by_cell.npz", write_npz)
     info = {**run_info, "python": sys.version.split()[0], "platform": platform.platform(),
             "versions": _versions()}
-    _replace_into(out / "run.json", lambda p: p.write_text(json.dumps(info, indent=2) + "\n"))
+    write_atomically(out / "run.json", lambda p: p.write_text(json.dumps(info, indent=2) + "\n"))
     return summary
 
 

@@ -22,14 +22,14 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from sim.metrics import RESPONSE_TARGETS_MIN  # noqa: E402
-from sim.output import _replace_into  # noqa: E402
+from sim.output import write_atomically  # noqa: E402
 
 DPI = 110
 
 
 def save(fig: plt.Figure, path: Path) -> Path:
     """Write ``fig`` as PNG to ``path`` (via a temporary name) and close it."""
-    _replace_into(Path(path), lambda p: fig.savefig(p, format="png", dpi=DPI, bbox_inches="tight"))
+    write_atomically(Path(path), lambda p: fig.savefig(p, format="png", dpi=DPI, bbox_inches="tight"))
     plt.close(fig)
     return Path(path)
 

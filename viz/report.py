@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.compare.tables import metric_label
-from sim.output import _replace_into
+from sim.output import write_atomically
 from sim.stats import Interval
 from viz import figures
 
@@ -182,5 +182,5 @@ def write_report(out: Path, result: Mapping[str, Any], maps: Mapping[str, Any]) 
     """Draw the figures and write ``report.html`` linking them; returns the report's path."""
     paths = write_figures(out, result, maps)
     text = report_html(result, [p.name for p in paths])
-    _replace_into(out / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
+    write_atomically(out / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
     return out / "report.html"

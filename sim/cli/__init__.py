@@ -14,7 +14,6 @@ import sys
 
 from sim.scenario import ScenarioError
 
-
 EXIT_BAD_INPUT = 2
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.compare.tables import CSV_COLUMNS, csv_rows
-from sim.output import _replace_into
+from sim.output import write_atomically
 
 DISPLACEMENT_COLUMNS = ("policy", "seed", "crime_type", "treated_cells", "buffer_cells", "control_cells",
                         "a_before", "a_after", "b_before", "b_after", "c_before", "c_after",
@@ -47,5 +47,5 @@ def write_tables(out: Path, result: dict[str, Any]) -> list[Path]:
         "displacement.csv": _csv_text(DISPLACEMENT_COLUMNS, displacement_rows(result["displacement"])),
     }
     for name, text in files.items():
-        _replace_into(out / name, lambda p, text=text: p.write_text(text))
+        write_atomically(out / name, lambda p, text=text: p.write_text(text))
     return [out / name for name in files]
