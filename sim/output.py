@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,12 @@ INCIDENT_SCHEMA = pa.schema([
 """Columns of incidents.parquet; times are simulated minutes since the start (NaN: not reached)."""
 
 
-def write_atomically(path: Path, write) -> None:
+def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write`` on a hidden sibling, then rename it over ``path``.
+
+    A killed process leaves either the old file or the new one, never half a file: readers of
+    a run folder (compare, sweeps, resume) can trust whatever they find.
+    """
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
     os.replace(tmp, path)
