@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from viz.ui.serve import CHROMIUM, CHROMIUM_ARGS, running_server  # noqa: E402
+from viz.ui.serve import CHROMIUM, app_page  # noqa: E402
 
 COUNT_FRAMES = """() => {
   window.__frames = 0;
@@ -53,23 +53,14 @@ def _steps(page) -> int:
 
 def browser_fps(seconds: float) -> dict[str, float]:
     """Play the default scenario in headless Chromium for ``seconds``; frames and steps per second."""
-    from playwright.sync_api import sync_playwright
-
-    with running_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            page.goto(url)
-            page.wait_for_selector("img.polsim-map", timeout=90_000)
-            page.evaluate(COUNT_FRAMES)
-            page.get_by_role("button", name="Play").click()
-            page.wait_for_function("() => window.__frames > 0", timeout=30_000)
-            f0, s0, t0 = page.evaluate("() => window.__frames"), _steps(page), time.perf_counter()
-            page.wait_for_timeout(seconds * 1000)
-            f1, s1, t1 = page.evaluate("() => window.__frames"), _steps(page), time.perf_counter()
-            page.get_by_role("button", name="Pause").click()
-        finally:
-            browser.close()
+    with app_page({"width": 1500, "height": 1000}) as page:
+        page.evaluate(COUNT_FRAMES)
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_function("() => window.__frames > 0", timeout=30_000)
+        f0, s0, t0 = page.evaluate("() => window.__frames"), _steps(page), time.perf_counter()
+        page.wait_for_timeout(seconds * 1000)
+        f1, s1, t1 = page.evaluate("() => window.__frames"), _steps(page), time.perf_counter()
+        page.get_by_role("button", name="Pause").click()
     return {"browser_fps": (f1 - f0) / (t1 - t0), "browser_steps_per_s": (s1 - s0) / (t1 - t0)}
 
 

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from sim.policies import POLICIES
-from viz.ui.serve import CHROMIUM, CHROMIUM_ARGS, running_server
+from viz.ui.serve import app_page
 
 
 def choose(page, select_class: str, option: str) -> None:
@@ -23,28 +23,21 @@ def choose(page, select_class: str, option: str) -> None:
 
 def screenshot(out: Path, play_seconds: float, policy: str = "hotspot") -> str:
     """Save the page after playing ``play_seconds``; returns the clock text shown."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with running_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1050})
-            page.goto(url)
-            page.wait_for_selector("img.polsim-map", timeout=90_000)
-            if policy in POLICIES:
-                choose(page, "polsim-policy", policy)
-                expect(page.locator(".polsim-policy-name")).to_have_text(policy, timeout=30_000)
-            page.locator(".v-slider-thumb").first.focus()  # the speed slider: End = 60 steps per frame
-            page.keyboard.press("End")
-            page.get_by_role("button", name="Play").click()
-            page.wait_for_timeout(play_seconds * 1000)
-            page.get_by_role("button", name="Pause").click()
-            page.wait_for_timeout(3000)  # the last frame and the charts arrive
-            out.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(out))
-            return page.locator(".polsim-clock").inner_text()
-        finally:
-            browser.close()
+    with app_page({"width": 1600, "height": 1050}) as page:
+        if policy in POLICIES:
+            choose(page, "polsim-policy", policy)
+            expect(page.locator(".polsim-policy-name")).to_have_text(policy, timeout=30_000)
+        page.locator(".v-slider-thumb").first.focus()  # the speed slider: End = 60 steps per frame
+        page.keyboard.press("End")
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_timeout(play_seconds * 1000)
+        page.get_by_role("button", name="Pause").click()
+        page.wait_for_timeout(3000)  # the last frame and the charts arrive
+        out.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out))
+        return page.locator(".polsim-clock").inner_text()
 
 
 if __name__ == "__main__":

@@ -58,3 +58,19 @@ def running_server(timeout: float = 90.0) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def app_page(viewport: dict[str, int]) -> Iterator:
+    """A headless Chromium page with the served app loaded and its map drawn (a Playwright ``Page``)."""
+    from playwright.sync_api import sync_playwright
+
+    with running_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page(viewport=viewport)
+            page.goto(url)
+            page.wait_for_selector("img.polsim-map", timeout=90_000)
+            yield page
+        finally:
+            browser.close()
