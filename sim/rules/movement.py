@@ -15,13 +15,13 @@ from numba import njit
 SQRT2 = np.sqrt(2.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def step_budget(speed, congestion, sensitivity, road_factor, dt):
     """Cells of credit a unit earns in one step."""
     return speed * dt * (1.0 - sensitivity + sensitivity * congestion) * road_factor
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def travel_distance(dr, dc, flies):
     """Cells a unit must cover: street (L1) distance, or octile distance for flying units."""
     adr, adc = abs(dr), abs(dc)
@@ -30,7 +30,7 @@ def travel_distance(dr, dc, flies):
     return adr + adc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def unit_move(j, pos_r, pos_c, tgt_r, tgt_c, credit, moving, arrive_frac, speed, sensitivity,
               flies, road, congestion, dt):
     """Move unit ``j`` toward its target for one step.
@@ -72,7 +72,7 @@ def unit_move(j, pos_r, pos_c, tgt_r, tgt_c, credit, moving, arrive_frac, speed,
     credit[j] = cr
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def guardian_move(g, pos_r, pos_c, r0, r1, c0, c1, passable, u):
     """Guardian ``g`` stays or steps to a neighbour, uniformly, never leaving its grid."""
     k = int(u[g] * 5.0)

@@ -32,13 +32,13 @@ def attractiveness(a0, b, hour_factor, r, c):
     return a0[r, c] * hour_factor + b[r, c]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def crime_probability(a, deterrence, dt):
     """Chance of a crime in one step: 1 - exp(-A dt), with A lowered by exp(-deterrence)."""
     return 1.0 - np.exp(-a * np.exp(-deterrence) * dt)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pick_index(cdf_row, u):
     """Index of the first entry of a cumulative distribution above ``u`` (inverse-CDF draw)."""
     n = cdf_row.shape[0]
@@ -48,7 +48,7 @@ def pick_index(cdf_row, u):
     return n - 1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def neighbour(r, c, k, rows, cols, periodic):
     """Cell ``k`` steps of the four-neighbourhood; (-1, -1) when off a hard-edged lattice."""
     nr, nc = r + DR[k], c + DC[k]
@@ -59,7 +59,7 @@ def neighbour(r, c, k, rows, cols, periodic):
     return nr, nc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, r, c):
     """Weight of stepping onto a cell: its attractiveness, discounted by the police seen there."""
     if r < 0 or not passable[r, c]:
@@ -70,7 +70,7 @@ def walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, r, c):
     return a if x == 0.0 else a * np.exp(-risk_aversion * x)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def walk(r, c, a0, b, hour_factor, risk, risk_aversion, passable, periodic, u):
     """Biased random walk: step to a neighbour with probability proportional to its weight.
 
@@ -103,7 +103,7 @@ def _neighbour_weight(r, c, k, rows, cols, periodic, a0, b, hour_factor, risk, r
     return walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, nr, nc)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pick_weighted(target, w0, w1, w2, w3):
     """The first neighbour whose running weight passes ``target`` (the last open one if none)."""
     acc = w0
@@ -128,7 +128,7 @@ def _pick_weighted(target, w0, w1, w2, w3):
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def flee(r, c, origin_r, origin_c, cells, passable, u):
     """Run from the crime: along the row or column axis, favouring the one already furthest."""
     rows, cols = passable.shape
@@ -147,7 +147,7 @@ def flee(r, c, origin_r, origin_c, cells, passable, u):
     return r, c
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def offender_step(i, pos_r, pos_c, status, timer, origin_r, origin_c, home_r, home_c,
                   crime_out, arrest_out, a0, b, risk, deterrence, capture, passable,
                   land_use, type_cdf, type_flees, params, draws):
@@ -157,7 +157,6 @@ def offender_step(i, pos_r, pos_c, status, timer, origin_r, origin_c, home_r, ho
     s = status[i]
     if s == INACTIVE:
         return
-    u = draws[i]
     r, c = pos_r[i], pos_c[i]
     if s == JAILED:
         timer[i] -= 1
@@ -166,21 +165,21 @@ def offender_step(i, pos_r, pos_c, status, timer, origin_r, origin_c, home_r, ho
             pos_r[i], pos_c[i] = home_r[i], home_c[i]
         return
     if s == FLEEING:
-        if capture[r, c] > 0 and u[0] < params[P_CAPTURE]:
+        if capture[r, c] > 0 and draws[i, 0] < params[P_CAPTURE]:
             status[i] = JAILED
             timer[i] = int(params[P_JAIL_STEPS])
             arrest_out[i] = True
             return
         pos_r[i], pos_c[i] = flee(r, c, origin_r[i], origin_c[i], int(params[P_FLEE_CELLS]),
-                                  passable, u[3])
+                                  passable, draws[i, 3])
         timer[i] -= 1
         if timer[i] <= 0:
             status[i] = WALKING
         return
     hour_factor = params[P_HOUR_FACTOR]
     a = attractiveness(a0, b, hour_factor, r, c)
-    if u[1] < crime_probability(a, deterrence[r, c], params[P_DT]):
-        k = pick_index(type_cdf[land_use[r, c]], u[2])
+    if draws[i, 1] < crime_probability(a, deterrence[r, c], params[P_DT]):
+        k = pick_index(type_cdf[land_use[r, c]], draws[i, 2])
         crime_out[i] = k
         if params[P_REMOVE_AFTER_CRIME] > 0:
             status[i] = INACTIVE  # Short et al. (2008): the burglar leaves after one crime
@@ -190,4 +189,4 @@ def offender_step(i, pos_r, pos_c, status, timer, origin_r, origin_c, home_r, ho
             origin_r[i], origin_c[i] = r, c
         return
     pos_r[i], pos_c[i] = walk(r, c, a0, b, hour_factor, risk, params[P_RISK_AVERSION], passable,
-                              params[P_PERIODIC] > 0, u[3])
+                              params[P_PERIODIC] > 0, draws[i, 3])
