@@ -51,7 +51,7 @@ class DispatchCentre:
     def available(self) -> np.ndarray:
         """Units free to take a call now."""
         u = self.model.units
-        return self.responds & np.isin(u.state, AVAILABLE_STATES)
+        return self.responds & u.in_state(AVAILABLE_STATES)
 
     def travel_minutes(self, r: int, c: int) -> np.ndarray:
         """Estimated minutes for every unit to reach cell (r, c) from where it is now."""

@@ -41,6 +41,7 @@ class RunMetrics:
         self.duty_unit_minutes = 0.0
         self.seen_footfall = 0.0
         self.total_footfall = 0.0
+        self._footfall_hour: tuple[int, np.ndarray, float] | None = None
         self.disputes = {"total": 0, "mediated_by_grid_worker": 0, "mediated_by_police": 0,
                          "escalated": 0}
         self.step_crimes = 0
@@ -65,12 +66,24 @@ class RunMetrics:
             self.disputes[f"mediated_by_{inc.mediated_by}"] += 1
 
     def record_step(self, busy: int, on_duty: int, dt: float, sight: np.ndarray,
-                    footfall: np.ndarray) -> None:
-        """Unit-minutes busy and on duty; footfall within police sight."""
+                    hour: int) -> None:
+        """Unit-minutes busy and on duty; footfall within police sight at the hour of day."""
         self.busy_unit_minutes += busy * dt
         self.duty_unit_minutes += on_duty * dt
+        footfall, total = self.footfall(hour)
         self.seen_footfall += float(footfall[sight > 0].sum()) * dt
-        self.total_footfall += float(footfall.sum()) * dt
+        self.total_footfall += total * dt
+
+    def footfall(self, hour: int) -> tuple[np.ndarray, float]:
+        """The city's footfall raster at ``hour`` and its sum, rebuilt only when the hour changes.
+
+        A whole-raster product and sum every step cost ~3 ms at city scale; both only change
+        with the hour (the same numbers as computing them every step).
+        """
+        if self._footfall_hour is None or self._footfall_hour[0] != hour % 24:
+            footfall = self.model.city.footfall(hour)
+            self._footfall_hour = (hour % 24, footfall, float(footfall.sum()))
+        return self._footfall_hour[1], self._footfall_hour[2]
 
     def summary(self, incidents: list[Incident]) -> dict[str, Any]:
         """The run's headline numbers (no wall-clock value, so seeded runs repeat byte for byte)."""

@@ -103,7 +103,7 @@ class PolicingModel(mesa.Model):
         self.step_args = SimpleNamespace()
         self.datacollector = mesa.DataCollector(model_reporters={
             "crimes": lambda m: m.metrics.step_crimes,
-            "units_busy": lambda m: int(np.isin(m.units.state, BUSY_STATES).sum()),
+            "units_busy": lambda m: int(m.units.in_state(BUSY_STATES).sum()),
             "calls_waiting": lambda m: m.dispatch.calls_waiting,
             "offenders_fleeing": lambda m: int((m.offenders.status == FLEEING).sum()),
         })
@@ -200,7 +200,7 @@ class PolicingModel(mesa.Model):
         """Idle units leave at the end of their shift and come back, at base, at its start."""
         u = self.units
         on_duty = self.on_duty()
-        leaving = ~on_duty & np.isin(u.state, (PATROLLING, RETURNING))
+        leaving = ~on_duty & u.in_state((PATROLLING, RETURNING))
         u.state[leaving] = OFF_SHIFT
         u.moving[leaving] = False
         u.r[leaving], u.c[leaving] = u.base_r[leaving], u.base_c[leaving]
@@ -210,7 +210,7 @@ class PolicingModel(mesa.Model):
 
     def _give_patrol_targets(self, on_duty: np.ndarray) -> None:
         u = self.units
-        need = np.flatnonzero(on_duty & np.isin(u.state, (PATROLLING, RETURNING)) & ~u.moving)
+        need = np.flatnonzero(on_duty & u.in_state((PATROLLING, RETURNING)) & ~u.moving)
         if need.size == 0:
             return
         tr, tc = self.policy.patrol_targets(self, need, self.streams.patrol.random(need.size))
@@ -271,11 +271,11 @@ class PolicingModel(mesa.Model):
     def _spawn_disputes(self) -> None:
         d = self.spec.disputes
         rng = self.streams.disputes
-        weight = self.city.footfall_base * self.city.spec.footfall_by_hour[self.hour]
         rate = d.per_day / 1440.0 * self.dt * self.city.spec.footfall_by_hour[self.hour]
         n = rng.poisson(rate) if rate > 0 else 0
         if n == 0:
             return
+        weight = self.metrics.footfall(self.hour)[0]  # the city's footfall now (cached per hour)
         flat = weight.ravel() / weight.sum()
         cells = rng.choice(flat.size, size=n, p=flat)
         u = rng.random((n, 4))
@@ -328,8 +328,8 @@ class PolicingModel(mesa.Model):
     def _record_step(self, on_duty: np.ndarray) -> None:
         u = self.units
         working = on_duty | (u.state != OFF_SHIFT)
-        self.metrics.record_step(int(np.isin(u.state, BUSY_STATES).sum()), int(working.sum()),
-                                 self.dt, self.presence.police_sight, self.city.footfall(self.hour))
+        self.metrics.record_step(int(u.in_state(BUSY_STATES).sum()), int(working.sum()),
+                                 self.dt, self.presence.police_sight, self.hour)
 
     # -- units ----------------------------------------------------------------------------
     def release_unit(self, unit: int) -> None:

@@ -82,6 +82,13 @@ class Units:
     def __len__(self) -> int:
         return self.r.shape[0]
 
+    def in_state(self, states: tuple[int, ...]) -> np.ndarray:
+        """Units whose state is one of ``states`` (``np.isin``, ~10x cheaper on a few units)."""
+        mask = self.state == states[0]
+        for s in states[1:]:
+            mask |= self.state == s
+        return mask
+
     def per_type(self, attr: str, dtype=float) -> np.ndarray:
         """A unit-type field, one value per unit row."""
         return np.array([getattr(self.types[t], attr) for t in self.type_idx], dtype=dtype)

@@ -7,6 +7,7 @@ loops by size; the attractiveness field does the same. None of it may change a n
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -83,3 +84,36 @@ def test_bench_cli_rejects_unknown_row(capsys):
 
     assert main(["bench", "--only", "nope"]) == 2
     assert "--only" in capsys.readouterr().err
+
+
+def test_in_state_equals_isin():
+    from sim import PolicingModel
+    from sim.dispatch import AVAILABLE_STATES, BUSY_STATES
+
+    model = PolicingModel("default", seed=2, overrides={"time.days": 0.01})
+    u = model.units
+    u.state[:] = np.random.default_rng(5).integers(0, 6, len(u))
+    for states in (BUSY_STATES, AVAILABLE_STATES, (0,), (1, 4)):
+        np.testing.assert_array_equal(u.in_state(states), np.isin(u.state, states))
+
+
+def test_footfall_cached_per_hour_equals_the_raster():
+    from sim import PolicingModel
+
+    model = PolicingModel("default", seed=2, overrides={"time.days": 0.01})
+    for hour in (3, 3, 17, 3):
+        raster, total = model.metrics.footfall(hour)
+        np.testing.assert_array_equal(raster, model.city.footfall(hour))
+        assert total == float(model.city.footfall(hour).sum())
+    assert model.metrics.footfall(17)[0] is model.metrics.footfall(17)[0]  # built once an hour
+
+
+def test_agent_loop_timer_counts_only_the_loops():
+    from sim import PolicingModel
+    from sim.bench import _time_agent_loops
+
+    model = PolicingModel("default", seed=1, overrides={"time.days": 0.01})
+    spent = _time_agent_loops(model.backend)
+    t0 = time.perf_counter()
+    model.run(5)
+    assert 0.0 < spent[0] < time.perf_counter() - t0

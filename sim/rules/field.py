@@ -14,7 +14,7 @@ from numba import njit, prange
 from sim.rules.offender import neighbour
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def neighbour_mean(b, passable, r, c, periodic):
     """Mean of B over the passable neighbours of a cell (the cell's own B when it has none)."""
     rows, cols = b.shape
@@ -27,9 +27,11 @@ def neighbour_mean(b, passable, r, c, periodic):
     return total / z if z > 0 else b[r, c]
 
 
-PARALLEL_MIN_CELLS = 250_000
-"""Below this many cells the field updates on one thread: waking a second thread costs more
-than it saves, and on a busy machine it can cost a whole scheduler slice per step."""
+PARALLEL_MIN_CELLS = 8_000_000
+"""Below this many cells the field updates on one thread. The update is bound by memory
+bandwidth: on the 2-core development machine one thread beat two at 0.9 M cells (5.0 vs
+8.1 ms) and at 4 M cells (28 vs 33 ms), and on a busy machine a second thread can cost a
+whole scheduler slice per step."""
 
 
 def update_field(b, out, events, passable, eta, decay, theta, periodic) -> None:
@@ -51,7 +53,7 @@ def _update_cell(b, out, events, passable, eta, decay, theta, periodic, r, c):
     out[r, c] = smooth * decay + theta * events[r, c]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, _nrt=False)
 def _update_parallel(b, out, events, passable, eta, decay, theta, periodic):
     rows, cols = b.shape
     for r in prange(rows):
@@ -59,7 +61,7 @@ def _update_parallel(b, out, events, passable, eta, decay, theta, periodic):
             _update_cell(b, out, events, passable, eta, decay, theta, periodic, r, c)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _update_serial(b, out, events, passable, eta, decay, theta, periodic):
     rows, cols = b.shape
     for r in range(rows):
