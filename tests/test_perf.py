@@ -117,3 +117,46 @@ def test_agent_loop_timer_counts_only_the_loops():
     t0 = time.perf_counter()
     model.run(5)
     assert 0.0 < spent[0] < time.perf_counter() - t0
+
+
+def _fresh_presence(model, on_duty, checkpoints):
+    """The presence rasters cleared and stamped from scratch (the rule before delta stamping)."""
+    from sim.rules.presence import stamp_disks
+
+    p, u, g = model.presence, model.units, model.guardians
+    shape = model.b.shape
+    out = {}
+    for name, radius, who, r, c in (("police_deter", p.unit_deter, on_duty, u.r, u.c),
+                                    ("police_sight", p.unit_sight, on_duty, u.r, u.c),
+                                    ("capture", p.unit_capture, on_duty, u.r, u.c),
+                                    ("grid_workers", p.guardian_sight, g.grid_worker, g.r, g.c),
+                                    ("volunteers", p.guardian_sight, ~g.grid_worker, g.r, g.c)):
+        out[name] = np.zeros(shape)
+        stamp_disks(out[name], r, c, radius, np.ones(len(r)), who)
+    out["capture"] += checkpoints
+    spec = model.spec
+    out["deterrence"] = out["police_deter"] * spec.deterrence.police
+    out["deterrence"] += spec.guardians.grid_worker_deterrence * out["grid_workers"]
+    out["deterrence"] += spec.guardians.volunteer_deterrence * out["volunteers"]
+    return out
+
+
+def test_presence_moved_disks_equal_a_fresh_stamp():
+    from sim import PolicingModel
+
+    model = PolicingModel("default", seed=4, overrides={"time.days": 0.1})
+    rng = np.random.default_rng(8)
+    u, g, rows = model.units, model.guardians, model.city.rows
+    cordon = (rng.random(model.b.shape) < 0.01).astype(float)
+    for step in range(12):
+        # units jump anywhere, go on and off duty; guardians move; a cordon comes and goes
+        u.r[:], u.c[:] = rng.integers(0, rows, len(u)), rng.integers(0, rows, len(u))
+        g.r[::3] = rng.integers(0, rows, g.r[::3].size)
+        on_duty = rng.random(len(u)) < 0.7
+        checkpoints = cordon if step % 4 == 1 else 0.0
+        model.policy.checkpoint_cells = lambda _m, cp=checkpoints: cp
+        model.presence.stamp(on_duty)
+        fresh = _fresh_presence(model, on_duty, checkpoints)
+        for name, raster in fresh.items():
+            np.testing.assert_array_equal(getattr(model.presence, name), raster, err_msg=name)
+    assert model.presence.police_deter.sum() > 0 and model.presence.capture.max() > 0
