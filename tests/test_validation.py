@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sim.model import PolicingModel
-from sim.validation import backends, erlang, hotspots, wdq
+from sim.validation import backends, erlang, hotspots, suppression, wdq
 from sim.validation.queueing import batch_means, erlang_c, erlang_c_mean_wait, pollaczek_khinchine_wait
 
 
@@ -107,3 +107,41 @@ def test_hotspot_regimes():
 @pytest.mark.parametrize("seed", [1, 2])
 def test_backends_identical_mid_size(seed):
     assert backends.compare_backends(seed, days=0.1).identical
+
+
+def test_suppressed_cells_see_no_crime_and_only_they():
+    """The suppression rule: police on the treated cells zero the crime there, nowhere else."""
+    busy = hotspots.Regime("busy", 0.2, 0.1, 1.0, "")  # Gamma = 1: about 1.4 births a step
+    model = PolicingModel("default", seed=4, overrides=hotspots.short2008_overrides(busy, 12, 8.0))
+    police = suppression.SuppressHotspot(model, radius=4.0)
+    mean_b = np.zeros_like(model.b)
+    mean_b[6, 6] = 1.0
+    treated = police.post(mean_b)
+    assert treated.sum() == 49 and treated[6, 6] and treated[6, 10] and not treated[6, 11]
+    model.run(400)
+    crimes = model.metrics.crimes_by_cell.sum(axis=0)
+    assert crimes[treated].sum() == 0
+    assert crimes[~treated].sum() > 50
+    police.leave()
+    model.run(400)
+    assert model.metrics.crimes_by_cell.sum(axis=0)[treated].sum() > 10
+
+
+def test_torus_distance_wraps():
+    d = suppression.torus_distance((10, 10), 0, 0)
+    assert d[9, 9] == pytest.approx(math.sqrt(2)) and d[5, 0] == 5 and d[0, 6] == 4
+
+
+@pytest.mark.slow
+def test_suppression_regimes():
+    sup = suppression.run_suppression(suppression.SUPERCRITICAL, 40, 100.0, 50.0)
+    assert sup.regime.unstable
+    assert sup.crimes(sup.during, sup.treated) == 0 and sup.crimes(sup.before, sup.treated) > 100
+    assert sup.buffer_change > 1.2
+    d = sup.displacement
+    assert d.verdict == "displacement" and d.wdq < 0
+    assert sup.during.hotspots >= 1 and sup.after.hotspots >= 1
+    sub = suppression.run_suppression(suppression.SUBCRITICAL, 40, 100.0, 50.0, seed_height=10.0)
+    assert not sub.regime.unstable
+    assert sub.before.hotspots == sub.during.hotspots == sub.after.hotspots == 0
+    assert sub.buffer_change < 1.2

@@ -15,7 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from sim.validation import backends, erlang, hotspots, wdq  # noqa: E402
+from sim.validation import backends, erlang, hotspots, suppression, suppression_report, wdq  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,14 @@ class Plan:
     times: tuple[float, ...]
     backend_seeds: tuple[int, ...]
     backend_days: float
+    suppression: tuple[int, float, float]
+    """Case 2: lattice size, formation time, window length."""
 
 
 FULL = Plan(((0.3, 0.1, 4), (0.5, 0.25, 3), (1.0, 0.125, 10), (0.9, 0.1, 10)), 12000.0,
-            48, (10.0, 50.0, 100.0, 150.0), (1, 2), 0.1)
-QUICK = Plan(((0.5, 0.25, 3), (0.9, 0.1, 10)), 4000.0, 32, (10.0, 50.0, 60.0), (1,), 0.05)
+            48, (10.0, 50.0, 100.0, 150.0), (1, 2), 0.1, (40, 100.0, 50.0))
+QUICK = Plan(((0.5, 0.25, 3), (0.9, 0.1, 10)), 4000.0, 32, (10.0, 50.0, 60.0), (1,), 0.05,
+             (32, 50.0, 25.0))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +57,8 @@ def write_report(out: Path, plan: Plan) -> Path:
     # does not survive a fork), the results come back in plan order.
     jobs = ([(hotspots.run_regime, (r, plan.lattice, plan.times)) for r in hotspots.REGIMES]
             + [(erlang.simulate_mmc, (lam, mu, c, plan.mmc_minutes)) for lam, mu, c in plan.mmc]
-            + [(backends.compare_backends, (seed, plan.backend_days)) for seed in plan.backend_seeds])
+            + [(backends.compare_backends, (seed, plan.backend_days)) for seed in plan.backend_seeds]
+            + _suppression_jobs(plan))
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1, 6), mp_context=ctx) as pool:
         futures = [pool.submit(fn, *args) for fn, args in jobs]
@@ -62,16 +66,27 @@ def write_report(out: Path, plan: Plan) -> Path:
             pass
     results = [f.result() for f in futures]
     n_h, n_m = len(hotspots.REGIMES), len(plan.mmc)
-    runs, mmc, pairs = results[:n_h], results[n_h:n_h + n_m], results[n_h + n_m:]
+    n_b = n_h + n_m + len(plan.backend_seeds)
+    runs, mmc, pairs = results[:n_h], results[n_h:n_h + n_m], results[n_h + n_m:n_b]
+    *suppressed, control = results[n_b:]
     _hotspot_figure(runs, figs / "hotspots.png")
+    suppression_report.figure(suppressed, figs / "suppression.png")
     _erlang_figure(mmc, figs / "erlang_c.png")
-    text = "\n".join([_header(plan), _hotspot_section(runs), _suppression_section(),
+    text = "\n".join([_header(plan), _hotspot_section(runs), suppression_report.section(suppressed, control),
                       _erlang_section(mmc, plan), _wdq_section(), _backend_section(pairs)])
     path = out / "validation.md"
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text(text)
     tmp.replace(path)
     return path
+
+
+def _suppression_jobs(plan: Plan) -> list:
+    """Case 2: the supercritical run, the seeded run above eta_c, and its no-police control."""
+    size, form, window = plan.suppression
+    return [(suppression.run_suppression, (suppression.SUPERCRITICAL, size, form, window)),
+            (suppression.run_suppression, (suppression.SUBCRITICAL, size, form, window, 3.0, 4.0, 10.0)),
+            (suppression.nucleus_decay, (suppression.SUBCRITICAL, size, 10.0, 50.0))]
 
 
 def _header(plan: Plan) -> str:
@@ -152,14 +167,6 @@ share of the hot cells of the last snapshot already hot at the one before):
 5, at least 3 hotspots, persistence above 0.5 (stationary); mean B within 25% of θΓ/ω in both.
 
 ![B maps](validation/hotspots.png)
-"""
-
-
-def _suppression_section() -> str:
-    return """## 2. Police suppression: displacement vs dissipation (Short, Brantingham, Bertozzi, Tita 2010)
-
-Not yet in the suite: it needs units stationed on a hotspot in the short2008 model and the
-WDQ of each regime (`sim/displacement.py` is ready). Open work.
 """
 
 
