@@ -49,9 +49,17 @@ class DispatchCentre:
         self.dispatch_waiting()
 
     def available(self) -> np.ndarray:
-        """Units free to take a call now."""
+        """Units free to take a call now (with ``return_to_base``, not while driving home)."""
         u = self.model.units
+        if self.model.spec.dispatch.return_to_base:
+            return self.responds & (u.state == PATROLLING)
         return self.responds & u.in_state(AVAILABLE_STATES)
+
+    def back_at_base(self, unit: int) -> None:
+        """``unit`` has driven home after a job (``return_to_base``): free again, serve the queue."""
+        if self.model.units.state[unit] == RETURNING:
+            self.model.units.state[unit] = PATROLLING
+            self.dispatch_waiting()
 
     def travel_minutes(self, r: int, c: int) -> np.ndarray:
         """Estimated minutes for every unit to reach cell (r, c) from where it is now."""

@@ -324,6 +324,10 @@ class PolicingModel(mesa.Model):
             if inc is not None and inc.is_open:
                 timer = self.env.timeout(float(u.arrive_frac[j]) * self.dt)
                 timer.callbacks.append(lambda _e, j=int(j), inc=inc: self.dispatch.arrive(j, inc))
+        for j in np.flatnonzero((u.arrive_frac >= 0) & (u.state == RETURNING)):
+            # return_to_base: home at the exact minute within the step, then free again
+            timer = self.env.timeout(float(u.arrive_frac[j]) * self.dt)
+            timer.callbacks.append(lambda _e, j=int(j): self.dispatch.back_at_base(j))
 
     def _record_step(self, on_duty: np.ndarray) -> None:
         u = self.units
@@ -333,13 +337,18 @@ class PolicingModel(mesa.Model):
 
     # -- units ----------------------------------------------------------------------------
     def release_unit(self, unit: int) -> None:
-        """A unit is done with its incident: back to patrol, or off duty if its shift is over."""
+        """A unit is done with its incident: back to patrol (or, with ``dispatch.return_to_base``,
+        driving home, unavailable until there), or off duty if its shift is over."""
         u = self.units
         u.incident[unit] = -1
         u.moving[unit] = False
         u.state[unit] = PATROLLING if self.on_duty()[unit] else OFF_SHIFT
         if u.state[unit] == OFF_SHIFT:
             u.r[unit], u.c[unit] = u.base_r[unit], u.base_c[unit]
+        elif self.spec.dispatch.return_to_base:
+            u.state[unit] = RETURNING
+            u.tgt_r[unit], u.tgt_c[unit] = u.base_r[unit], u.base_c[unit]
+            u.moving[unit], u.credit[unit] = True, 0.0
 
     def unit_seeing(self, r: int, c: int) -> int:
         """The nearest on-duty unit whose sight covers (r, c), or -1."""

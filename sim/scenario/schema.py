@@ -256,6 +256,9 @@ class DispatchSpec:
     instant_travel: bool = bounded(
         False, "idealised: a dispatched unit is on scene at once (zero travel; queueing validation)"
     )
+    return_to_base: bool = bounded(
+        False, "a unit drives back to its base after each job and takes calls again only once there"
+    )
 
 
 @dataclass(frozen=True)
