@@ -10,7 +10,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``validate-model``."""
     p = subparsers.add_parser(
         "validate-model", help="run the validation cases and write docs/validation.md",
-        description="Run the validation suite (Short et al. 2008 hotspots, Erlang C, WDQ by hand, "
+        description="Run the validation suite (Short et al. 2008 hotspots, Short et al. 2010 hotspot "
+                    "suppression, Erlang C, M/G/1 with travel, WDQ by hand, "
                     "backend agreement) and write validation.md and its figures.")
     p.add_argument("--quick", action="store_true", help="short runs, to try the script")
     p.add_argument("--out", default="docs", help="folder for validation.md and validation/*.png")

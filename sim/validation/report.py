@@ -15,7 +15,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from sim.validation import backends, erlang, hotspots, suppression, suppression_report, wdq  # noqa: E402
+from sim.validation import (  # noqa: E402
+    backends,
+    erlang,
+    hotspots,
+    suppression,
+    suppression_report,
+    travel,
+    travel_report,
+    wdq,
+)
 
 
 @dataclass(frozen=True)
@@ -30,12 +39,15 @@ class Plan:
     backend_days: float
     suppression: tuple[int, float, float]
     """Case 2: lattice size, formation time, window length."""
+    travel_lams: tuple[float, ...]
+    travel_minutes: float
 
 
 FULL = Plan(((0.3, 0.1, 4), (0.5, 0.25, 3), (1.0, 0.125, 10), (0.9, 0.1, 10)), 12000.0,
-            48, (10.0, 50.0, 100.0, 150.0), (1, 2), 0.1, (40, 100.0, 50.0))
+            48, (10.0, 50.0, 100.0, 150.0), (1, 2), 0.1, (40, 100.0, 50.0),
+            (0.019, 0.0316, 0.0442), 40000.0)
 QUICK = Plan(((0.5, 0.25, 3), (0.9, 0.1, 10)), 4000.0, 32, (10.0, 50.0, 60.0), (1,), 0.05,
-             (32, 50.0, 25.0))
+             (32, 50.0, 25.0), (0.019, 0.0442), 5000.0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +70,8 @@ def write_report(out: Path, plan: Plan) -> Path:
     jobs = ([(hotspots.run_regime, (r, plan.lattice, plan.times)) for r in hotspots.REGIMES]
             + [(erlang.simulate_mmc, (lam, mu, c, plan.mmc_minutes)) for lam, mu, c in plan.mmc]
             + [(backends.compare_backends, (seed, plan.backend_days)) for seed in plan.backend_seeds]
-            + _suppression_jobs(plan))
+            + _suppression_jobs(plan)
+            + [(travel.simulate_travel, (lam, plan.travel_minutes)) for lam in plan.travel_lams])
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1, 6), mp_context=ctx) as pool:
         futures = [pool.submit(fn, *args) for fn, args in jobs]
@@ -68,12 +81,15 @@ def write_report(out: Path, plan: Plan) -> Path:
     n_h, n_m = len(hotspots.REGIMES), len(plan.mmc)
     n_b = n_h + n_m + len(plan.backend_seeds)
     runs, mmc, pairs = results[:n_h], results[n_h:n_h + n_m], results[n_h + n_m:n_b]
-    *suppressed, control = results[n_b:]
+    *suppressed, control = results[n_b:n_b + 3]
+    travelled = results[n_b + 3:]
     _hotspot_figure(runs, figs / "hotspots.png")
     suppression_report.figure(suppressed, figs / "suppression.png")
+    travel_report.figure(travelled, figs / "travel.png")
     _erlang_figure(mmc, figs / "erlang_c.png")
     text = "\n".join([_header(plan), _hotspot_section(runs), suppression_report.section(suppressed, control),
-                      _erlang_section(mmc, plan), _wdq_section(), _backend_section(pairs)])
+                      _erlang_section(mmc, plan),
+                      travel_report.section(travelled, plan.travel_minutes), _wdq_section(), _backend_section(pairs)])
     path = out / "validation.md"
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text(text)
@@ -197,11 +213,6 @@ the busy time equals the drawn time on scene to 1e-9 min (last column: largest d
 {rows}
 
 ![Erlang C](validation/erlang_c.png)
-
-The second half of this case (one unit, uniform calls on a square, return to base, M/G/1 with
-Pollaczek–Khinchine, `sim/validation/queueing.py`) is not yet run: in the engine an idle unit
-takes a new call from wherever it is while returning, so the service time is not the
-out-and-back trip that M/G/1 assumes; the comparison needs that stated or a "return first" option.
 """
 
 
