@@ -3,7 +3,8 @@
 Rows (all in one run, so the two backends are compared side by side under the same load):
 
 - ``backends``: agent-steps per second of the ``mesa`` and ``numba`` backends on the default
-  scenario, and their ratio (target: numba at least 200x mesa);
+  scenario, and their ratio over the whole step and over the agent loops alone, timed within
+  the same steps (target: numba at least 200x mesa);
 - ``offender_kernel``: the offender rule alone over 1e6 offenders, on every core and on one
   (target: 50 M offender-steps/s on 2 cores);
 - ``scaling``: time per kernel step at 1e4, 1e5, 1e6 offenders and the log-log slope (1 = linear);
@@ -11,7 +12,8 @@ Rows (all in one run, so the two backends are compared side by side under the sa
 - ``compile``: seconds to import, build and run a few steps with a fresh kernel cache (cold)
   and again with it filled (warm);
 - ``citywide``: ``scenarios/citywide.toml`` steps per second, the 7-day time and peak memory;
-- ``long_run``: resident memory after each stretch of a long default run (flat = no growth);
+- ``long_run``: resident memory after each stretch of a long default run (flat = no growth):
+  4 days when quick, otherwise 365 days sampled once a simulated month;
 - ``ui`` and ``sweep``: the UI's frame rate and sweep runs per minute, from ``benchmarks/``.
 
 Timed parts run in child processes where a cold start or peak memory is the point, so one
