@@ -186,3 +186,14 @@ def test_travel_queue_matches_pollaczek_khinchine_long(lam):
     r = travel.simulate_travel(lam, 40000.0, seed=2)
     assert r.within(3.5), (r.wait, r.wait_se, r.expected.wait, r.response, r.response_expected)
     assert r.response_se < 0.1 * r.response_expected  # decisive
+
+
+def test_return_to_base_same_on_both_backends():
+    over = travel.travel_overrides(0.05, 600.0)
+    over["offenders.count"] = 5  # the mesa backend needs at least one offender agent
+    tables = [PolicingModel("default", backend=b, overrides=over, seed=6).run().incident_table()
+              for b in ("numba", "mesa")]
+    a, b = tables
+    assert len(a["id"]) > 20 and a.keys() == b.keys()
+    for k in a:
+        assert np.array_equal(np.asarray(a[k]), np.asarray(b[k]), equal_nan=backends._is_float(a[k])), k
