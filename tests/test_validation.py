@@ -145,6 +145,9 @@ def test_suppression_regimes():
     assert not sub.regime.unstable
     assert sub.before.hotspots == sub.during.hotspots == sub.after.hotspots == 0
     assert sub.buffer_change < 1.2
+    # the seeded nucleus decays without police too: polsim sustains no subcritical hotspot here
+    trace = suppression.nucleus_decay(suppression.SUBCRITICAL, 40, 10.0, 50.0)
+    assert trace[0] > 4 and trace[-1] < 2.5
 
 
 def test_distance_moments_match_enumeration():

@@ -45,7 +45,7 @@ def _row(run: SuppressionRun) -> str:
 
 
 def section(runs: list[SuppressionRun], control: list[float]) -> str:
-    """Markdown for case 2; ``control``: max/mean B of the seeded nucleus without police, t = 10, 20, ..."""
+    """Markdown for case 2; ``control``: max/mean B of the seeded nucleus without police, per ten time units."""
     sup, sub = runs
     rows = "\n".join(_row(r) for r in runs)
     trace = ", ".join(f"{x:.1f}" for x in control)
@@ -80,10 +80,10 @@ none forms next door (buffer does not gain).
 
 **What polsim does not reproduce.** In the discrete model at these parameters a nucleated
 hotspot does not persist at η > η_c even without police: the control run (same nucleus, no
-police) has max/mean B of {trace} at t = 10, 20, 30, ... (averaged over each unit of time).
+police) has max/mean B of {trace} averaged over t in (0, 10), (10, 20), (20, 30), ...
 So the *subcritical* hotspot of the continuum analysis is not sustained by the agent model
 here (also tried: η = 0.117, 0.12, 0.13 with nuclei of height 5-50 and width 2-5, and θ = 0.056,
-Γ = 0.19 for ten times more offenders: every nucleus decayed by t ≈ 20); the dissipation row
+Γ = 0.19 for ten times more offenders: every nucleus had decayed by t ≈ 30); the dissipation row
 shows only that above η_c suppression moves nothing next door.
 
 **Tolerance** (test `test_suppression_regimes`, slow). Supercritical: no crime in the treated
