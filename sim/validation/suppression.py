@@ -31,7 +31,7 @@ from sim.validation.threads import one_thread
 SUPPRESSED = 50.0
 """Deterrence exponent on treated cells: exp(-50) ~ 2e-22, so no crime happens there."""
 
-SUBCRITICAL = Regime("subcritical", 0.2, 0.56, 0.019, "a seeded hotspot persists on a stable background")
+SUBCRITICAL = Regime("above threshold", 0.2, 0.56, 0.019, "stable background: a hotspot only if nucleated")
 """Same theta and Gamma as the stationary regime, eta = 0.2 above eta_c = 0.115."""
 SUPERCRITICAL = STATIONARY
 """The 2008 paper's stationary-hotspot set (eta = 0.03, eta_c = 0.115)."""
