@@ -32,8 +32,8 @@ def offenders_loop(order, args):
 
     Rows are independent (each reads the rasters as they were at the start of the step and
     writes only its own row), so they run in parallel and any visiting order gives the same
-    result. Visiting them cell by cell keeps the raster reads in cache: at city scale the
-    rule is bound by memory latency, not arithmetic.
+    result. The model keeps the rows sorted by cell, so visiting them in row order keeps
+    both the rows and the raster reads in cache.
     """
     (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
      a20) = args
@@ -55,15 +55,6 @@ def offenders_loop_serial(order, args):
 PARALLEL_MIN_OFFENDERS = 20_000
 """Below this many offenders the loop runs on one thread: waking a second thread costs more
 than it saves, and on a busy machine it can cost a whole scheduler slice per step."""
-
-
-REORDER_EVERY = 64
-"""Steps between re-sorts of the offender visiting order (offenders move a cell a step)."""
-
-
-def cell_order(pos_r: np.ndarray, pos_c: np.ndarray, cols: int) -> np.ndarray:
-    """Offender rows sorted by the cell they stand on (row-major), for cache-friendly visits."""
-    return np.argsort(pos_r * cols + pos_c, kind="stable")
 
 
 @njit(cache=True, _nrt=False)
@@ -88,20 +79,20 @@ class NumbaBackend:
     name = "numba"
 
     def setup(self, model: PolicingModel) -> None:
-        """Nothing to build: the arrays are the agents (the visiting order comes on step 1)."""
-        self.order = np.empty(0, np.int64)
+        """Nothing to build: the arrays are the agents; rows are visited in order."""
+        self.rows = np.arange(len(model.offenders), dtype=np.int64)
 
     def add_offenders(self, model: PolicingModel, start: int) -> None:
-        """Rows appended to the offender arrays need no objects, only a new visiting order."""
-        self.order = np.empty(0, np.int64)
+        """Rows appended to the offender arrays need no objects, only to be visited."""
+        self.setup(model)
+
+    def reorder_offenders(self, model: PolicingModel, order: np.ndarray) -> None:
+        """The rows were re-sorted: nothing points at a row here."""
 
     def step_offenders(self, model: PolicingModel) -> None:
-        """Run the offender rule over all offenders, nearby ones together."""
-        o = model.offenders
-        if self.order.shape[0] != len(o) or model.steps % REORDER_EVERY == 0:
-            self.order = cell_order(o.r, o.c, model.city.cols)
-        loop = offenders_loop if len(o) >= PARALLEL_MIN_OFFENDERS else offenders_loop_serial
-        loop(self.order, model.step_args.offenders)
+        """Run the offender rule over all offenders (rows are kept in cell order)."""
+        loop = offenders_loop if len(self.rows) >= PARALLEL_MIN_OFFENDERS else offenders_loop_serial
+        loop(self.rows, model.step_args.offenders)
 
     def step_units(self, model: PolicingModel) -> None:
         """Run the movement rule over all units."""
@@ -127,6 +118,13 @@ class MesaBackend:
         """Create agents for offender rows from ``start`` on."""
         for i in range(start, len(model.offenders)):
             Offender(model, i)
+
+    def reorder_offenders(self, model: PolicingModel, order: np.ndarray) -> None:
+        """The rows were re-sorted (row ``k`` now holds old row ``order[k]``): follow them."""
+        new_row = np.empty_like(order)
+        new_row[order] = np.arange(order.size)
+        for agent in model.agents_by_type[Offender]:
+            agent.index = int(new_row[agent.index])
 
     def step_offenders(self, model: PolicingModel) -> None:
         """Every offender agent steps."""

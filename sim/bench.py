@@ -101,7 +101,8 @@ def kernel_arrays(n: int, side: int, seed: int = 0) -> tuple:
     """The offender rule's arguments for ``n`` offenders on a ``side`` x ``side`` city.
 
     A synthetic but realistic state: attractiveness with hot cells, 5% blocked cells, police
-    risk and deterrence on 2% of cells, most offenders walking and some fleeing or jailed.
+    risk and deterrence on 2% of cells, most offenders walking and some fleeing or jailed;
+    rows sorted by cell, as the model keeps them.
     """
     from sim.rules import offender as off
 
@@ -114,7 +115,8 @@ def kernel_arrays(n: int, side: int, seed: int = 0) -> tuple:
     deterrence = 0.5 * risk
     capture = risk.copy()
     land_use = rng.integers(0, 6, shape).astype(np.int8)
-    cells = rng.choice(np.flatnonzero(passable), size=n)
+    # rows in cell order, as the model keeps them (``Offenders.sort_by_cell``)
+    cells = np.sort(rng.choice(np.flatnonzero(passable), size=n))
     r, c = (cells // side).astype(np.int64), (cells % side).astype(np.int64)
     status = rng.choice(np.array([off.WALKING, off.FLEEING, off.JAILED]), size=n,
                         p=[0.9, 0.05, 0.05]).astype(np.int64)
@@ -132,10 +134,10 @@ def kernel_step_seconds(n: int, steps: int, threads: int | None = None) -> float
     """Seconds per step of the compiled offender loop over ``n`` offenders (best of 3 runs)."""
     import numba
 
-    from sim.backends import cell_order, offenders_loop
+    from sim.backends import offenders_loop
 
     args = kernel_arrays(n, 1000)
-    order = cell_order(args[0], args[1], 1000)  # as the backend does every REORDER_EVERY steps
+    order = np.arange(n)  # rows are in cell order, as the backend visits them
     before = numba.get_num_threads()
     numba.set_num_threads(threads or numba.config.NUMBA_NUM_THREADS)
     try:

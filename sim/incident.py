@@ -31,7 +31,7 @@ class Incident:
     t_crime: float
     on_scene_min: float
     serious: bool = False
-    offender: int = -1
+    offender: int = -1  # the offender's id (``Offenders.id``); -1 for a dispute
     t_detect: float = NAN
     t_call: float = NAN
     t_dispatch: float = NAN

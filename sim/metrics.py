@@ -42,6 +42,7 @@ class RunMetrics:
         self.seen_footfall = 0.0
         self.total_footfall = 0.0
         self._footfall_hour: tuple[int, np.ndarray, float] | None = None
+        self._footfall_cdf: tuple[int, np.ndarray] | None = None
         self.disputes = {"total": 0, "mediated_by_grid_worker": 0, "mediated_by_police": 0,
                          "escalated": 0}
         self.step_crimes = 0
@@ -84,6 +85,20 @@ class RunMetrics:
             footfall = self.model.city.footfall(hour)
             self._footfall_hour = (hour % 24, footfall, float(footfall.sum()))
         return self._footfall_hour[1], self._footfall_hour[2]
+
+    def footfall_cdf(self, hour: int) -> np.ndarray:
+        """Cumulative share of the footfall over cells (row-major) at ``hour``, built once an hour.
+
+        ``cdf.searchsorted(u, side="right")`` gives exactly the cells ``Generator.choice`` with
+        ``p=footfall / footfall.sum()`` draws from the same uniforms (it builds this very array
+        on every call, which at city scale cost 2 ms a step).
+        """
+        if self._footfall_cdf is None or self._footfall_cdf[0] != hour % 24:
+            footfall, total = self.footfall(hour)
+            cdf = np.cumsum(footfall.ravel() / total)
+            cdf /= cdf[-1]
+            self._footfall_cdf = (hour % 24, cdf)
+        return self._footfall_cdf[1]
 
     def summary(self, incidents: list[Incident]) -> dict[str, Any]:
         """The run's headline numbers (no wall-clock value, so seeded runs repeat byte for byte)."""

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from sim.backends import cell_order, offenders_loop, offenders_loop_serial
+from sim.backends import offenders_loop, offenders_loop_serial
 from sim.bench import kernel_arrays
 from sim.city import generate_city
 from sim.rules.field import _update_parallel, _update_serial, update_field
@@ -33,7 +33,7 @@ def test_offender_visit_order_and_threads_do_not_change_results():
     args = kernel_arrays(n, 60, seed=3)
     ref = _run_kernel(offenders_loop_serial, np.arange(n))
     for loop, order in ((offenders_loop, np.arange(n)),
-                        (offenders_loop_serial, cell_order(args[0], args[1], 60)),
+                        (offenders_loop_serial, np.arange(n)[::-1].copy()),
                         (offenders_loop, np.random.default_rng(1).permutation(n))):
         for a, b in zip(ref, _run_kernel(loop, order), strict=True):
             np.testing.assert_array_equal(a, b)
@@ -41,9 +41,32 @@ def test_offender_visit_order_and_threads_do_not_change_results():
     assert (ref[0] != args[0]).any() and (ref[2] != args[2]).any()
 
 
-def test_cell_order_sorts_by_cell():
-    r, c = np.array([3, 0, 3, 1]), np.array([1, 5, 0, 2])
-    assert cell_order(r, c, 10).tolist() == [1, 3, 2, 0]
+def test_sort_by_cell_moves_whole_rows():
+    from sim.population import Offenders
+
+    city = generate_city(load_spec("default")[0].city)
+    o = Offenders.place(city, 500, np.random.default_rng(2))
+    o.status[::7] = 2
+    before = {name: arr.copy() for name, arr in vars(o).items()}
+    order = o.sort_by_cell(city.cols)
+    key = o.r * city.cols + o.c
+    assert (np.diff(key) >= 0).all() and sorted(order.tolist()) == list(range(500))
+    for name, arr in vars(o).items():  # every array follows its row, ids included
+        np.testing.assert_array_equal(arr, before[name][order])
+
+
+def test_mesa_agents_follow_their_offender_through_a_re_sort():
+    from sim.agents import Offender
+    from sim.model import SORT_EVERY
+    from tests.conftest import small_model
+
+    m = small_model(4, "mesa")
+    m.run(SORT_EVERY - 1)
+    agents = list(m.agents_by_type[Offender])
+    who = {a.unique_id: int(m.offenders.id[a.index]) for a in agents}
+    m._sort_offenders()
+    assert all(int(m.offenders.id[a.index]) == who[a.unique_id] for a in agents)
+    assert sorted(a.index for a in agents) == list(range(len(m.offenders)))
 
 
 @pytest.mark.parametrize("periodic", [False, True])

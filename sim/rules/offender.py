@@ -35,7 +35,9 @@ def attractiveness(a0, b, hour_factor, r, c):
 @njit(cache=True, inline="always")
 def crime_probability(a, deterrence, dt):
     """Chance of a crime in one step: 1 - exp(-A dt), with A lowered by exp(-deterrence)."""
-    return 1.0 - np.exp(-a * np.exp(-deterrence) * dt)
+    # exp(-0) is exactly 1: most cells see no guardian or police, so skip the exponential there
+    lowered = a if deterrence == 0.0 else a * np.exp(-deterrence)
+    return 1.0 - np.exp(-lowered * dt)
 
 
 @njit(cache=True, inline="always")
