@@ -213,15 +213,48 @@ def _disk(city: City, r: int, c: int, radius: int) -> tuple[np.ndarray, np.ndarr
 
 
 def _bases(spec: CitySpec, city: City) -> dict[str, np.ndarray]:
-    """Base cells by kind: station, district, workstation, centre (commercial), grid."""
+    """Base cells by kind: station, district, workstation, centre (commercial), grid.
+
+    Units take the bases of their kind round-robin in list order (``Units.build``), so a
+    type with fewer units than bases gets the first ones. Each list is therefore ordered so
+    that every prefix is spread over the city (:func:`_spread_order`): 6 cars over 36
+    station areas stand in six areas across the city, not in the top row of areas, which
+    label order would give. Workstations come out of :func:`_busiest_spread` already spread.
+    """
     nearest = _nearest_passable_index(city)
     out = {}
     for kind, labels in (("station", city.station_id), ("district", city.district_id),
                          ("grid", city.grid_id)):
-        out[kind] = _label_centres(labels, nearest)
+        centres = _label_centres(labels, nearest)
+        out[kind] = centres[_spread_order(centres, city.rows, city.cols)]
     out["workstation"] = _busiest_spread(city, max(spec.workstations, 1))
     out["centre"] = _busiest_spread(city, spec.centres)
     return out
+
+
+def _spread_order(points: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """An order of ``points`` (row, col) in which every prefix is spread over the city.
+
+    Greedy max-min (farthest point first), with the city's edge counted as a mirror: a
+    point's score is the distance to the nearest point already taken, capped by twice its
+    distance to the edge (the distance to its own mirror image across the edge). Plain
+    farthest-point order would take the corners right after the first point; with the cap
+    the first point is the most central one and the next ones fill the city evenly.
+    Ties go to the lower index, so the order is deterministic.
+    """
+    n = len(points)
+    if n <= 1:
+        return np.arange(n)
+    r, c = points[:, 0].astype(float), points[:, 1].astype(float)
+    edge = 2.0 * np.minimum.reduce([r + 0.5, rows - 0.5 - r, c + 0.5, cols - 0.5 - c])
+    score = edge.copy()
+    order = np.empty(n, np.int64)
+    taken = np.zeros(n, bool)
+    for k in range(n):
+        pick = int(np.argmax(np.where(taken, -np.inf, score)))
+        order[k], taken[pick] = pick, True
+        score = np.minimum(score, np.hypot(r - r[pick], c - c[pick]))
+    return order
 
 
 def _nearest_passable_index(city: City) -> np.ndarray:
@@ -239,8 +272,14 @@ def _label_centres(labels: np.ndarray, nearest: np.ndarray) -> np.ndarray:
 
 
 def _busiest_spread(city: City, n: int) -> np.ndarray:
-    """``n`` high-footfall cells at least a few cells apart (greedy)."""
-    score = (city.footfall_base * city.passable).astype(float).copy()
+    """``n`` passable cells in the busiest neighbourhoods, at least a few cells apart (greedy).
+
+    A cell's score is the footfall of the 5 x 5 cells around it (about a grid), not its own:
+    footfall takes a handful of values by land use, so the busiest single cells tie by the
+    hundred and the first of them in row-major order (the top edge) would win every tie.
+    """
+    footfall = ndimage.uniform_filter(city.footfall_base.astype(float), size=5, mode="constant")
+    score = footfall * city.passable
     gap = max(2, int(np.sqrt(city.rows * city.cols / max(n, 1)) / 2))
     picks = []
     for _ in range(n):

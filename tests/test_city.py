@@ -50,3 +50,29 @@ def test_bases_stand_on_passable_land():
     for kind, cells in city.bases.items():
         assert len(cells) > 0, kind
         assert city.passable[cells[:, 0], cells[:, 1]].all(), kind
+
+
+def test_fewer_units_than_bases_take_bases_spread_over_the_city():
+    """Units take the bases of their kind in list order: any first k must be spread, not one band.
+
+    In label order the first 6 of 36 station areas are the top row of the city (6 cars of
+    Yancheng all in the top 1 km); in spread order every third of the city has one.
+    """
+    city = _city(**{"city.station_grids": 2})  # 36 station areas of 1 x 1 km
+    for k in (2, 4, 6):
+        first = city.bases["station"][:k]
+        thirds = set((first[:, 0] * 3 // city.rows).tolist()) | set((first[:, 1] * 3 // city.cols).tolist())
+        assert len(thirds) == 3, (k, first.tolist())
+        gaps = np.hypot(*(first[:, None, :] - first[None, :, :]).transpose(2, 0, 1))
+        assert gaps[np.triu_indices(k, 1)].min() >= 60 / np.sqrt(k) / 2, (k, first.tolist())
+    assert sorted(map(tuple, city.bases["station"].tolist())) == sorted(
+        map(tuple, np.unique(city.bases["station"], axis=0).tolist()))  # a permutation: every area once
+
+
+def test_workstations_go_to_busy_neighbourhoods_not_the_first_busy_cell_in_the_top_row():
+    city = _city(**{"city.workstations": 4})
+    ws = city.bases["workstation"]
+    assert len(ws) == 4 and len(set(map(tuple, ws.tolist()))) == 4
+    assert ws[:, 0].max() > 10, ws.tolist()  # not all on the top edge (row-major ties did that)
+    busy = ndimage.uniform_filter(city.footfall_base.astype(float), size=5, mode="constant")
+    assert busy[ws[0, 0], ws[0, 1]] == busy[city.passable].max()

@@ -6,6 +6,7 @@ import re
 import time
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from sim import PolicingModel
@@ -94,3 +95,31 @@ def test_a_seven_day_preset_run_takes_well_under_a_minute(name):
     started = time.perf_counter()
     PolicingModel(name, seed=1).run()
     assert time.perf_counter() - started < 60
+
+
+@pytest.mark.parametrize("name", ("default", *PRESETS))
+def test_preset_forces_are_spread_not_stacked_on_one_base(name):
+    """No two units of a type share a base while a base of their kind stands free.
+
+    A preset with one workstation put all of Nanning's motorcycle squads and all four booth
+    posts on one cell (and, under zone patrol, in one station area).
+    """
+    m = PolicingModel(name, seed=1, overrides={"time.days": 0.01})
+    u = m.units
+    for t, ut in enumerate(u.types):
+        who = u.type_idx == t
+        cells = set(zip(u.base_r[who].tolist(), u.base_c[who].tolist(), strict=True))
+        available = len(np.unique(m.city.bases[ut.base], axis=0)) if not ut.base_cells else len(ut.base_cells)
+        assert len(cells) == min(int(who.sum()), available), (u.type_names[t], len(cells), available)
+
+
+def test_nanning_squads_cover_every_station_area_and_each_booth_post_has_its_own_site():
+    for name in ("nanning_2018_before", "nanning_2019_after"):
+        m = PolicingModel(name, seed=1, overrides={"time.days": 0.01})
+        u, areas = m.units, int(m.city.station_id.max()) + 1
+        squads = u.type_idx == u.type_names.index("motorcycle_squad")
+        assert set(u.zone[squads].tolist()) == set(range(areas)), name
+        counts = np.bincount(u.zone[squads], minlength=areas)
+        assert counts.max() - counts.min() <= 1, (name, counts)
+    posts = u.type_idx == u.type_names.index("fixed_post")
+    assert len(set(zip(u.base_r[posts].tolist(), u.base_c[posts].tolist(), strict=True))) == posts.sum() == 4
