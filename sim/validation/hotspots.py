@@ -65,9 +65,19 @@ class Regime:
         return self.eta < self.eta_c
 
 
-HOMOGENEOUS = Regime("homogeneous", 0.2, 5.6, 0.019, "spatially homogeneous (Fig. 2a)")
-STATIONARY = Regime("stationary hotspots", 0.03, 0.56, 0.019, "stationary hotspots (Fig. 2c)")
+FIGURE_2 = {"a": (0.2, 0.56, 0.019), "b": (0.2, 5.6, 0.002),
+            "c": (0.03, 0.56, 0.019), "d": (0.03, 5.6, 0.002)}
+"""The paper's Figure 2 parameter sets (eta, theta, Gamma) by panel. theta Gamma is 0.0106 or
+0.0112, so B_bar = theta Gamma / omega is about 1/6 in every set; (b) and (d) have ten times
+fewer, ten times more damaging burglars than (a) and (c)."""
+
+HOMOGENEOUS = Regime("homogeneous", *FIGURE_2["a"], "spatially homogeneous (Fig. 2a)")
+STATIONARY = Regime("stationary hotspots", *FIGURE_2["c"], "stationary hotspots (Fig. 2c)")
 REGIMES = (HOMOGENEOUS, STATIONARY)
+
+
+OTHER_CRIMES = ("pickpocketing", "robbery", "ebike_theft", "assault")
+"""The default scenario's crime types besides burglary: given zero weight in ``short2008`` runs."""
 
 
 def short2008_overrides(regime: Regime, size: int, t_end: float) -> dict:
@@ -84,7 +94,10 @@ def short2008_overrides(regime: Regime, size: int, t_end: float) -> dict:
                                                      "school", "park", "transit")},
         "field.crime_by_hour": [1.0] * 24,
         "field.theta": regime.theta, "field.eta": regime.eta, "field.omega_per_min": OMEGA,
-        "crimes": {"burglary": {"weight": 1.0, "report_probability": 0.0, "flees": False}},
+        # Scenario overrides merge into the default crime table: zero the other types' weight
+        # so that every crime is an unreported burglary (the field counts all crimes alike).
+        "crimes": {**{name: {"weight": 0.0} for name in OTHER_CRIMES},
+                   "burglary": {"weight": 1.0, "report_probability": 0.0, "flees": False}},
         "disputes.per_day": 0.0, "units": {},
         "guardians.grid_workers_per_grid": 0, "guardians.volunteers": 0, "guardians.witness_rate": 0.0,
         "deterrence.enabled": False,
