@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from sim.model import PolicingModel
+from sim.rules import offender
 from sim.validation import backends, erlang, hotspots, suppression, travel, wdq
 from sim.validation.queueing import batch_means, erlang_c, erlang_c_mean_wait, pollaczek_khinchine_wait
 
@@ -30,13 +31,31 @@ def test_batch_means_of_constant_has_no_error():
     assert batch_means([2.0] * 100) == (2.0, 0.0)
 
 
-def test_dispatch_queue_matches_erlang_c():
-    r = erlang.simulate_mmc(0.5, 0.25, 3, minutes=4000.0, seed=3)
+def _assert_matches_erlang_c(r: erlang.MMCResult, calls: int) -> None:
     assert r.busy_error < 1e-9  # zero travel: busy exactly the time on scene
-    assert r.calls > 1500
+    assert r.calls > calls
     assert abs(r.p_wait - r.p_wait_erlang) <= 3.5 * r.p_wait_se
     assert abs(r.mean_wait - r.mean_wait_erlang) <= 3.5 * r.mean_wait_se
     assert r.p_wait_se < 0.05 and r.mean_wait_se < 0.25 * r.mean_wait_erlang  # decisive
+
+
+def test_dispatch_queue_matches_erlang_c():
+    r = erlang.simulate_mmc(0.5, 0.25, 3, minutes=4000.0, seed=3)
+    _assert_matches_erlang_c(r, 1500)
+
+
+# Heavy load (rho = lam / (c mu) of 0.8 and 0.9): 20000 simulated minutes each, about 6 s.
+HEAVY = [pytest.param(0.4, 0.25, 2, id="rho0.8-c2"), pytest.param(0.45, 0.1, 5, id="rho0.9-c5"),
+         pytest.param(0.36, 0.2, 2, id="rho0.9-c2", marks=pytest.mark.slow),
+         pytest.param(0.4, 0.1, 5, id="rho0.8-c5", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize(("lam", "mu", "c"), HEAVY)
+def test_dispatch_queue_matches_erlang_c_heavy_load(lam, mu, c):
+    r = erlang.simulate_mmc(lam, mu, c, minutes=20000.0, seed=3)
+    assert r.load >= 0.8 - 1e-9
+    assert r.p_wait_erlang > 0.5  # most calls wait: the queue is really loaded
+    _assert_matches_erlang_c(r, 6000)
 
 
 def test_without_instant_travel_units_are_busy_longer():
@@ -73,6 +92,49 @@ def test_short2008_scenario_is_uniform():
     assert np.all(model.a0 == hotspots.A0) and model.passable.all()
     assert model.spec.field.periodic and not model.spec.deterrence.enabled
     assert len(model.units.r) == 0 and len(model.guardians.r) == 0
+    # every crime, on every land use, is a burglary nobody reports (the paper has no other kind)
+    burglary = model.crime_names.index("burglary")
+    assert set(model.crime_names) == {"burglary", *hotspots.OTHER_CRIMES}
+    assert np.all(model.type_cdf[:, :burglary] == 0) and np.all(model.type_cdf[:, burglary:] == 1)
+    assert model.spec.crimes["burglary"].report_probability == 0
+
+
+def _one_sure_burglary(remove: float) -> tuple[int, str]:
+    """One offender_step of a lone offender certain to burgle; its status and crime."""
+    over = hotspots.short2008_overrides(hotspots.STATIONARY, 4, 1.0)
+    over.update({"offenders.count": 1, "offenders.short2008_birth_rate": 0.0})
+    model = PolicingModel("default", overrides=over, seed=3)
+    model._prepare_step_args()
+    args = list(model.step_args.offenders)
+    pos_r, pos_c, status, crime_out, b, params, draws = (args[k] for k in (0, 1, 2, 8, 11, 19, 20))
+    assert status[0] == offender.WALKING
+    b[pos_r[0], pos_c[0]] = 1e6  # crime probability 1 - exp(-A dt) = 1
+    draws[0, 1] = 0.5
+    assert params[offender.P_REMOVE_AFTER_CRIME] == 1.0  # set by offenders.model = "short2008"
+    params[offender.P_REMOVE_AFTER_CRIME] = remove
+    offender.offender_step(0, *args)
+    return int(status[0]), model.crime_names[int(crime_out[0])]
+
+
+def test_short2008_burglar_is_removed_after_its_crime():
+    assert _one_sure_burglary(1.0) == (offender.INACTIVE, "burglary")
+    # the flag, not the crime type, removes it: burglary does not flee, so it would walk on
+    assert _one_sure_burglary(0.0) == (offender.WALKING, "burglary")
+
+
+@pytest.mark.parametrize("model_kind", ["short2008", "persistent"])
+def test_only_short2008_offenders_leave_after_one_crime(model_kind):
+    """No births: in short2008 mode every crime retires exactly one offender, otherwise none."""
+    over = hotspots.short2008_overrides(hotspots.Regime("busy", 0.2, 1.0, 0.2, ""), 12, 2.0)
+    over.update({"offenders.count": 400, "offenders.short2008_birth_rate": 0.0,
+                 "offenders.model": model_kind})
+    model = PolicingModel("default", overrides=over, seed=5)
+    model.b[:] = 0.5  # A = 0.53: most offenders burgle within the 200 steps
+    model.run()
+    crimes = int(model.metrics.crimes_by_cell.sum())
+    inactive = int((model.offenders.status == offender.INACTIVE).sum())
+    assert len(model.offenders) == 400 and crimes > 100
+    assert inactive == (crimes if model_kind == "short2008" else 0)
 
 
 def _unstable_numerically(r: hotspots.Regime) -> bool:
@@ -83,9 +145,27 @@ def _unstable_numerically(r: hotspots.Regime) -> bool:
     return bool((det < 0).any())
 
 
-@pytest.mark.parametrize("regime", hotspots.REGIMES, ids=lambda r: r.label)
-def test_stability_threshold(regime):
-    assert regime.unstable == _unstable_numerically(regime)
+# Short et al. (2008), Figure 2 (omega = 1/15, A0 = 1/30, dt = 0.01): panel -> (eta, theta, Gamma),
+# and whether the continuum theory puts the set below eta_c (hotspots from noise).
+PAPER_FIGURE_2 = {"a": ((0.2, 0.56, 0.019), False), "b": ((0.2, 5.6, 0.002), False),
+                  "c": ((0.03, 0.56, 0.019), True), "d": ((0.03, 5.6, 0.002), True)}
+
+
+def test_regimes_are_the_papers_sets():
+    assert {k: v for k, (v, _) in PAPER_FIGURE_2.items()} == hotspots.FIGURE_2
+    for regime, panel in ((hotspots.HOMOGENEOUS, "a"), (hotspots.STATIONARY, "c")):
+        assert (regime.eta, regime.theta, regime.gamma) == PAPER_FIGURE_2[panel][0]
+        assert f"Fig. 2{panel})" in regime.paper
+    assert not hotspots.HOMOGENEOUS.unstable and hotspots.STATIONARY.unstable
+
+
+@pytest.mark.parametrize("panel", sorted(PAPER_FIGURE_2))
+def test_stability_threshold(panel):
+    (eta, theta, gamma), unstable = PAPER_FIGURE_2[panel]
+    regime = hotspots.Regime(panel, eta, theta, gamma, "")
+    assert abs(regime.b_bar - 1.0 / 6.0) < 0.01  # the paper's sets all have B_bar ~ 1/6
+    assert 0.11 < regime.eta_c < 0.116  # so eta = 0.2 is above the threshold, 0.03 below
+    assert regime.unstable == unstable == _unstable_numerically(regime)
     edge = hotspots.Regime("edge", regime.eta_c * 0.99, regime.theta, regime.gamma, "")
     assert edge.unstable and _unstable_numerically(edge)
     past = hotspots.Regime("past", regime.eta_c * 1.01, regime.theta, regime.gamma, "")
@@ -104,9 +184,13 @@ def test_hotspot_regimes():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1, 2, 3])
 def test_backends_identical_mid_size(seed):
-    assert backends.compare_backends(seed, days=0.1).identical
+    """100 x 100 city, 3000 offenders, one day: hundreds of crimes and incidents, all equal."""
+    pair = backends.compare_backends(seed, days=1.0)
+    assert pair.crimes > 300 and pair.incidents > 200  # a real comparison, not a handful of rows
+    assert pair.summary_equal and pair.incidents_equal
+    assert pair.crime_cells_equal and pair.state_equal
 
 
 def test_suppressed_cells_see_no_crime_and_only_they():

@@ -43,10 +43,11 @@ class Plan:
     travel_minutes: float
 
 
-FULL = Plan(((0.3, 0.1, 4), (0.5, 0.25, 3), (1.0, 0.125, 10), (0.9, 0.1, 10)), 12000.0,
-            48, (10.0, 50.0, 100.0, 150.0), (1, 2), 0.1, (40, 100.0, 50.0),
+FULL = Plan(((0.3, 0.1, 4), (0.5, 0.25, 3), (0.4, 0.25, 2), (0.45, 0.1, 5), (1.0, 0.125, 10),
+             (0.9, 0.1, 10)), 20000.0,
+            48, (10.0, 50.0, 100.0, 150.0), (1, 2, 3), 1.0, (40, 100.0, 50.0),
             (0.019, 0.0316, 0.0442), 40000.0)
-QUICK = Plan(((0.5, 0.25, 3), (0.9, 0.1, 10)), 4000.0, 32, (10.0, 50.0, 60.0), (1,), 0.05,
+QUICK = Plan(((0.5, 0.25, 3), (0.9, 0.1, 10)), 4000.0, 32, (10.0, 50.0, 60.0), (1,), 0.25,
              (32, 50.0, 25.0), (0.019, 0.0442), 5000.0)
 
 
@@ -153,11 +154,13 @@ def _hotspot_section(runs: list[hotspots.HotspotRun]) -> str:
         f"{r.mean_b:.3f} (theory {r.regime.b_bar:.3f}) | {r.max_over_mean:.2f} | {r.hotspots} | "
         f"{r.persistence:.2f} |" for r in runs)
     size = runs[0].size
+    sets = "; ".join(f"({k}) η = {e:g}, θ = {t:g}, Γ = {g:g}" for k, (e, t, g) in hotspots.FIGURE_2.items())
     return f"""## 1. Hotspots: Short, D'Orsogna, Pasour, Tita, Brantingham, Bertozzi, Chayes (2008)
 
 **Source.** "A statistical model of criminal behavior", *Math. Models Methods Appl. Sci.* 18,
 1249-1267: the discrete agent-based model and its Figure 2 parameter sets (ω = 1/15,
-A0 = 1/30, ℓ = 1, δt = 0.01).
+A0 = 1/30, ℓ = 1, δt = 0.01), {sets}, so θΓ/ω ≈ 1/6 in every set.
+Two of them are run here: (a), spatially homogeneous, and (c), stationary hotspots.
 
 **Setting.** `offenders.model = "short2008"` on a {size} x {size} periodic lattice, every cell
 residential with land-use weight 1, flat hourly profile, no blocked cells, no police, no
@@ -242,14 +245,24 @@ def _fmt(x: float | None) -> str:
 def _backend_section(pairs: list[backends.BackendPair]) -> str:
     rows = "\n".join(
         f"| {p.seed} | {p.days:g} | {p.crimes} | {p.incidents} | {p.summary_equal} | "
-        f"{p.incidents_equal} | {p.crime_cells_equal} |" for p in pairs)
+        f"{p.incidents_equal} | {p.crime_cells_equal} | {p.state_equal} |" for p in pairs)
+    size = backends.MID_SIZE
     return f"""## 5. Backend agreement at scale
 
-**Setting.** The default scenario on an 80 x 80 city with 500 offenders, default forces and the
-random policy, run on `numba` and on `mesa` with the same seed.
-**Expected.** Identical summary, incident table and crime raster. **Tolerance.** Exact equality.
+**Source.** No publication: polsim's own design claim (the engine issue). Both backends, `numba`
+(compiled loops over arrays) and `mesa` (one Mesa agent per offender, unit and guardian), call
+the same rule functions (`sim/rules/`) on the same random draws in the same order, so for a
+seed they must give bit-identical results. Small scenarios are checked in
+`tests/test_reproducibility.py`; this case checks it at scale.
 
-| seed | days | crimes | incidents | summary equal | incidents equal | crime cells equal |
-|---|---|---|---|---|---|---|
+**Setting.** The default scenario on a {size["city.rows"]} x {size["city.cols"]} city (the default
+100 m cells) with {size["offenders.count"]} offenders, default forces, dispatch and the random policy
+(`sim/validation/backends.py::MID_SIZE`), run on `numba` and on `mesa` with the same seed.
+**Expected.** Identical summary (every number but the backend's name), full incident table
+(every column of every incident), crime raster (crimes by type and cell), and final state
+(attractiveness field B, every offender's position and status). **Tolerance.** Exact equality.
+
+| seed | days | crimes | incidents | summary equal | incidents equal | crime cells equal | final state equal |
+|---|---|---|---|---|---|---|---|
 {rows}
 """
