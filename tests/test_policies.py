@@ -111,6 +111,31 @@ def test_hotspot_plan_ranks_by_counts_or_by_kernel_density():
     assert kde.policy.treated_cells(kde)[cluster[0], cluster[1]]
 
 
+def test_hotspot_replans_daily_by_default_from_the_crimes_of_the_day():
+    """With the defaults, a run past one day re-plans from where the day's crimes were.
+
+    A weekly default never re-planned inside a 7-day run: the only plan was the land-use
+    prior. Here the plan made at the start of day 2 must be the top cells of day 1's crimes.
+    """
+    m = small_model(3, policy="hotspot", extra={"time.days": 1.2})
+    assert m.spec.policy.replan_days == 1.0
+    m.step()
+    prior = m.policy.treated_cells(m).copy()
+    day = round(1440 / m.dt)
+    m.run(steps=day - 1)  # the steps of day 1: now == 1440, the re-plan comes with the next step
+    day1 = m.metrics.crimes_by_cell.sum(axis=0).copy()
+    m.step()
+    treated = m.policy.treated_cells(m)
+    n = m.spec.policy.hotspots
+    assert treated.sum() == n and (day1 > 0).sum() >= n
+    assert (day1[treated] > 0).all(), "a hotspot without a crime on day 1"
+    assert day1[treated].min() >= day1[~treated & m.city.passable].max(), "not the top cells of day 1"
+    assert not np.array_equal(treated, prior), "still the land-use prior"
+    # and the plan holds until the next day: a few steps later it is the same
+    m.run(steps=30)
+    assert np.array_equal(m.policy.treated_cells(m), treated)
+
+
 def test_hotspot_units_dwell_then_move_on():
     m = small_model(1, policy="hotspot", extra={"policy.dwell_min": 5.0})
     m.step()

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class HotspotPatrol(Policy):
-    """Hotspot-guided patrol, re-planned every ``policy.replan_days`` from recent crime.
+    """Hotspot-guided patrol, re-planned every ``policy.replan_days`` (default daily) from recent crime.
 
     Nanning (2019) runs "daily, weekly and monthly analysis" of frequent crimes and public
     order hotspots and sends the results to the sub-bureaus "to guide patrol"; Nantong

@@ -273,7 +273,10 @@ class DeterrenceSpec:
 class PolicySpec:
     """Options of the deployment policy (the policies read what concerns them)."""
 
-    replan_days: float = bounded(7.0, "hotspot policies: days between re-planning", gt=0)
+    # daily by default: the reports analyse hotspots "daily, weekly and monthly", and a weekly
+    # default never re-planned within the presets' 7-day runs (only the land-use prior was used)
+    replan_days: float = bounded(1.0, "hotspot policies: days between re-planning from recent crime",
+                                 gt=0)
     hotspots: int = bounded(10, "hotspot policies: number of hotspot cells patrolled", ge=1)
     buffer_cells: int = bounded(3, "displacement: width of the buffer ring around treated cells", ge=1)
     hotspot_method: str = bounded("counts", "hotspot policies: rank cells by crime counts or a kernel "
