@@ -74,3 +74,41 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
         assert not out.exists()
     assert "units.patrol_car.speed_kmh: must be > 0" in polsim("run", str(bad)).stderr
+
+
+USER_POLICY = '''
+"""A user's own policy, written beside their scenarios, not installed."""
+
+from sim.policies import Policy
+
+
+class StayHome(Policy):
+    """Every idle unit goes back to its base."""
+
+    name = "stay_home"
+
+    def patrol_targets(self, model, units, u):
+        return model.units.base_r[units], model.units.base_c[units]
+'''
+
+
+def test_a_users_policy_module_in_the_working_directory_loads_with_the_installed_script(tmp_path):
+    """``polsim run --policy mypols.home:StayHome`` from the folder holding ``mypols/``.
+
+    The installed script puts its own folder first on ``sys.path``, not the working directory
+    (``python -m sim`` would have found the module anyway), so this runs the script itself.
+    """
+    script = Path(sys.executable).with_name("polsim")
+    assert script.exists(), "polsim is not installed in this environment (pip install -e .)"
+    (tmp_path / "mypols").mkdir()
+    (tmp_path / "mypols" / "__init__.py").write_text("")
+    (tmp_path / "mypols" / "home.py").write_text(USER_POLICY)
+    done = subprocess.run([str(script), "run", "default", "--policy", "mypols.home:StayHome+cordon", "--out",
+                           "out", "--steps", "30", "--no-progress"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "out" / "summary.json").read_text())["policy"] == "stay_home+cordon"
+    missing = subprocess.run([str(script), "run", "default", "--policy", "mypols.nothere:X", "--out", "o2"],
+                             capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert missing.returncode == 2 and "No module named 'mypols.nothere'" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1

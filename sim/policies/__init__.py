@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
+from types import ModuleType
 
 from sim.policies.base import PatrolAreas, Policy, RandomPatrol
 from sim.policies.beat import BeatPatrol
@@ -32,8 +35,8 @@ def make_policy(name: str | Policy, dispatch: str | None = None) -> Policy:
     if ":" in name:
         module, _, attr = name.partition(":")
         try:
-            cls = getattr(importlib.import_module(module), attr)
-        except (ImportError, AttributeError) as err:
+            cls = getattr(import_user_module(module), attr)
+        except (ImportError, AttributeError, SyntaxError) as err:
             raise ValueError(f"policy {name!r} cannot be loaded: {err}") from None
         if not (isinstance(cls, type) and issubclass(cls, Policy)):
             raise ValueError(f"policy {name!r} is not a sim.policies.Policy subclass")
@@ -42,5 +45,22 @@ def make_policy(name: str | Policy, dispatch: str | None = None) -> Policy:
     raise ValueError(f"unknown policy {name!r}; allowed: {allowed}, a+b, or package.module:Class")
 
 
+def import_user_module(module: str) -> ModuleType:
+    """Import a user's policy module, finding it in the working directory as ``python -m`` would.
+
+    ``python -m sim`` puts the working directory first on ``sys.path``, but the installed
+    ``polsim`` script starts with its own folder (the environment's ``bin``) there instead,
+    so ``--policy mypkg.mod:Class`` with ``mypkg/`` in the project folder was not found. The
+    working directory goes first on the path (once; spawned ``compare`` workers inherit it),
+    then the module is imported; an installed package of that name loads as before.
+    """
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
+        importlib.invalidate_caches()
+    return importlib.import_module(module)
+
+
 __all__ = ["POLICIES", "BeatPatrol", "Combined", "Cordon", "FixedPosts", "GridFusion", "HotspotPatrol",
-           "LayeredZones", "MotorcycleRapid", "PatrolAreas", "Policy", "RandomPatrol", "make_policy"]
+           "LayeredZones", "MotorcycleRapid", "PatrolAreas", "Policy", "RandomPatrol", "import_user_module",
+           "make_policy"]
