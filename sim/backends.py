@@ -1,7 +1,9 @@
 """The two backends that drive the rules: ``mesa`` (an agent per row) and ``numba`` (loops).
 
 Both hand every rule the same argument tuples (``model.step_args``), so they differ only in
-who calls the rule for each row: a ``mesa.Agent.step`` or a compiled loop.
+who calls the rule for each row: a ``mesa.Agent.step`` or a compiled loop. The loops live
+beside their rules (``sim/rules/``): Numba's on-disk cache is keyed on the file that defines
+a compiled function, so a loop in another file would keep running an edited rule's old code.
 """
 
 from __future__ import annotations
@@ -9,68 +11,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit, prange
 
 from sim.agents import Guardian, Offender, PoliceUnit
-from sim.rules.movement import guardian_move, unit_move
-from sim.rules.offender import offender_step
+from sim.rules.movement import guardians_loop, units_loop
+from sim.rules.offender import offenders_loop, offenders_loop_serial
 
 if TYPE_CHECKING:
     from sim.model import PolicingModel
 
 
-# The rules are inlined into these loops (``inline="always"``) and the loops run without
-# reference counting (``_nrt=False``: nothing in a rule allocates). A call per row with ~20
-# array arguments, and the reference counts of the arrays its inlined body touches, cost
-# ~400 ns an offender; the loops unpack the argument tuple once, before the loop, for the
-# same reason (a tuple item read inside the loop is counted again every row).
-
-
-@njit(cache=True, parallel=True, _nrt=False)
-def offenders_loop(order, args):
-    """``offender_step`` for every offender, visited in ``order``.
-
-    Rows are independent (each reads the rasters as they were at the start of the step and
-    writes only its own row), so they run in parallel and any visiting order gives the same
-    result. The model keeps the rows sorted by cell, so visiting them in row order keeps
-    both the rows and the raster reads in cache.
-    """
-    (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
-     a20) = args
-    for k in prange(order.shape[0]):
-        offender_step(order[k], a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
-                      a15, a16, a17, a18, a19, a20)
-
-
-@njit(cache=True, _nrt=False)
-def offenders_loop_serial(order, args):
-    """``offenders_loop`` on one thread, for populations too small to share out."""
-    (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
-     a20) = args
-    for k in range(order.shape[0]):
-        offender_step(order[k], a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
-                      a15, a16, a17, a18, a19, a20)
-
-
 PARALLEL_MIN_OFFENDERS = 20_000
 """Below this many offenders the loop runs on one thread: waking a second thread costs more
 than it saves, and on a busy machine it can cost a whole scheduler slice per step."""
-
-
-@njit(cache=True, _nrt=False)
-def units_loop(n, args):
-    """``unit_move`` for every unit."""
-    a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12 = args
-    for j in range(n):
-        unit_move(j, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)
-
-
-@njit(cache=True, _nrt=False)
-def guardians_loop(n, args):
-    """``guardian_move`` for every guardian."""
-    a0, a1, a2, a3, a4, a5, a6, a7 = args
-    for g in range(n):
-        guardian_move(g, a0, a1, a2, a3, a4, a5, a6, a7)
 
 
 class NumbaBackend:
@@ -100,7 +52,7 @@ class NumbaBackend:
 
     def step_guardians(self, model: PolicingModel) -> None:
         """Run the guardian walk over all guardians."""
-        guardians_loop(len(model.guardians), model.step_args.guardians)
+        guardians_loop(model.guardians.grid_order, model.step_args.guardians)
 
 
 class MesaBackend:

@@ -97,8 +97,9 @@ def backends(quick: bool) -> dict[str, Any]:
             "ratio_loops": numba["loops_agent_steps_per_s"] / mesa["loops_agent_steps_per_s"]}
 
 
-def kernel_arrays(n: int, side: int, seed: int = 0) -> tuple:
-    """The offender rule's arguments for ``n`` offenders on a ``side`` x ``side`` city.
+def kernel_state(n: int, side: int, seed: int = 0) -> tuple[tuple, np.ndarray]:
+    """The offender rule's arguments for ``n`` offenders on a ``side`` x ``side`` city, and
+    the police risk raster its walk weights come from.
 
     A synthetic but realistic state: attractiveness with hot cells, 5% blocked cells, police
     risk and deterrence on 2% of cells, most offenders walking and some fleeing or jailed;
@@ -123,30 +124,49 @@ def kernel_arrays(n: int, side: int, seed: int = 0) -> tuple:
     timer = np.full(n, 5, np.int64)
     type_cdf = np.cumsum(np.full((7, 6), 1 / 6), axis=1)
     params = np.zeros(off.N_PARAMS)
-    params[[off.P_DT, off.P_HOUR_FACTOR, off.P_RISK_AVERSION, off.P_CAPTURE]] = 1.0, 1.0, 1.0, 0.5
+    params[[off.P_DT, off.P_HOUR_FACTOR, off.P_CAPTURE]] = 1.0, 1.0, 0.5
     params[[off.P_FLEE_STEPS, off.P_JAIL_STEPS, off.P_FLEE_CELLS]] = 10, 100, 2
+    weight = np.zeros(shape)
+    off.walk_weights(weight, a0, b, 1.0, risk, RISK_AVERSION, passable)
     return (r, c, status, timer, r.copy(), c.copy(), r.copy(), c.copy(),
-            np.full(n, -1, np.int64), np.zeros(n, bool), a0, b, risk, deterrence, capture,
-            passable, land_use, type_cdf, np.ones(6, bool), params, rng.random((n, 4)))
+            np.full(n, -1, np.int64), np.zeros(n, bool), a0, b, weight, deterrence, capture,
+            passable, land_use, type_cdf, np.ones(6, bool), params, rng.random((n, 4))), risk
+
+
+RISK_AVERSION = 1.0
+"""The offenders' aversion to police risk in the kernel's state."""
+
+
+def kernel_arrays(n: int, side: int, seed: int = 0) -> tuple:
+    """The offender rule's arguments for ``n`` offenders on a ``side`` x ``side`` city
+    (``kernel_state`` without the police risk raster)."""
+    return kernel_state(n, side, seed)[0]
+
+
+def kernel_step(order: np.ndarray, args: tuple, risk: np.ndarray) -> None:
+    """One offender step as the model takes it: this step's walk weights, then the loop."""
+    from sim.rules.offender import P_HOUR_FACTOR, offenders_loop, walk_weights
+
+    walk_weights(args[12], args[10], args[11], args[19][P_HOUR_FACTOR], risk, RISK_AVERSION, args[15])
+    offenders_loop(order, args)
 
 
 def kernel_step_seconds(n: int, steps: int, threads: int | None = None) -> float:
-    """Seconds per step of the compiled offender loop over ``n`` offenders (best of 3 runs)."""
+    """Seconds per offender step (walk weights and the compiled loop) over ``n`` offenders,
+    best of 3 runs."""
     import numba
 
-    from sim.backends import offenders_loop
-
-    args = kernel_arrays(n, 1000)
+    args, risk = kernel_state(n, 1000)
     order = np.arange(n)  # rows are in cell order, as the backend visits them
     before = numba.get_num_threads()
     numba.set_num_threads(threads or numba.config.NUMBA_NUM_THREADS)
     try:
-        offenders_loop(order, args)  # compiled or loaded from cache before timing
+        kernel_step(order, args, risk)  # compiled or loaded from cache before timing
         best = np.inf
         for _ in range(3):
             t0 = time.perf_counter()
             for _ in range(steps):
-                offenders_loop(order, args)
+                kernel_step(order, args, risk)
             best = min(best, (time.perf_counter() - t0) / steps)
     finally:
         numba.set_num_threads(before)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.incident import Incident
+from sim.rules.presence import sum_where_positive
 
 if TYPE_CHECKING:
     from sim.model import PolicingModel
@@ -72,7 +73,7 @@ class RunMetrics:
         self.busy_unit_minutes += busy * dt
         self.duty_unit_minutes += on_duty * dt
         footfall, total = self.footfall(hour)
-        self.seen_footfall += float(footfall[sight > 0].sum()) * dt
+        self.seen_footfall += sum_where_positive(footfall, sight) * dt
         self.total_footfall += total * dt
 
     def footfall(self, hour: int) -> tuple[np.ndarray, float]:

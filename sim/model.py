@@ -105,6 +105,7 @@ class PolicingModel(mesa.Model):
         self.policy.setup(self)
         self.backend.setup(self)
         self.step_args = SimpleNamespace()
+        self._draw_buffers: dict[str, np.ndarray] = {}
         self.datacollector = mesa.DataCollector(model_reporters={
             "crimes": lambda m: m.metrics.step_crimes,
             "units_busy": lambda m: int(m.units.in_state(BUSY_STATES).sum()),
@@ -118,6 +119,7 @@ class PolicingModel(mesa.Model):
         self.a0 = (f.a0_per_min * weight[city.land_use] * city.passable).astype(np.float64)
         self.b = np.zeros_like(self.a0)
         self._b_next = np.zeros_like(self.a0)
+        self._walk_weight = np.zeros_like(self.a0)
         self.events = np.zeros(self.a0.shape)
         self.passable = city.passable.copy()
 
@@ -183,24 +185,33 @@ class PolicingModel(mesa.Model):
         params = np.zeros(off.N_PARAMS)
         params[off.P_DT] = self.dt
         params[off.P_HOUR_FACTOR] = spec.field.crime_by_hour[self.hour]
-        params[off.P_RISK_AVERSION] = spec.offenders.risk_aversion
         params[off.P_CAPTURE] = spec.offenders.capture_probability
         params[off.P_FLEE_STEPS] = spec.offenders.flee_steps
         params[off.P_JAIL_STEPS] = round(spec.offenders.jail_days * 1440 / self.dt)
         params[off.P_FLEE_CELLS] = spec.offenders.flee_cells_per_step
         params[off.P_REMOVE_AFTER_CRIME] = float(spec.offenders.model == "short2008")
         params[off.P_PERIODIC] = float(spec.field.periodic)
-        draws = self.streams.offenders.random((len(o), 4))
+        off.walk_weights(self._walk_weight, self.a0, self.b, params[off.P_HOUR_FACTOR],
+                         self.presence.risk, spec.offenders.risk_aversion, self.passable)
+        draws = self._draws("offenders", (len(o), 4))
         self.step_args.offenders = (
             o.r, o.c, o.status, o.timer, o.origin_r, o.origin_c, o.home_r, o.home_c, o.crime,
-            o.arrested, self.a0, self.b, self.presence.risk, self.presence.deterrence,
+            o.arrested, self.a0, self.b, self._walk_weight, self.presence.deterrence,
             self.presence.capture, self.passable, self.city.land_use, self.type_cdf,
             self.type_flees, params, draws)
         self.step_args.units = (
             u.r, u.c, u.tgt_r, u.tgt_c, u.credit, u.moving, u.arrive_frac, u.speed, u.sensitivity,
             u.flies, self.city.road_speed, self.city.congestion(self.hour), self.dt)
         self.step_args.guardians = (
-            g.r, g.c, g.r0, g.r1, g.c0, g.c1, self.passable, self.streams.guardians.random(len(g)))
+            g.r, g.c, g.r0, g.r1, g.c0, g.c1, self.passable, self._draws("guardians", (len(g),)))
+
+    def _draws(self, stream: str, shape: tuple[int, ...]) -> np.ndarray:
+        """This step's uniforms from ``stream``, written into a buffer kept from the last step
+        (the same numbers as a fresh array; at city scale the allocation cost more than the draws)."""
+        buf = self._draw_buffers.get(stream)
+        if buf is None or buf.shape != shape:
+            buf = self._draw_buffers[stream] = np.empty(shape)
+        return getattr(self.streams, stream).random(out=buf)
 
     def _sort_offenders(self) -> None:
         """Keep offender rows in cell order (speed only: any order gives statistically the

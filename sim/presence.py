@@ -44,6 +44,7 @@ class Presence:
         self._unit_capture = self.capture
         self._capture_sum = np.zeros(shape)
         self._unit_was = _Stamped(len(units))
+        self._unit_order = np.arange(len(units))
         self._worker_was = _Stamped(len(guardians))
         self._volunteer_was_on = np.zeros(len(guardians), bool)
 
@@ -59,7 +60,7 @@ class Presence:
                                (self.police_sight, self.unit_sight),
                                (self._unit_capture, self.unit_capture)):
             move_disks(raster, self._unit_was.r, self._unit_was.c, self._unit_was.on, u.r, u.c,
-                       radius, on_duty)
+                       radius, on_duty, self._unit_order)
         self._unit_was.update(u.r, u.c, on_duty)
         # cells where the policy makes arrests possible without a unit (closed checkpoints)
         checkpoints = self.model.policy.checkpoint_cells(self.model)
@@ -69,9 +70,9 @@ class Presence:
             self.capture = np.add(self._unit_capture, checkpoints, out=self._capture_sum)
         volunteer = ~g.grid_worker
         move_disks(self.grid_workers, self._worker_was.r, self._worker_was.c, self._worker_was.on,
-                   g.r, g.c, self.guardian_sight, g.grid_worker)
+                   g.r, g.c, self.guardian_sight, g.grid_worker, g.grid_order)
         move_disks(self.volunteers, self._worker_was.r, self._worker_was.c, self._volunteer_was_on,
-                   g.r, g.c, self.guardian_sight, volunteer)
+                   g.r, g.c, self.guardian_sight, volunteer, g.grid_order)
         self._worker_was.update(g.r, g.c, g.grid_worker)
         self._volunteer_was_on[:] = volunteer
         if spec.deterrence.enabled:

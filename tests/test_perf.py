@@ -12,10 +12,10 @@ import time
 import numpy as np
 import pytest
 
-from sim.backends import offenders_loop, offenders_loop_serial
 from sim.bench import kernel_arrays
 from sim.city import generate_city
 from sim.rules.field import _update_parallel, _update_serial, update_field
+from sim.rules.offender import offenders_loop, offenders_loop_serial
 from sim.scenario import load_spec
 
 

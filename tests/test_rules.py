@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numba import njit
 from scipy import stats
 
 from sim.rules.field import update_field
@@ -21,7 +22,9 @@ from sim.rules.offender import (
     WALKING,
     crime_probability,
     offender_step,
+    offends,
     walk,
+    walk_weights,
 )
 
 RNG = np.random.default_rng(2024)
@@ -36,12 +39,14 @@ def test_walk_transition_frequencies_match_weights():
     risk[2, 1] = 1.0  # police seen south: weight 4e-3 * exp(-0.7)
     passable = np.ones_like(a0, dtype=bool)
     beta = 0.7
+    weight = np.zeros_like(a0)
+    walk_weights(weight, a0, b, 1.0, risk, beta, passable)
     expected = np.array([3e-3, 4e-3 * np.exp(-beta), 3e-3, 5e-3])  # N, S, W, E
     expected /= expected.sum()
     n = 40_000
     counts = dict.fromkeys([(0, 1), (2, 1), (1, 0), (1, 2)], 0)
     for u in RNG.random(n):
-        counts[walk(1, 1, a0, b, 1.0, risk, beta, passable, False, u)] += 1
+        counts[walk(1, 1, weight, False, u)] += 1
     observed = np.array([counts[(0, 1)], counts[(2, 1)], counts[(1, 0)], counts[(1, 2)]])
     chi2 = stats.chisquare(observed, expected * n)
     assert chi2.pvalue > 1e-3, (observed / n, expected)
@@ -54,9 +59,11 @@ def test_walk_never_enters_blocked_cells_and_wraps_when_periodic():
     passable = np.ones((3, 3), bool)
     passable[0, 1] = passable[1, 0] = False
     z = np.zeros((3, 3))
-    seen = {walk(1, 1, a0, z, 1.0, z, 0.0, passable, False, u) for u in RNG.random(2000)}
+    weight = np.zeros((3, 3))
+    walk_weights(weight, a0, z, 1.0, z, 0.0, passable)
+    seen = {walk(1, 1, weight, False, u) for u in RNG.random(2000)}
     assert seen == {(2, 1), (1, 2)}
-    corner = {walk(0, 0, np.ones((3, 3)), z, 1.0, z, 0.0, np.ones((3, 3), bool), True, u)
+    corner = {walk(0, 0, np.ones((3, 3)), True, u)
               for u in RNG.random(2000)}
     assert corner == {(2, 0), (1, 0), (0, 2), (0, 1)}
 
@@ -68,11 +75,59 @@ def test_crime_probability_is_one_minus_exp_and_deterrence_lowers_it():
     assert all(x > y for x, y in zip(rates, rates[1:], strict=False))
 
 
+@njit
+def _offends_disagreements(a, d, dt, u):
+    bad = 0
+    for k in range(a.size):
+        bad += offends(a[k], d[k], dt[k], u[k]) != (u[k] < crime_probability(a[k], d[k], dt[k]))
+    return bad
+
+
+def test_crime_draw_shortcut_gives_the_same_answer_as_the_probability():
+    """``offends`` skips the exponential when the draw is clearly above A dt: never a different answer."""
+    rng = np.random.default_rng(7)
+    n = 400_000
+    a = 10.0 ** rng.uniform(-9, 1, n)                      # from a quiet cell to a blazing hotspot
+    d = np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0, 5, n))
+    dt = rng.choice([0.01, 1.0, 5.0], n)
+    p = np.array([crime_probability(a[k], d[k], dt[k]) for k in range(1000)])
+    x = (a * np.exp(-np.where(d > 0, d, 0.0)) * dt)[:1000]
+    # draws right at the probability and at A dt, where the shortcut and the rounding meet
+    u = np.concatenate([np.nextafter(p, 0), p, np.nextafter(p, 1), x, np.nextafter(x, 1),
+                        rng.random(n - 5000)])
+    assert _offends_disagreements(a, d, dt, u) == 0
+    assert 0 < sum(offends(a[k], d[k], dt[k], u[k]) for k in range(5000)) < 5000
+
+
+def _first_passing(target, weights):
+    """The walk's choice as written first: the first open neighbour whose running sum passes target."""
+    acc = 0.0
+    for k, w in enumerate(weights):
+        acc += w
+        if target < acc and w > 0.0:
+            return k
+    return max(k for k, w in enumerate(weights) if w > 0.0) if any(weights) else 0
+
+
+def test_branch_free_neighbour_pick_is_the_first_running_sum_above_the_target():
+    from sim.rules.offender import _pick_weighted
+
+    rng = np.random.default_rng(11)
+    for _ in range(20_000):
+        w = rng.random(4) * (rng.random(4) < 0.7)
+        total = w[0] + w[1] + w[2] + w[3]
+        if total <= 0.0:
+            continue
+        u = rng.choice([rng.random(), 0.0, np.nextafter(1.0, 0.0)])
+        target = u * total
+        assert _pick_weighted(target, *w) == _first_passing(target, w), (w, u)
+
+
 def _one_offender(status=WALKING, a=0.0):
     arrays = dict(r=np.array([2]), c=np.array([2]), status=np.array([status]), timer=np.array([3]),
                   origin_r=np.array([2]), origin_c=np.array([1]), home_r=np.array([0]), home_c=np.array([0]),
                   crime=np.array([-1]), arrested=np.zeros(1, bool))
-    grid = dict(a0=np.full((5, 5), a), b=np.zeros((5, 5)), risk=np.zeros((5, 5)), deter=np.zeros((5, 5)),
+    grid = dict(a0=np.full((5, 5), a), b=np.zeros((5, 5)), weight=np.zeros((5, 5)), deter=np.zeros((5, 5)),
                 capture=np.zeros((5, 5)), passable=np.ones((5, 5), bool), land_use=np.zeros((5, 5), np.int8),
                 cdf=np.array([[0.25, 1.0]] * 7), flees=np.array([True, False]))
     params = np.zeros(N_PARAMS)

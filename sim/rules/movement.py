@@ -87,3 +87,23 @@ def guardian_move(g, pos_r, pos_c, r0, r1, c0, c1, passable, u):
         c += 1
     if r0[g] <= r < r1[g] and c0[g] <= c < c1[g] and passable[r, c]:
         pos_r[g], pos_c[g] = r, c
+
+
+# The loops of the numba backend: the rules inlined, no reference counting (as in
+# ``sim/rules/offender.py``, where the reasons are given).
+
+
+@njit(cache=True, _nrt=False)
+def units_loop(n, args):
+    """``unit_move`` for every unit."""
+    a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12 = args
+    for j in range(n):
+        unit_move(j, a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12)
+
+
+@njit(cache=True, _nrt=False)
+def guardians_loop(order, args):
+    """``guardian_move`` for every guardian, visited in ``order`` (rows are independent)."""
+    a0, a1, a2, a3, a4, a5, a6, a7 = args
+    for k in range(order.shape[0]):
+        guardian_move(order[k], a0, a1, a2, a3, a4, a5, a6, a7)

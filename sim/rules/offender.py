@@ -11,7 +11,7 @@ Draws per offender and step (one row of ``draws``): 0 arrest, 1 crime, 2 crime t
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 WALKING, FLEEING, JAILED, INACTIVE = 0, 1, 2, 3
 """Offender status codes."""
@@ -21,9 +21,9 @@ DR = np.array([-1, 1, 0, 0], dtype=np.int64)
 DC = np.array([0, 0, -1, 1], dtype=np.int64)
 
 # Indices into the float parameter vector handed to ``offender_step``.
-P_DT, P_HOUR_FACTOR, P_RISK_AVERSION, P_CAPTURE, P_FLEE_STEPS, P_JAIL_STEPS, P_FLEE_CELLS = range(7)
-P_REMOVE_AFTER_CRIME, P_PERIODIC = 7, 8
-N_PARAMS = 9
+P_DT, P_HOUR_FACTOR, P_CAPTURE, P_FLEE_STEPS, P_JAIL_STEPS, P_FLEE_CELLS = range(6)
+P_REMOVE_AFTER_CRIME, P_PERIODIC = 6, 7
+N_PARAMS = 8
 
 
 @njit(cache=True, inline="always")
@@ -38,6 +38,24 @@ def crime_probability(a, deterrence, dt):
     # exp(-0) is exactly 1: most cells see no guardian or police, so skip the exponential there
     lowered = a if deterrence == 0.0 else a * np.exp(-deterrence)
     return 1.0 - np.exp(-lowered * dt)
+
+
+EXP_ROUNDING = 1e-15
+"""More than the rounding error of ``1 - exp(-x)`` in float64 (a few 1e-16)."""
+
+
+@njit(cache=True, inline="always")
+def offends(a, deterrence, dt, u):
+    """Whether the uniform draw ``u`` falls below ``crime_probability(a, deterrence, dt)``.
+
+    The same answer as that comparison, bit for bit, but without the exponential in the
+    common case: ``1 - exp(-x) < x``, so a draw at or above ``x`` (plus the rounding of the
+    computed probability) cannot fall below it, and ``x = A dt`` is ~1e-4 a step.
+    """
+    x = (a if deterrence == 0.0 else a * np.exp(-deterrence)) * dt
+    if u >= x + EXP_ROUNDING:
+        return False
+    return u < crime_probability(a, deterrence, dt)
 
 
 @njit(cache=True, inline="always")
@@ -72,24 +90,33 @@ def walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, r, c):
     return a if x == 0.0 else a * np.exp(-risk_aversion * x)
 
 
+@njit(cache=True)
+def walk_weights(out, a0, b, hour_factor, risk, risk_aversion, passable):
+    """``walk_weight`` of every cell, once a step, into ``out``.
+
+    The walk then reads one raster at its four neighbours instead of four: an offender pulls
+    a quarter of the cache lines, and every offender next to a cell shares its weight.
+    """
+    rows, cols = out.shape
+    for r in range(rows):
+        for c in range(cols):
+            out[r, c] = walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, r, c)
+
+
 @njit(cache=True, inline="always")
-def walk(r, c, a0, b, hour_factor, risk, risk_aversion, passable, periodic, u):
+def walk(r, c, weight, periodic, u):
     """Biased random walk: step to a neighbour with probability proportional to its weight.
 
-    With ``risk_aversion = 0`` this is exactly the walk of Short et al. (2008). Stays put when
-    no neighbour has weight.
+    ``weight`` is the raster of ``walk_weights``: with ``risk_aversion = 0`` this is exactly
+    the walk of Short et al. (2008). Stays put when no neighbour has weight.
     """
     # Four scalars rather than a small array: an array per call is a heap allocation per
     # offender and step, which dominated the kernel at 1e6 offenders.
-    rows, cols = passable.shape
-    w0 = _neighbour_weight(r, c, 0, rows, cols, periodic, a0, b, hour_factor, risk, risk_aversion,
-                           passable)
-    w1 = _neighbour_weight(r, c, 1, rows, cols, periodic, a0, b, hour_factor, risk, risk_aversion,
-                           passable)
-    w2 = _neighbour_weight(r, c, 2, rows, cols, periodic, a0, b, hour_factor, risk, risk_aversion,
-                           passable)
-    w3 = _neighbour_weight(r, c, 3, rows, cols, periodic, a0, b, hour_factor, risk, risk_aversion,
-                           passable)
+    rows, cols = weight.shape
+    w0 = _neighbour_weight(r, c, 0, rows, cols, periodic, weight)
+    w1 = _neighbour_weight(r, c, 1, rows, cols, periodic, weight)
+    w2 = _neighbour_weight(r, c, 2, rows, cols, periodic, weight)
+    w3 = _neighbour_weight(r, c, 3, rows, cols, periodic, weight)
     total = w0 + w1 + w2 + w3
     if total <= 0.0:
         return r, c
@@ -99,27 +126,25 @@ def walk(r, c, a0, b, hour_factor, risk, risk_aversion, passable, periodic, u):
 
 
 @njit(cache=True, inline="always")
-def _neighbour_weight(r, c, k, rows, cols, periodic, a0, b, hour_factor, risk, risk_aversion,
-                      passable):
+def _neighbour_weight(r, c, k, rows, cols, periodic, weight):
     nr, nc = neighbour(r, c, k, rows, cols, periodic)
-    return walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, nr, nc)
+    return 0.0 if nr < 0 else weight[nr, nc]
 
 
 @njit(cache=True, inline="always")
 def _pick_weighted(target, w0, w1, w2, w3):
-    """The first neighbour whose running weight passes ``target`` (the last open one if none)."""
-    acc = w0
-    if target < acc and w0 > 0.0:
-        return 0
-    acc += w1
-    if target < acc and w1 > 0.0:
-        return 1
-    acc += w2
-    if target < acc and w2 > 0.0:
-        return 2
-    acc += w3
-    if target < acc and w3 > 0.0:
-        return 3
+    """The first neighbour whose running weight passes ``target`` (the last open one if none).
+
+    The running sums never decrease, so the first one above ``target`` comes after exactly
+    those at or below it: counting them picks the same neighbour without a branch whose
+    outcome is a coin flip (a mispredicted branch costs more than the whole count).
+    """
+    acc0 = w0
+    acc1 = acc0 + w1
+    acc2 = acc1 + w2
+    k = (acc0 <= target) + (acc1 <= target) + (acc2 <= target)
+    if target < acc2 + w3:
+        return k
     # rounding left target at the very top: take the last open cell
     if w3 > 0.0:
         return 3
@@ -151,9 +176,12 @@ def flee(r, c, origin_r, origin_c, cells, passable, u):
 
 @njit(cache=True, inline="always")
 def offender_step(i, pos_r, pos_c, status, timer, origin_r, origin_c, home_r, home_c,
-                  crime_out, arrest_out, a0, b, risk, deterrence, capture, passable,
+                  crime_out, arrest_out, a0, b, weight, deterrence, capture, passable,
                   land_use, type_cdf, type_flees, params, draws):
-    """One step of offender ``i``; writes its row, and its crime type (or -1) to ``crime_out``."""
+    """One step of offender ``i``; writes its row, and its crime type (or -1) to ``crime_out``.
+
+    ``weight`` is this step's ``walk_weights`` raster (attractiveness discounted by police risk).
+    """
     crime_out[i] = -1
     arrest_out[i] = False
     s = status[i]
@@ -180,7 +208,7 @@ def offender_step(i, pos_r, pos_c, status, timer, origin_r, origin_c, home_r, ho
         return
     hour_factor = params[P_HOUR_FACTOR]
     a = attractiveness(a0, b, hour_factor, r, c)
-    if draws[i, 1] < crime_probability(a, deterrence[r, c], params[P_DT]):
+    if offends(a, deterrence[r, c], params[P_DT], draws[i, 1]):
         k = pick_index(type_cdf[land_use[r, c]], draws[i, 2])
         crime_out[i] = k
         if params[P_REMOVE_AFTER_CRIME] > 0:
@@ -190,5 +218,37 @@ def offender_step(i, pos_r, pos_c, status, timer, origin_r, origin_c, home_r, ho
             timer[i] = int(params[P_FLEE_STEPS])
             origin_r[i], origin_c[i] = r, c
         return
-    pos_r[i], pos_c[i] = walk(r, c, a0, b, hour_factor, risk, params[P_RISK_AVERSION], passable,
-                              params[P_PERIODIC] > 0, draws[i, 3])
+    pos_r[i], pos_c[i] = walk(r, c, weight, params[P_PERIODIC] > 0, draws[i, 3])
+
+
+# The rules are inlined into the loops below (``inline="always"``) and the loops run without
+# reference counting (``_nrt=False``: nothing in a rule allocates). A call per row with ~20
+# array arguments, and the reference counts of the arrays its inlined body touches, cost
+# ~400 ns an offender; the loops unpack the argument tuple once, before the loop, for the
+# same reason (a tuple item read inside the loop is counted again every row).
+
+
+@njit(cache=True, parallel=True, _nrt=False)
+def offenders_loop(order, args):
+    """``offender_step`` for every offender, visited in ``order``.
+
+    Rows are independent (each reads the rasters as they were at the start of the step and
+    writes only its own row), so they run in parallel and any visiting order gives the same
+    result. The model keeps the rows sorted by cell, so visiting them in row order keeps
+    both the rows and the raster reads in cache.
+    """
+    (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
+     a20) = args
+    for k in prange(order.shape[0]):
+        offender_step(order[k], a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
+                      a15, a16, a17, a18, a19, a20)
+
+
+@njit(cache=True, _nrt=False)
+def offenders_loop_serial(order, args):
+    """``offenders_loop`` on one thread, for populations too small to share out."""
+    (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
+     a20) = args
+    for k in range(order.shape[0]):
+        offender_step(order[k], a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
+                      a15, a16, a17, a18, a19, a20)
