@@ -18,7 +18,8 @@ class Presence:
     ``police_deter`` counts units deterring each cell (offenders read it as risk),
     ``police_sight`` units that would see a crime there (on-view detection, visibility),
     ``capture`` units able to arrest there, ``grid_workers``/``volunteers`` guardians in
-    sight, and ``deterrence`` the exponent that lowers the crime rate.
+    sight, and ``deterrence`` the exponent that lowers the crime rate (police, guardians
+    and camera coverage).
     """
 
     def __init__(self, model: PolicingModel) -> None:
@@ -77,9 +78,9 @@ class Presence:
         self._volunteer_was_on[:] = volunteer
         if spec.deterrence.enabled:
             deterrence_raster(self.deterrence, self.police_deter, self.grid_workers,
-                              self.volunteers, spec.deterrence.police,
+                              self.volunteers, self.model.city.camera, spec.deterrence.police,
                               spec.guardians.grid_worker_deterrence,
-                              spec.guardians.volunteer_deterrence)
+                              spec.guardians.volunteer_deterrence, spec.guardians.camera_deterrence)
         else:
             self.deterrence.fill(0.0)
 

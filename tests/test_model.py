@@ -153,3 +153,15 @@ def test_shifts_take_units_off_duty():
     idle_or_off = m.units.state[cars]
     assert np.all(np.isin(idle_or_off, (5, DISPATCHED, ON_SCENE)))
     assert (idle_or_off == 5).sum() >= cars.sum() - 2
+
+
+def test_cameras_deter_where_they_cover():
+    """The deterrence raster adds ``guardians.camera_deterrence`` on covered cells, and only there."""
+    m = small_model(3, extra={"city.cameras": 20, "guardians.camera_deterrence": 0.7,
+                              "guardians.volunteers": 0, "guardians.grid_workers_per_grid": 0,
+                              "units": {}})
+    m.step()
+    camera = m.city.camera
+    assert camera.any() and not camera.all()
+    np.testing.assert_array_equal(m.presence.deterrence[camera], 0.7)
+    np.testing.assert_array_equal(m.presence.deterrence[~camera], 0.0)

@@ -161,6 +161,7 @@ def _fresh_presence(model, on_duty, checkpoints):
     out["deterrence"] = out["police_deter"] * spec.deterrence.police
     out["deterrence"] += spec.guardians.grid_worker_deterrence * out["grid_workers"]
     out["deterrence"] += spec.guardians.volunteer_deterrence * out["volunteers"]
+    out["deterrence"] += spec.guardians.camera_deterrence * model.city.camera
     return out
 
 

@@ -189,6 +189,9 @@ class GuardianSpec:
     volunteer_detects: float = bounded(0.3, "chance a volunteer in sight detects a crime", ge=0, le=1)
     grid_worker_delay_min: float = bounded(1.0, "mean minutes from crime to a grid worker's report", ge=0)
     volunteer_delay_min: float = bounded(3.0, "mean minutes from crime to a volunteer's report", ge=0)
+    # Welsh & Farrington (2009), CCTV meta-analysis: crime down ~16% where cameras watch;
+    # exp(-0.15) = 0.86 lowers the rate by 14%
+    camera_deterrence: float = bounded(0.15, "deterrence of camera coverage on a cell", ge=0)
     camera_detects: float = bounded(0.3, "chance a camera's operators catch a crime in view", ge=0, le=1)
     camera_delay_min: float = bounded(2.0, "mean minutes from crime to a camera alert", ge=0)
     witness_rate: float = bounded(0.3, "chance of a witness call per unit of footfall", ge=0)
