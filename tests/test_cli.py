@@ -112,3 +112,58 @@ def test_a_users_policy_module_in_the_working_directory_loads_with_the_installed
                              capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert missing.returncode == 2 and "No module named 'mypols.nothere'" in missing.stderr
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+BAD_NUMBERS = [
+    (["run", "default", "--seed", "-3"], "--seed must be >= 0, got -3"),
+    (["compare", "default", "--seed-base", "-1"], "--seed-base must be >= 0, got -1"),
+    (["run", "default", "--days", "-1"], "--days must be > 0"),
+    (["run", "default", "--days", "nan"], "--days nan: time.days: must be a finite number"),
+    (["run", "default", "--days", "1e9"], "--days 1e+09: time.days: must be <= 3660"),
+    (["run", "default", "--steps", "-5"], "--steps must be > 0, got -5"),
+    (["compare", "default", "--steps", "0"], "--steps must be > 0, got 0"),
+    (["compare", "default", "--replications", "-2"], "--replications must be >= 1, got -2"),
+    (["compare", "default", "--workers", "0"], "--workers must be >= 1, got 0"),
+    (["sweep", "no_such_spec.toml", "--workers", "-1"], "--workers must be >= 1, got -1"),
+]
+
+
+def test_bad_numbers_on_the_command_line_are_one_line_exit_2(tmp_path, capsys):
+    """Negative seeds gave a numpy traceback and exit 1; every numeric option is checked."""
+    from sim.cli import main
+
+    for args, message in BAD_NUMBERS:
+        out = tmp_path / "out"
+        code = main([*args, "--out", str(out)])
+        err = capsys.readouterr().err
+        assert code == 2, (args, err)
+        assert err.strip().splitlines() == [err.strip()] and message in err, (args, err)
+        assert not out.exists()
+
+
+def test_a_bad_set_value_names_the_set_not_the_scenario_file(tmp_path, capsys):
+    from sim.cli import main
+
+    scenario = tmp_path / "d.toml"
+    scenario.write_text("[offenders]\ncount = 10\n")
+    cases = [
+        (["--set", "offenders.count=-1"], "--set offenders.count=-1: offenders.count: must be >= 0, got -1"),
+        (["--set", "units.foo.count=1"], "--set units.foo.count=1: units.foo: unknown unit kind 'foo'"),
+        (["--set", "city.land_use.blocked=0.6"], "--set city.land_use.blocked=0.6: city: "),
+        (["--set", "policy.cordon_crimes=['theft']"], "--set policy.cordon_crimes=['theft']: "),
+        (["--set", "units.patrol_car.base_cells=[[0, 99]]"], "--set units.patrol_car.base_cells=[[0, 99]]: "
+                                                             "units.patrol_car.base_cells[0]: cell (0, 99)"),
+    ]
+    for command in ("run", "validate"):
+        for extra, message in cases:
+            code = main([command, str(scenario), *extra, *(["--out", str(tmp_path / "o")] if command == "run" else [])])
+            err = capsys.readouterr().err.strip()
+            assert code == 2 and err.splitlines() == [err], (command, extra, err)
+            assert err.startswith(f"polsim: error: {message}"), (command, extra, err)
+            assert str(scenario) not in err
+    # the file itself wrong: still the file, whatever unrelated --set is given
+    scenario.write_text("[offenders]\ncount = -4\n")
+    assert main(["validate", str(scenario), "--set", "units.patrol_car.count=2"]) == 2
+    assert capsys.readouterr().err.strip() == f"polsim: error: {scenario}: offenders.count: must be >= 0, got -4"
+    # ... and an override that mends the file is taken
+    assert main(["validate", str(scenario), "--set", "offenders.count=4"]) == 0

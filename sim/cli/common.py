@@ -36,9 +36,23 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def origins_from(args: argparse.Namespace) -> dict[str, str]:
+    """What the user typed for each override (``--set key=value``, ``--days D``), for errors."""
+    out = {parse_override(item)[0]: f"--set {item}" for item in args.overrides}
+    if getattr(args, "days", None) is not None:
+        out["time.days"] = f"--days {args.days:g}"
+    return out
+
+
+def check_seed(seed: int, option: str) -> None:
+    """A run seed feeds ``numpy.random.SeedSequence``, which takes integers >= 0 only."""
+    if seed < 0:
+        raise UsageError(f"{option} must be >= 0, got {seed}")
+
+
 def load_checked(args: argparse.Namespace, seed: int | None = None) -> PolicingScenario:
     """Load and validate the scenario, and check the policy name, before anything runs."""
-    scenario = load_scenario(args.scenario, overrides_from(args), seed=seed)
+    scenario = load_scenario(args.scenario, overrides_from(args), seed=seed, origins=origins_from(args))
     for name in str(getattr(args, "policy", "random")).split(","):
         try:
             make_policy(name.strip())

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from sim.cli import UsageError
-from sim.cli.common import add_scenario_arguments, load_checked, overrides_from
+from sim.cli.common import add_scenario_arguments, check_seed, load_checked, overrides_from
 from sim.compare import Arm, CompareSettings, crossed_arms
 from sim.compare.analysis import analyse, map_data
 from sim.compare.runs import run_all
@@ -90,6 +90,7 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
     for ok, problem in checks:
         if not ok:
             raise UsageError(problem)
+    check_seed(args.seed_base, "--seed-base")
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out: {args.out} exists and is not a folder")
     loaded = [load_checked(argparse.Namespace(**{**vars(args), "scenario": scenario}), seed=args.seed_base)

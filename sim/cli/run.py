@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from sim.cli.common import add_scenario_arguments, load_checked
+from sim.cli.common import add_scenario_arguments, check_seed, load_checked
 from sim.model import PolicingModel
 from sim.output import write_run
 
@@ -27,6 +27,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything, run, write the files, print the summary table."""
+    check_seed(args.seed, "--seed")
     scenario = load_checked(args, seed=args.seed)
     model = PolicingModel(scenario, policy=args.policy, backend=args.backend,
                           dispatch=args.dispatch)

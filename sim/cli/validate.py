@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from sim.cli.common import origins_from
 from sim.cli.scenarios import forces
 from sim.scenario import load_spec, parse_override
 
@@ -24,7 +25,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Load and validate; errors propagate as ScenarioError (one line, exit 2)."""
     overrides = dict(parse_override(item) for item in args.overrides)
-    spec, source = load_spec(args.file, overrides)
+    spec, source = load_spec(args.file, overrides, origins_from(args))
     print(f"OK {source}: {spec.name}, {spec.city.rows}x{spec.city.cols} cells, "
           f"{spec.offenders.count} offenders, {forces(spec)}")
     return 0

@@ -73,7 +73,8 @@ def parse_override(item: str, name: str = "--set") -> tuple[str, Any]:
     return key, value
 
 
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], name: str = "--set") -> dict:
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any],
+                    origins: dict[str, str] | None = None) -> dict:
     """A copy of ``data`` with each dotted key set to its value."""
     data = copy.deepcopy(data)
     for dotted, value in overrides.items():
@@ -82,10 +83,41 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], name: str =
         for i, part in enumerate(parts[:-1]):
             child = node.setdefault(part, {})
             if not isinstance(child, dict):
-                raise ScenarioError(name, ".".join(parts[: i + 1]), "is a value, not a table")
+                raise ScenarioError(origin_of(dotted, value, origins), ".".join(parts[: i + 1]),
+                                    "is a value, not a table")
             node = child
         node[parts[-1]] = value
     return data
+
+
+def origin_of(key: str, value: Any, origins: dict[str, str] | None = None) -> str:
+    """How the user gave an override, for error messages: ``origins[key]`` (what they typed,
+    e.g. ``--days 2``), else ``--set key=value``."""
+    if origins and key in origins:
+        return origins[key]
+    text = str(value).lower() if isinstance(value, bool) else value if isinstance(value, str) else repr(value)
+    return f"--set {key}={text}"
+
+
+def blame_overrides(err: ScenarioError, data: dict[str, Any], file: str, overrides: dict[str, Any],
+                    origins: dict[str, str] | None = None) -> ScenarioError:
+    """The error of a scenario with overrides, named after the override that made it wrong.
+
+    ``d.toml: offenders.count: must be >= 0`` for ``--set offenders.count=-1`` told the user
+    their file was wrong; it becomes ``--set offenders.count=-1: offenders.count: ...``. The
+    override to blame is the one that set the field the error names (or a table holding it).
+    An error at a table above an override's key (a cross-field check) is the overrides' only
+    if the file is valid without them; otherwise the file keeps the blame.
+    """
+    where = err.field if err.field not in ("", "(top level)") else err.problem.split(":", 1)[0]
+    hit = [k for k in overrides if where == k or where.startswith((f"{k}.", f"{k}["))]
+    if not hit:
+        try:
+            _validated(data, file)
+        except ScenarioError:
+            return err  # the file is wrong by itself
+        hit = [k for k in overrides if k.startswith(f"{where}.")] or list(overrides)
+    return ScenarioError(" ".join(origin_of(k, overrides[k], origins) for k in hit), err.field, err.problem)
 
 
 def _with_builtin_defaults(data: dict[str, Any], file: str) -> dict[str, Any]:
@@ -115,19 +147,33 @@ def _with_builtin_defaults(data: dict[str, Any], file: str) -> dict[str, Any]:
 
 
 def load_spec(
-    scenario: str | Path | dict, overrides: dict[str, Any] | None = None
+    scenario: str | Path | dict, overrides: dict[str, Any] | None = None,
+    origins: dict[str, str] | None = None,
 ) -> tuple[ScenarioSpec, str]:
-    """Read, override and validate a scenario; returns the spec and the name of its source."""
+    """Read, override and validate a scenario; returns the spec and the name of its source.
+
+    An error that an override caused names the override, not the file (``origins`` maps a
+    key to what the user typed for it, e.g. ``{"time.days": "--days 0"}``; by default
+    ``--set key=value``).
+    """
     if isinstance(scenario, dict):
         data, file = scenario, "<scenario>"
     else:
         path = resolve_path(scenario)
         data, file = read_toml(path), str(path)
-    if overrides:
-        data = apply_overrides(data, overrides)
+    if not overrides:
+        return _validated(data, file), file
+    try:
+        return _validated(apply_overrides(data, overrides, origins), file), file
+    except ScenarioError as err:
+        raise blame_overrides(err, data, file, overrides, origins) from None
+
+
+def _validated(data: dict[str, Any], file: str) -> ScenarioSpec:
+    """Build the spec from the file's (overridden) tables and run the checks that need the city."""
     spec = build(ScenarioSpec, _with_builtin_defaults(data, file), file)
     _check_against_city(spec, file)
-    return spec, file
+    return spec
 
 
 def _check_against_city(spec: ScenarioSpec, file: str) -> None:
@@ -148,8 +194,9 @@ def _check_against_city(spec: ScenarioSpec, file: str) -> None:
 
 
 def load_scenario(
-    scenario: str | Path | dict, overrides: dict[str, Any] | None = None, seed: int | None = None
+    scenario: str | Path | dict, overrides: dict[str, Any] | None = None, seed: int | None = None,
+    origins: dict[str, str] | None = None,
 ) -> PolicingScenario:
     """Load and validate a scenario file into a :class:`PolicingScenario` seeded with ``seed``."""
-    spec, file = load_spec(scenario, overrides)
+    spec, file = load_spec(scenario, overrides, origins)
     return PolicingScenario(rng=seed, spec=spec, source=file)
