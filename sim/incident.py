@@ -58,6 +58,25 @@ class Incident:
         """Not yet closed."""
         return self.t_close != self.t_close
 
+    def reported_by(self, now: float) -> bool:
+        """Someone who acts on it knows by ``now``: dispatch has the call, or a grid worker mediates.
+
+        An incident is created when its crime happens, with the time its call *will* come
+        (a burglary is reported two hours later on average); until then it is no call and
+        no incident of the police yet, however the run ends.
+        """
+        return self.t_call <= now or self.mediated_by == "grid_worker"
+
+    def is_call(self, now: float) -> bool:
+        """A call the dispatch centre had received by ``now`` (a unit that saw it on view got no call)."""
+        return self.t_call <= now and not self.on_view
+
+    def status(self, now: float) -> str:
+        """``closed``, ``open`` (reported, not closed), or ``unreported`` (no call yet) at ``now``."""
+        if not self.reported_by(now):
+            return "unreported"
+        return "open" if self.is_open else "closed"
+
 
 def crime_life(env: simpy.Environment, model: PolicingModel, inc: Incident, on_view_unit: int):
     """A reported crime: the call, dispatch (or the unit that saw it), arrival, service, close."""
@@ -75,8 +94,9 @@ def dispute_life(env: simpy.Environment, model: PolicingModel, inc: Incident,
                  escalate_after: float, mediated_by_grid_worker: bool, mediation_min: float):
     """A dispute: a grid worker mediates it, or police must arrive before it escalates."""
     if mediated_by_grid_worker and mediation_min < escalate_after:
+        # the grid worker settles it: nobody calls the police (no call time), from now on
+        inc.mediated_by, inc.t_call = "grid_worker", NAN
         yield env.timeout(mediation_min)
-        inc.mediated_by = "grid_worker"
         inc.t_close = env.now
         model.metrics.record_dispute(inc)
         return

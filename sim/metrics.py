@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.incident import Incident
+from sim.incident import NAN, Incident
 from sim.rules.presence import sum_where_positive
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ RESPONSE_TARGETS_MIN = (1, 3, 5)
 INCIDENT_COLUMNS = (
     "id", "type", "priority", "row", "col", "grid_code", "t_crime", "t_detect", "t_call",
     "t_dispatch", "t_first_arrival", "t_close", "detected_by", "on_view", "first_unit_id",
-    "first_unit_type", "arrested", "t_capture", "escalated", "mediated_by",
+    "first_unit_type", "arrested", "t_capture", "escalated", "mediated_by", "status",
 )
 
 
@@ -102,31 +102,39 @@ class RunMetrics:
         return self._footfall_cdf[1]
 
     def summary(self, incidents: list[Incident]) -> dict[str, Any]:
-        """The run's headline numbers (no wall-clock value, so seeded runs repeat byte for byte)."""
+        """The run's headline numbers (no wall-clock value, so seeded runs repeat byte for byte).
+
+        ``incidents`` counts those reported by the end of the run (the rows of the incident
+        table with status open or closed); a crime whose call has not come yet is an
+        ``incidents_unreported``, not a call, and has no detector yet in ``detected_by``.
+        """
         by_type = self.crimes_by_cell.sum(axis=(1, 2))
+        now = self.model.now
+        reported = [i for i in incidents if i.reported_by(now)]
         return {
             "crimes": {"total": int(by_type.sum()),
                        "by_type": {k: int(v) for k, v in zip(self.crime_types, by_type, strict=True)}},
-            "incidents": len(incidents),
-            "incidents_open": sum(1 for i in incidents if i.is_open),
-            "response_time_min": response_stats(incidents),
+            "incidents": len(reported),
+            "incidents_open": sum(1 for i in reported if i.is_open),
+            "incidents_unreported": len(incidents) - len(reported),
+            "response_time_min": response_stats(incidents, now),
             "arrests": self.arrests,
             "time_to_capture_min": _describe(np.array(self.capture_minutes)),
             "utilisation": _ratio(self.busy_unit_minutes, self.duty_unit_minutes),
             "visibility": _ratio(self.seen_footfall, self.total_footfall),
             "disputes": dict(self.disputes),
             "disputes_escalated": self.disputes["escalated"],
-            "detected_by": _count(i.detected_by for i in incidents),
+            "detected_by": _count(i.detected_by for i in reported),
         }
 
 
-def response_stats(incidents: list[Incident]) -> dict[str, float]:
-    """Response time from call to first unit on scene, over incidents that reached dispatch.
+def response_stats(incidents: list[Incident], now: float) -> dict[str, float]:
+    """Response time from call to first unit on scene, over the calls received by ``now``.
 
     On-view incidents (a unit saw the crime) have no call to respond to and are left out;
-    an incident still unreached counts against every within-N share.
+    a call still unreached counts against every within-N share.
     """
-    reached, n_calls = response_times(incidents)
+    reached, n_calls = response_times(incidents, now)
     out = _describe(reached)
     out["calls"] = n_calls
     for target in RESPONSE_TARGETS_MIN:
@@ -134,14 +142,15 @@ def response_stats(incidents: list[Incident]) -> dict[str, float]:
     return out
 
 
-def response_times(incidents: list[Incident]) -> tuple[np.ndarray, int]:
-    """Response times (minutes) of the calls a unit reached, and the number of calls.
+def response_times(incidents: list[Incident], now: float) -> tuple[np.ndarray, int]:
+    """Response times (minutes) of the calls a unit reached, and the number of calls by ``now``.
 
-    The calls are the incidents that reached dispatch: on-view incidents and disputes a grid
-    worker settled are not calls. Shares within N minutes divide by the number of calls, so
-    calls still unreached count against them (used by the summary and the compare CDFs).
+    The calls are the incidents whose call reached dispatch by ``now`` (the end of the run):
+    on-view incidents, disputes a grid worker settled and crimes whose call is still to come
+    are not calls. Shares within N minutes divide by the number of calls, so calls still
+    unreached count against them (used by the summary and the compare CDFs).
     """
-    calls = [i for i in incidents if i.t_call == i.t_call and not i.on_view and i.mediated_by != "grid_worker"]
+    calls = [i for i in incidents if i.is_call(now)]
     times = np.array([i.response_min for i in calls], float)
     return times[np.isfinite(times)], len(calls)
 
@@ -166,13 +175,20 @@ def _count(items) -> dict[str, int]:
 
 
 def incident_rows(model: PolicingModel, incidents: list[Incident]) -> dict[str, list]:
-    """Column lists for ``incidents.parquet``, one row per incident."""
+    """Column lists for ``incidents.parquet``, one row per incident, as known at ``model.now``.
+
+    A detection or call scheduled after the end of the run has not happened: its time is NaN
+    (and the detector blank while nobody has detected it), and the row's ``status`` is
+    ``unreported``, so the table and the summary agree on what a call is.
+    """
     cols: dict[str, list] = {name: [] for name in INCIDENT_COLUMNS}
+    now = model.now
     for i in incidents:
+        t_detect = i.t_detect if i.t_detect <= now else NAN
         values = (i.id, i.kind, i.priority, i.r, i.c, model.city.grid_code(i.r, i.c), i.t_crime,
-                  i.t_detect, i.t_call, i.t_dispatch, i.t_arrival, i.t_close, i.detected_by,
-                  i.on_view, i.first_unit, i.first_unit_type, i.arrested, i.t_capture,
-                  i.escalated, i.mediated_by)
+                  t_detect, i.t_call if i.t_call <= now else NAN, i.t_dispatch, i.t_arrival, i.t_close,
+                  i.detected_by if t_detect == t_detect else "", i.on_view, i.first_unit,
+                  i.first_unit_type, i.arrested, i.t_capture, i.escalated, i.mediated_by, i.status(now))
         for name, value in zip(INCIDENT_COLUMNS, values, strict=True):
             cols[name].append(value)
     return cols

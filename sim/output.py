@@ -28,9 +28,10 @@ INCIDENT_SCHEMA = pa.schema([
     ("t_first_arrival", pa.float64()), ("t_close", pa.float64()), ("detected_by", pa.string()),
     ("on_view", pa.bool_()), ("first_unit_id", pa.int32()), ("first_unit_type", pa.string()),
     ("arrested", pa.bool_()), ("t_capture", pa.float64()), ("escalated", pa.bool_()),
-    ("mediated_by", pa.string()),
+    ("mediated_by", pa.string()), ("status", pa.string()),
 ])
-"""Columns of incidents.parquet; times are simulated minutes since the start (NaN: not reached)."""
+"""Columns of incidents.parquet; times are simulated minutes since the start (NaN: not reached
+by the end of the run); status is closed, open (reported, not closed) or unreported (no call yet)."""
 
 
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:

@@ -31,11 +31,12 @@ def test_run_writes_summary_incidents_and_crime_map(tmp_path):
     assert set(summary["response_time_min"]) >= {"mean", "median", "p90", "within_1", "within_3", "within_5"}
     assert summary["sim_minutes"] == 0.2 * 1440
     incidents = pd.read_parquet(out / "incidents.parquet")
-    assert len(incidents) == summary["incidents"]
+    assert len(incidents) == summary["incidents"] + summary["incidents_unreported"]
+    assert (incidents["status"] != "unreported").sum() == summary["incidents"]
     assert incidents["grid_code"].str.fullmatch(r"\d{15}").all()
     assert set(incidents["detected_by"]) <= {"victim", "witness", "grid_worker", "volunteer", "camera", "on_view"}
     reached = incidents.dropna(subset=["t_first_arrival"])
-    calls = incidents[~incidents["on_view"] & (incidents["mediated_by"] != "grid_worker")]
+    calls = incidents[incidents["t_call"].notna() & ~incidents["on_view"]]
     assert np.isclose((reached.loc[calls.index.intersection(reached.index), "t_first_arrival"]
                        - reached.loc[calls.index.intersection(reached.index), "t_call"]).mean(),
                       summary["response_time_min"]["mean"])

@@ -56,7 +56,8 @@ def format_summary(s: dict) -> str:
         ("simulated", f"{s['sim_minutes'] / 1440:.2f} days ({s['steps']} steps)"),
         ("crimes", f"{s['crimes']['total']}  "
          + ", ".join(f"{k} {v}" for k, v in s["crimes"]["by_type"].items())),
-        ("incidents", f"{s['incidents']} ({rt['calls']} calls, {s['incidents_open']} still open)"),
+        ("incidents", f"{s['incidents']} ({rt['calls']} calls, {s['incidents_open']} still open; "
+                      f"{s['incidents_unreported']} crimes not reported yet)"),
         ("response (min)", f"mean {num(rt['mean'])}  median {num(rt['median'])}  p90 {num(rt['p90'])}"),
         ("within 1/3/5 min", " / ".join(num(rt[f"within_{k}"], "{:.0%}") for k in (1, 3, 5))),
         ("arrests", str(s["arrests"])),

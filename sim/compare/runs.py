@@ -71,7 +71,7 @@ def run_one(job: RunJob) -> RunResult:
         if k % every == 0 or k == steps:
             share += np.asarray(model.policy.treated_cells(model), bool)
             samples += 1
-    times, calls = response_times(model.incident_list())
+    times, calls = response_times(model.incident_list(), model.now)
     return RunResult(job, model.summary(), model.metrics.crimes_by_cell.copy(),
                      share / max(samples, 1), times, calls, model.city.passable.copy())
 

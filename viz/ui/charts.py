@@ -39,7 +39,7 @@ def crimes_by_hour(model: PolicingModel) -> Figure:
 def response_chart(model: PolicingModel) -> Figure:
     """Share of calls reached within t minutes, with the 1/3/5-minute lines."""
     policy = getattr(model.policy, "label", model.policy.name)
-    fig = response_cdf({policy: response_times(model.incident_list())})
+    fig = response_cdf({policy: response_times(model.incident_list(), model.now)})
     fig.axes[0].set_title("Response time so far")
     fig.set_size_inches(6, 3.2)
     fig.subplots_adjust(**MARGINS)

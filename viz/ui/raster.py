@@ -150,11 +150,15 @@ def render_map(model: PolicingModel, options: MapOptions = MapOptions(), target:
 
 
 def _draw_incidents(draw: ImageDraw.ImageDraw, model: PolicingModel, px: int) -> None:
-    """Open incidents as red rings, each with a line to every unit on its way there."""
+    """Open incidents as red rings, each with a line to every unit on its way there.
+
+    Only incidents reported by now: a crime whose call is still to come is nobody's incident yet.
+    """
     u = model.units
     s = max(2.5, px * 0.6)
+    now = model.now
     for inc in model.incident_list():
-        if not inc.is_open:
+        if inc.status(now) != "open":
             continue
         x, y = _centre(inc.r, inc.c, px)
         for j in inc.units:
