@@ -4,7 +4,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 /root/.pyenv/version
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test test-all lint bench clean
+.PHONY: install demo test test-slow test-all lint bench clean
 
 $(BIN)/polsim: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "polsim needs Python >= 3.12; set PYTHON=/path/to/python3.12"; exit 1; }
@@ -20,6 +20,10 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q -n 2 -m "not slow"
+
+# the validation cases and scale runs kept out of `make test` (about 4 minutes on 2 cores)
+test-slow: install
+	$(BIN)/python -m pytest -q -n 2 -m slow
 
 test-all: install
 	$(BIN)/python -m pytest -q -n 2
