@@ -151,12 +151,12 @@ def kernel_step(order: np.ndarray, args: tuple, risk: np.ndarray) -> None:
     offenders_loop(order, args)
 
 
-def kernel_step_seconds(n: int, steps: int, threads: int | None = None) -> float:
-    """Seconds per offender step (walk weights and the compiled loop) over ``n`` offenders,
-    best of 3 runs."""
+def kernel_step_seconds(n: int, steps: int, threads: int | None = None, side: int = 1000) -> float:
+    """Seconds per offender step (walk weights and the compiled loop) over ``n`` offenders on a
+    ``side`` x ``side`` city, best of 3 runs."""
     import numba
 
-    args, risk = kernel_state(n, 1000)
+    args, risk = kernel_state(n, side)
     order = np.arange(n)  # rows are in cell order, as the backend visits them
     before = numba.get_num_threads()
     numba.set_num_threads(threads or numba.config.NUMBA_NUM_THREADS)
@@ -185,11 +185,18 @@ def offender_kernel(quick: bool) -> dict[str, Any]:
 
 
 def scaling(quick: bool) -> dict[str, Any]:
-    """Time per offender-kernel step at 1e4, 1e5, 1e6 offenders and the log-log slope."""
+    """Time per offender step at 1e4, 1e5, 1e6 offenders and the log-log slope (1 = linear).
+
+    The city grows with the population (one offender per cell, as in the 1e6 row): the step
+    has a per-cell part (the walk weights) and a per-offender part, and both must grow
+    linearly. On a fixed city the per-cell part would make small populations look slow.
+    """
     sizes = [10_000, 100_000, 1_000_000]
-    secs = [kernel_step_seconds(n, max(3, (200 if not quick else 50) * 10_000 // n)) for n in sizes]
+    secs = [kernel_step_seconds(n, max(3, (200 if not quick else 50) * 10_000 // n),
+                                side=int(round(np.sqrt(n)))) for n in sizes]
     slope = float(np.polyfit(np.log(sizes), np.log(secs), 1)[0])
-    return {"offenders": sizes, "s_per_step": secs, "slope": slope}
+    return {"offenders": sizes, "cells": [int(round(np.sqrt(n))) ** 2 for n in sizes],
+            "s_per_step": secs, "slope": slope}
 
 
 def memory() -> dict[str, Any]:
@@ -358,7 +365,8 @@ def format_table(t: dict[str, Any]) -> str:
         s = t["scaling"]
         per = ", ".join(f"{n:.0e}: {x * 1e3:.2f} ms" for n, x in zip(s["offenders"], s["s_per_step"],
                                                                       strict=True))
-        lines.append(f"scaling, time per kernel step: {per}; log-log slope {s['slope']:.2f} (1 = linear)")
+        lines.append(f"scaling, time per offender step (city of one cell per offender): {per}; "
+                     f"log-log slope {s['slope']:.2f} (1 = linear)")
     if "memory" in t:
         m = t["memory"]
         lines.append(f"memory per agent: offender {m['offender_bytes']:.0f} B, unit {m['unit_bytes']:.0f} B, "
