@@ -52,7 +52,7 @@ class NumbaBackend:
 
     def step_guardians(self, model: PolicingModel) -> None:
         """Run the guardian walk over all guardians."""
-        guardians_loop(model.guardians.grid_order, model.step_args.guardians)
+        guardians_loop(len(model.guardians), model.step_args.guardians)
 
 
 class MesaBackend:

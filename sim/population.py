@@ -146,11 +146,7 @@ class Units:
 
 @dataclass
 class Guardians:
-    """Grid workers and volunteers, each bound to the rectangle of one grid.
-
-    ``grid_order`` lists the rows grid by grid: guardians never leave their grid, so loops
-    visiting them in this order touch the rasters of one neighbourhood at a time.
-    """
+    """Grid workers and volunteers, each bound to the rectangle of one grid."""
 
     r: np.ndarray
     c: np.ndarray
@@ -159,13 +155,6 @@ class Guardians:
     c0: np.ndarray
     c1: np.ndarray
     grid_worker: np.ndarray
-
-    @property
-    def grid_order(self) -> np.ndarray:
-        """Rows sorted by the corner of their grid (row-major), computed once."""
-        if getattr(self, "_grid_order", None) is None:
-            self._grid_order = np.lexsort((self.c0, self.r0))
-        return self._grid_order
 
     def __len__(self) -> int:
         return self.r.shape[0]

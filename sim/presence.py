@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from sim.model import PolicingModel
 
 
+COUNT = np.int32
+"""The type of the count rasters (agents seeing, deterring or able to arrest in a cell)."""
+
+
 class Presence:
     """Rasters stamped once per step from unit and guardian positions.
 
@@ -26,12 +30,16 @@ class Presence:
         city, units = model.city, model.units
         shape = (city.rows, city.cols)
         self.model = model
-        self.police_deter = np.zeros(shape)
-        self.police_sight = np.zeros(shape)
-        self.capture = np.zeros(shape)
-        self.grid_workers = np.zeros(shape)
-        self.volunteers = np.zeros(shape)
+        # counts of agents in 32-bit integers: a quarter of the memory traffic of float64 at
+        # city scale, where moving the disks and reading them is bound by memory, and the
+        # same numbers (every use converts the count to float64 exactly)
+        self.police_deter = np.zeros(shape, COUNT)
+        self.police_sight = np.zeros(shape, COUNT)
+        self.capture = np.zeros(shape, COUNT)
+        self.grid_workers = np.zeros(shape, COUNT)
+        self.volunteers = np.zeros(shape, COUNT)
         self.deterrence = np.zeros(shape)
+        self._no_risk = np.zeros(shape, COUNT)
         to_cells = np.vectorize(city.cells, otypes=[np.int64])
         self.unit_sight = to_cells(units.per_type("sight_m")).reshape(-1)
         self.unit_deter = to_cells(units.per_type("deter_m")).reshape(-1)
@@ -43,9 +51,8 @@ class Presence:
         self.guardian_sight = np.full(len(guardians), city.cells(g.sight_m), np.int64)
         # where each agent's disks were last stamped (nothing stamped yet)
         self._unit_capture = self.capture
-        self._capture_sum = np.zeros(shape)
+        self._capture_sum = np.zeros(shape, COUNT)
         self._unit_was = _Stamped(len(units))
-        self._unit_order = np.arange(len(units))
         self._worker_was = _Stamped(len(guardians))
         self._volunteer_was_on = np.zeros(len(guardians), bool)
 
@@ -61,7 +68,7 @@ class Presence:
                                (self.police_sight, self.unit_sight),
                                (self._unit_capture, self.unit_capture)):
             move_disks(raster, self._unit_was.r, self._unit_was.c, self._unit_was.on, u.r, u.c,
-                       radius, on_duty, self._unit_order)
+                       radius, on_duty)
         self._unit_was.update(u.r, u.c, on_duty)
         # cells where the policy makes arrests possible without a unit (closed checkpoints)
         checkpoints = self.model.policy.checkpoint_cells(self.model)
@@ -71,9 +78,9 @@ class Presence:
             self.capture = np.add(self._unit_capture, checkpoints, out=self._capture_sum)
         volunteer = ~g.grid_worker
         move_disks(self.grid_workers, self._worker_was.r, self._worker_was.c, self._worker_was.on,
-                   g.r, g.c, self.guardian_sight, g.grid_worker, g.grid_order)
+                   g.r, g.c, self.guardian_sight, g.grid_worker)
         move_disks(self.volunteers, self._worker_was.r, self._worker_was.c, self._volunteer_was_on,
-                   g.r, g.c, self.guardian_sight, volunteer, g.grid_order)
+                   g.r, g.c, self.guardian_sight, volunteer)
         self._worker_was.update(g.r, g.c, g.grid_worker)
         self._volunteer_was_on[:] = volunteer
         if spec.deterrence.enabled:
@@ -87,7 +94,7 @@ class Presence:
     @property
     def risk(self) -> np.ndarray:
         """Police risk an offender perceives in each cell (units deterring it)."""
-        return self.police_deter if self.model.scenario.spec.deterrence.enabled else self.deterrence
+        return self.police_deter if self.model.scenario.spec.deterrence.enabled else self._no_risk
 
 
 class _Stamped:

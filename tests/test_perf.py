@@ -171,13 +171,13 @@ def test_presence_moved_disks_equal_a_fresh_stamp():
     model = PolicingModel("default", seed=4, overrides={"time.days": 0.1})
     rng = np.random.default_rng(8)
     u, g, rows = model.units, model.guardians, model.city.rows
-    cordon = (rng.random(model.b.shape) < 0.01).astype(float)
+    cordon = (rng.random(model.b.shape) < 0.01).astype(np.int32)
     for step in range(12):
         # units jump anywhere, go on and off duty; guardians move; a cordon comes and goes
         u.r[:], u.c[:] = rng.integers(0, rows, len(u)), rng.integers(0, rows, len(u))
         g.r[::3] = rng.integers(0, rows, g.r[::3].size)
         on_duty = rng.random(len(u)) < 0.7
-        checkpoints = cordon if step % 4 == 1 else 0.0
+        checkpoints = cordon if step % 4 == 1 else 0
         model.policy.checkpoint_cells = lambda _m, cp=checkpoints: cp
         model.presence.stamp(on_duty)
         fresh = _fresh_presence(model, on_duty, checkpoints)

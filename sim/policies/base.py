@@ -106,9 +106,9 @@ class Policy:
         """Cells where a fleeing offender can be arrested with no unit there (0: none).
 
         Read once a step when the presence rasters are stamped, and added to the capture
-        raster; a policy that closes checkpoints returns them as a 0/1 raster.
+        raster; a policy that closes checkpoints returns them as a 0/1 integer raster.
         """
-        return 0.0
+        return 0
 
 
 class RandomPatrol(Policy):

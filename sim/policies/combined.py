@@ -66,4 +66,4 @@ class Combined(Policy):
 
     def checkpoint_cells(self, model: PolicingModel) -> np.ndarray | float:
         """Checkpoints any part has closed."""
-        return sum((p.checkpoint_cells(model) for p in self.parts), 0.0)
+        return sum((p.checkpoint_cells(model) for p in self.parts), 0)

@@ -116,10 +116,11 @@ class Cordon(Policy):
 
 
 def checkpoint_raster(rows: int, cols: int, arterial_every: int, passable: np.ndarray) -> np.ndarray:
-    """1.0 where an arterial road meets the edge of the city (the checkpoints), else 0.0."""
-    out = np.zeros((rows, cols))
+    """1 where an arterial road meets the edge of the city (the checkpoints), else 0: a count
+    raster like the capture raster it is added to."""
+    out = np.zeros((rows, cols), np.int32)
     on_arterial_row = np.arange(rows) % arterial_every == 0
     on_arterial_col = np.arange(cols) % arterial_every == 0
     out[on_arterial_row, 0] = out[on_arterial_row, cols - 1] = 1.0
-    out[0, on_arterial_col] = out[rows - 1, on_arterial_col] = 1.0
+    out[0, on_arterial_col] = out[rows - 1, on_arterial_col] = 1
     return out * passable

@@ -102,8 +102,8 @@ def units_loop(n, args):
 
 
 @njit(cache=True, _nrt=False)
-def guardians_loop(order, args):
-    """``guardian_move`` for every guardian, visited in ``order`` (rows are independent)."""
+def guardians_loop(n, args):
+    """``guardian_move`` for every guardian."""
     a0, a1, a2, a3, a4, a5, a6, a7 = args
-    for k in range(order.shape[0]):
-        guardian_move(order[k], a0, a1, a2, a3, a4, a5, a6, a7)
+    for g in range(n):
+        guardian_move(g, a0, a1, a2, a3, a4, a5, a6, a7)

@@ -30,24 +30,23 @@ def _add_disk(raster, r, c, rad, weight):
 
 
 @njit(cache=True)
-def move_disks(raster, was_r, was_c, was_on, pos_r, pos_c, radius, active, order):
+def move_disks(raster, was_r, was_c, was_on, pos_r, pos_c, radius, active):
     """Move the unit disks of ``stamp_disks`` from where they were stamped to where agents are.
 
     ``raster`` holds the disks stamped at (``was_r``, ``was_c``) for the agents ``was_on``;
     each agent that moved, came on or went off has its old disk taken away and its new one
-    added. The rasters count agents (weight 1), so the sums are whole numbers and exactly
-    those a fresh ``stamp_disks`` over a cleared raster would give, in any visiting
-    ``order`` (agents near each other visited together keep the raster in cache).
+    added. The rasters count agents (weight 1), so the counts are exactly
+    those a fresh ``stamp_disks`` over a cleared raster would give.
     """
-    for k in order:
+    for k in range(pos_r.shape[0]):
         on = active[k] and radius[k] >= 0
         was = was_on[k] and radius[k] >= 0
         if on == was and (not on or (pos_r[k] == was_r[k] and pos_c[k] == was_c[k])):
             continue
         if was:
-            _add_disk(raster, was_r[k], was_c[k], radius[k], -1.0)
+            _add_disk(raster, was_r[k], was_c[k], radius[k], -1)
         if on:
-            _add_disk(raster, pos_r[k], pos_c[k], radius[k], 1.0)
+            _add_disk(raster, pos_r[k], pos_c[k], radius[k], 1)
 
 
 @njit(cache=True)
