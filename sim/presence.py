@@ -30,7 +30,7 @@ class Presence:
         city, units = model.city, model.units
         shape = (city.rows, city.cols)
         self.model = model
-        # counts of agents in 32-bit integers: a quarter of the memory traffic of float64 at
+        # counts of agents in 32-bit integers: half the memory traffic of float64 at
         # city scale, where moving the disks and reading them is bound by memory, and the
         # same numbers (every use converts the count to float64 exactly)
         self.police_deter = np.zeros(shape, COUNT)
