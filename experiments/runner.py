@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import dask
 from tqdm import tqdm
 
 from experiments import store
@@ -35,6 +36,12 @@ class SweepResult:
     failed: int
 
 
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+"""Dask settings for the local workers. The statistical profiler samples every thread's stack
+every 10 ms while holding the GIL: it slowed a one-day run from 0.38 to 0.48 s (+25%). On a
+cluster of your own, start the workers with ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``."""
+
+
 def default_workers() -> int:
     """One worker per core this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -50,8 +57,9 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
             yield client
         return
     n = workers or default_workers()
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with dask.config.set(WORKER_CONFIG), \
+            LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
+                         silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
         yield client
 
 
