@@ -184,3 +184,29 @@ def test_presence_moved_disks_equal_a_fresh_stamp():
         for name, raster in fresh.items():
             np.testing.assert_array_equal(getattr(model.presence, name), raster, err_msg=name)
     assert model.presence.police_deter.sum() > 0 and model.presence.capture.max() > 0
+
+
+def test_city_passes_serial_and_parallel_agree_bitwise():
+    """Walk weights, deterrence and the visibility sum give the same numbers on one core or all."""
+    from sim.rules import offender, presence
+
+    rng = np.random.default_rng(5)
+    shape = (64, 70)
+    a0, b = rng.random(shape) * 1e-3, rng.random(shape) * 1e-4
+    counts = [rng.poisson(0.3, shape).astype(np.int32) for _ in range(3)]
+    passable, camera = rng.random(shape) > 0.1, rng.random(shape) < 0.2
+    one, two = np.zeros(shape), np.zeros(shape)
+    offender._walk_weights_serial(one, a0, b, 0.8, counts[0], 1.3, passable)
+    offender._walk_weights_parallel(two, a0, b, 0.8, counts[0], 1.3, passable)
+    np.testing.assert_array_equal(one, two)
+    assert (one[~passable] == 0).all() and (one[passable & (counts[0] == 0)] > 0).all()
+    weights = (1.5, 0.5, 0.15, 0.2)
+    presence._deterrence_serial(one, *counts, camera, *weights)
+    presence._deterrence_parallel(two, *counts, camera, *weights)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_allclose(one, 1.5 * counts[0] + 0.5 * counts[1] + 0.15 * counts[2] + 0.2 * camera)
+    rows_one, rows_two = np.zeros(shape[0]), np.zeros(shape[0])
+    presence._row_sums_serial(a0, counts[1], rows_one)
+    presence._row_sums_parallel(a0, counts[1], rows_two)
+    np.testing.assert_array_equal(rows_one, rows_two)
+    assert presence.sum_where_positive(a0, counts[1]) == pytest.approx(a0[counts[1] > 0].sum(), rel=1e-12)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from numba import njit, prange
 
+from sim.rules import on_every_core
 from sim.rules.offender import neighbour
 
 
@@ -27,20 +28,13 @@ def neighbour_mean(b, passable, r, c, periodic):
     return total / z if z > 0 else b[r, c]
 
 
-PARALLEL_MIN_CELLS = 8_000_000
-"""Below this many cells the field updates on one thread. The update is bound by memory
-bandwidth: on the 2-core development machine one thread beat two at 0.9 M cells (5.0 vs
-8.1 ms) and at 4 M cells (28 vs 33 ms), and on a busy machine a second thread can cost a
-whole scheduler slice per step."""
-
-
 def update_field(b, out, events, passable, eta, decay, theta, periodic) -> None:
     """Write the next B into ``out`` from ``b`` and this step's crime counts ``events``.
 
     Every cell depends only on ``b`` at the start of the step, so the serial and the parallel
     loop give the same numbers; large lattices take the parallel one.
     """
-    loop = _update_parallel if b.size >= PARALLEL_MIN_CELLS else _update_serial
+    loop = _update_parallel if on_every_core(b.size) else _update_serial
     loop(b, out, events, passable, eta, decay, theta, periodic)
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from sim.rules import on_every_core
+
 WALKING, FLEEING, JAILED, INACTIVE = 0, 1, 2, 3
 """Offender status codes."""
 
@@ -90,17 +92,32 @@ def walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, r, c):
     return a if x == 0.0 else a * np.exp(-risk_aversion * x)
 
 
-@njit(cache=True)
-def walk_weights(out, a0, b, hour_factor, risk, risk_aversion, passable):
+def walk_weights(out, a0, b, hour_factor, risk, risk_aversion, passable) -> None:
     """``walk_weight`` of every cell, once a step, into ``out``.
 
     The walk then reads one raster at its four neighbours instead of four: an offender pulls
     a quarter of the cache lines, and every offender next to a cell shares its weight.
     """
-    rows, cols = out.shape
-    for r in range(rows):
-        for c in range(cols):
-            out[r, c] = walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, r, c)
+    loop = _walk_weights_parallel if on_every_core(out.size) else _walk_weights_serial
+    loop(out, a0, b, hour_factor, risk, risk_aversion, passable)
+
+
+@njit(cache=True, inline="always")
+def _walk_weights_row(out, a0, b, hour_factor, risk, risk_aversion, passable, r):
+    for c in range(out.shape[1]):
+        out[r, c] = walk_weight(a0, b, hour_factor, risk, risk_aversion, passable, r, c)
+
+
+@njit(cache=True, parallel=True, _nrt=False)
+def _walk_weights_parallel(out, a0, b, hour_factor, risk, risk_aversion, passable):
+    for r in prange(out.shape[0]):
+        _walk_weights_row(out, a0, b, hour_factor, risk, risk_aversion, passable, r)
+
+
+@njit(cache=True, _nrt=False)
+def _walk_weights_serial(out, a0, b, hour_factor, risk, risk_aversion, passable):
+    for r in range(out.shape[0]):
+        _walk_weights_row(out, a0, b, hour_factor, risk, risk_aversion, passable, r)
 
 
 @njit(cache=True, inline="always")

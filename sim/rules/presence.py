@@ -6,7 +6,10 @@ with agents, not agents times units.
 
 from __future__ import annotations
 
-from numba import njit
+import numpy as np
+from numba import njit, prange
+
+from sim.rules import on_every_core
 
 
 @njit(cache=True)
@@ -49,34 +52,79 @@ def move_disks(raster, was_r, was_c, was_on, pos_r, pos_c, radius, active):
             _add_disk(raster, pos_r[k], pos_c[k], radius[k], 1)
 
 
-@njit(cache=True)
 def deterrence_raster(out, police, grid_workers, volunteers, camera, w_police, w_grid, w_volunteer,
-                      w_camera):
+                      w_camera) -> None:
     """``out = w_police * police + w_grid * grid_workers + w_volunteer * volunteers + w_camera *
     camera``, in one pass over the city (four NumPy passes would read it four times)."""
-    rows, cols = out.shape
-    for r in range(rows):
-        for c in range(cols):
-            d = police[r, c] * w_police
-            d += w_grid * grid_workers[r, c]
-            d += w_volunteer * volunteers[r, c]
-            if camera[r, c]:
-                d += w_camera
-            out[r, c] = d
+    loop = _deterrence_parallel if on_every_core(out.size) else _deterrence_serial
+    loop(out, police, grid_workers, volunteers, camera, w_police, w_grid, w_volunteer, w_camera)
 
 
-@njit(cache=True)
-def sum_where_positive(values, mask):
-    """Sum of ``values`` over the cells where ``mask > 0``, one row at a time.
+@njit(cache=True, inline="always")
+def _deterrence_row(out, police, grid_workers, volunteers, camera, w_police, w_grid, w_volunteer,
+                    w_camera, r):
+    for c in range(out.shape[1]):
+        d = police[r, c] * w_police
+        d += w_grid * grid_workers[r, c]
+        d += w_volunteer * volunteers[r, c]
+        if camera[r, c]:
+            d += w_camera
+        out[r, c] = d
 
-    Row sums added up keep the rounding error of a sum over ~1e6 cells near that of NumPy's
-    pairwise sum, without building the boolean mask and the gathered copy it needs.
+
+@njit(cache=True, parallel=True, _nrt=False)
+def _deterrence_parallel(out, police, grid_workers, volunteers, camera, w_police, w_grid,
+                         w_volunteer, w_camera):
+    for r in prange(out.shape[0]):
+        _deterrence_row(out, police, grid_workers, volunteers, camera, w_police, w_grid,
+                        w_volunteer, w_camera, r)
+
+
+@njit(cache=True, _nrt=False)
+def _deterrence_serial(out, police, grid_workers, volunteers, camera, w_police, w_grid,
+                       w_volunteer, w_camera):
+    for r in range(out.shape[0]):
+        _deterrence_row(out, police, grid_workers, volunteers, camera, w_police, w_grid,
+                        w_volunteer, w_camera, r)
+
+
+def sum_where_positive(values, mask) -> float:
+    """Sum of ``values`` over the cells where ``mask > 0``: row sums, added up in row order.
+
+    Row sums keep the rounding error of a sum over ~1e6 cells near that of NumPy's pairwise
+    sum, without building the boolean mask and the gathered copy it needs; the rows may be
+    summed on every core, and adding them up in order gives the same number either way.
     """
+    rows = np.empty(values.shape[0])
+    loop = _row_sums_parallel if on_every_core(values.size) else _row_sums_serial
+    loop(values, mask, rows)
+    return _in_order(rows)
+
+
+@njit(cache=True, inline="always")
+def _row_sum(values, mask, r):
     total = 0.0
+    for c in range(values.shape[1]):
+        if mask[r, c] > 0:
+            total += values[r, c]
+    return total
+
+
+@njit(cache=True, parallel=True, _nrt=False)
+def _row_sums_parallel(values, mask, out):
+    for r in prange(values.shape[0]):
+        out[r] = _row_sum(values, mask, r)
+
+
+@njit(cache=True, _nrt=False)
+def _row_sums_serial(values, mask, out):
     for r in range(values.shape[0]):
-        row = 0.0
-        for c in range(values.shape[1]):
-            if mask[r, c] > 0:
-                row += values[r, c]
-        total += row
+        out[r] = _row_sum(values, mask, r)
+
+
+@njit(cache=True, _nrt=False)
+def _in_order(rows):
+    total = 0.0
+    for x in rows:
+        total += x
     return total
