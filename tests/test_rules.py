@@ -79,7 +79,8 @@ def test_crime_probability_is_one_minus_exp_and_deterrence_lowers_it():
 def _offends_disagreements(a, d, dt, u):
     bad = 0
     for k in range(a.size):
-        bad += offends(a[k], d[k], dt[k], u[k]) != (u[k] < crime_probability(a[k], d[k], dt[k]))
+        bad += offends(a[k], d[k:k + 1].reshape(1, 1), 0, 0, dt[k], u[k]) != (
+            u[k] < crime_probability(a[k], d[k], dt[k]))
     return bad
 
 
@@ -93,10 +94,11 @@ def test_crime_draw_shortcut_gives_the_same_answer_as_the_probability():
     p = np.array([crime_probability(a[k], d[k], dt[k]) for k in range(1000)])
     x = (a * np.exp(-np.where(d > 0, d, 0.0)) * dt)[:1000]
     # draws right at the probability and at A dt, where the shortcut and the rounding meet
+    undeterred = (a * dt)[:1000]
     u = np.concatenate([np.nextafter(p, 0), p, np.nextafter(p, 1), x, np.nextafter(x, 1),
-                        rng.random(n - 5000)])
+                        undeterred, np.nextafter(undeterred, 1), rng.random(n - 7000)])
     assert _offends_disagreements(a, d, dt, u) == 0
-    assert 0 < sum(offends(a[k], d[k], dt[k], u[k]) for k in range(5000)) < 5000
+    assert 0 < sum(offends(a[k], d[k:k + 1].reshape(1, 1), 0, 0, dt[k], u[k]) for k in range(5000)) < 5000
 
 
 def _first_passing(target, weights):

@@ -47,17 +47,21 @@ EXP_ROUNDING = 1e-15
 
 
 @njit(cache=True, inline="always")
-def offends(a, deterrence, dt, u):
-    """Whether the uniform draw ``u`` falls below ``crime_probability(a, deterrence, dt)``.
+def offends(a, deterrence, r, c, dt, u):
+    """Whether the uniform draw ``u`` falls below ``crime_probability(a, deterrence[r, c], dt)``.
 
     The same answer as that comparison, bit for bit, but without the exponential in the
     common case: ``1 - exp(-x) < x``, so a draw at or above ``x`` (plus the rounding of the
-    computed probability) cannot fall below it, and ``x = A dt`` is ~1e-4 a step.
+    computed probability) cannot fall below it, and ``x = A dt`` is ~1e-4 a step. Deterrence
+    (never negative) only lowers ``x``, so a draw above ``A dt`` needs no look at it either.
     """
-    x = (a if deterrence == 0.0 else a * np.exp(-deterrence)) * dt
+    if u >= a * dt + EXP_ROUNDING:
+        return False
+    d = deterrence[r, c]
+    x = (a if d == 0.0 else a * np.exp(-d)) * dt
     if u >= x + EXP_ROUNDING:
         return False
-    return u < crime_probability(a, deterrence, dt)
+    return u < crime_probability(a, d, dt)
 
 
 @njit(cache=True, inline="always")
@@ -225,7 +229,7 @@ def offender_step(i, pos_r, pos_c, status, timer, origin_r, origin_c, home_r, ho
         return
     hour_factor = params[P_HOUR_FACTOR]
     a = attractiveness(a0, b, hour_factor, r, c)
-    if offends(a, deterrence[r, c], params[P_DT], draws[i, 1]):
+    if offends(a, deterrence, r, c, params[P_DT], draws[i, 1]):
         k = pick_index(type_cdf[land_use[r, c]], draws[i, 2])
         crime_out[i] = k
         if params[P_REMOVE_AFTER_CRIME] > 0:
