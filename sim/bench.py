@@ -385,7 +385,24 @@ def format_table(t: dict[str, Any]) -> str:
         lines.append(f"long run (default scenario, {lr['chunk_days'] * len(lr['peak_rss_mib']):.0f} days): "
                      f"peak RSS {', '.join(f'{x:.0f}' for x in lr['peak_rss_mib'])} MiB; growth "
                      f"{lr['growth_mib_per_day']:.2f} MiB/day; {lr['incidents']} incidents kept")
-    for key in ("ui", "sweep"):
-        if key in t.get("external", {}):
-            lines.append(f"{key}: {json.dumps(t['external'][key], default=str)}")
+    lines.extend(_external_lines(t.get("external", {})))
     return "\n".join(lines)
+
+
+def _external_lines(ext: dict[str, Any]) -> list[str]:
+    """The UI and sweep rows (or why they are missing)."""
+    lines = []
+    ui, sweep = ext.get("ui"), ext.get("sweep")
+    if ui and "error" not in ui:
+        lines.append(f"ui, default scenario: {ui['browser_fps']:.1f} frames (steps drawn) per second in "
+                     f"the browser, {ui['server_fps']:.0f}/s server side (target >= {ui['target_fps']:.0f})")
+    if sweep and "error" not in sweep:
+        per = "; ".join(f"{r['workers']} worker{'s' if r['workers'] > 1 else ''}: {r['runs_per_minute']:.1f} "
+                        f"runs/min, overhead beyond the runs {r['overhead']:.1%} (vs a plain run "
+                        f"{r['overhead_vs_plain']:.0%})" for r in sweep["rows"])
+        lines.append(f"sweep, {sweep['days_per_run']:g}-day default runs: {per}; speed-up 2 vs 1 "
+                     f"{sweep['speedup_2_vs_1']:.2f}x (overhead target < {sweep['overhead_target']:.0%})")
+    for key in ("ui", "sweep"):
+        if ext.get(key) and "error" in ext[key]:
+            lines.append(f"{key}: not measured ({ext[key]['error']})")
+    return lines
