@@ -210,3 +210,18 @@ def test_city_passes_serial_and_parallel_agree_bitwise():
     presence._row_sums_parallel(a0, counts[1], rows_two)
     np.testing.assert_array_equal(rows_one, rows_two)
     assert presence.sum_where_positive(a0, counts[1]) == pytest.approx(a0[counts[1] > 0].sum(), rel=1e-12)
+
+
+def test_bench_table_prints_every_row_of_a_stored_run():
+    """The table of the stored full run names both ratios, the targets and the sweep and UI rows."""
+    from pathlib import Path
+
+    from sim.bench import format_table
+
+    table = json.loads((Path(__file__).parents[1] / "docs" / "bench_full.json").read_text())
+    text = format_table(table)
+    assert "ratio numba/mesa, whole step" in text and "ratio numba/mesa, agent loops alone" in text
+    for row in ("offender kernel", "scaling", "memory per agent", "compile", "citywide", "long run",
+                "ui, default scenario", "sweep, 1-day"):
+        assert row in text, row
+    assert "{" not in text  # no raw JSON left in the table
