@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.validation.queueing import batch_means, erlang_c, erlang_c_mean_wait
+from sim.validation.queueing import CRITICAL_T, batch_means, erlang_c, erlang_c_mean_wait
 from sim.validation.threads import one_thread
 
 STEP_MIN = 0.5
@@ -66,7 +66,7 @@ class MMCResult:
         """Utilisation rho = lam / (c mu)."""
         return self.lam / (self.c * self.mu)
 
-    def within(self, z: float = 3.5) -> bool:
+    def within(self, z: float = CRITICAL_T) -> bool:
         """Both measures within ``z`` standard errors of Erlang C."""
         return (abs(self.p_wait - self.p_wait_erlang) <= z * self.p_wait_se
                 and abs(self.mean_wait - self.mean_wait_erlang) <= z * self.mean_wait_se)
@@ -74,7 +74,7 @@ class MMCResult:
 
 def simulate_mmc(lam: float, mu: float, c: int, minutes: float, seed: int = 1,
                  warmup: float = 0.1) -> MMCResult:
-    """Run the reduced scenario and compare waits with Erlang C (batch-means errors)."""
+    """Run the reduced scenario and compare waits with Erlang C (conservative batch-means errors)."""
     from sim.model import PolicingModel
 
     with one_thread():

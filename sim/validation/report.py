@@ -206,9 +206,11 @@ no offenders; calls are disputes with a flat hourly profile (Poisson counts per
 escalated; exponential time on scene of mean 1/μ; c identical patrol cars; and
 `dispatch.instant_travel = true` (new scenario flag): a dispatched unit is on scene at once,
 so it is busy for exactly the time on scene. The wait is `t_dispatch − t_call`. {plan.mmc_minutes:g}
-simulated minutes per row, the first 10% dropped as warm-up; standard errors by 20 batch means.
+simulated minutes per row, the first 10% dropped as warm-up; standard errors by batch means (below).
 
-**Expected.** The Erlang C values. **Tolerance.** Each simulated value within 3.5 standard errors;
+**Expected.** The Erlang C values. **Tolerance.** Each simulated value within t = 5.41 standard errors
+(Student t, 99.9% two-sided, 7 dof); the SE is the largest batch-means SE over 32, 16 and 8 batches
+(`queueing.batch_means`: 20 batches with 3.5 SE failed a correct M/M/c queue in up to 8% of seeds);
 the busy time equals the drawn time on scene to 1e-9 min (last column: largest deviation).
 
 | λ /min | μ /min | c | ρ | calls | P(wait>0) | Erlang C | mean wait (min) | Erlang C | within | busy − on scene |

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.validation.erlang import mmc_overrides
-from sim.validation.queueing import batch_means, pollaczek_khinchine_wait
+from sim.validation.queueing import CRITICAL_T, batch_means, pollaczek_khinchine_wait
 from sim.validation.threads import one_thread
 
 SIDE, SPEED_CELLS_MIN, ON_SCENE_MIN, STEP_MIN = 21, 2.0, 5.0, 0.25
@@ -102,7 +102,7 @@ class TravelResult:
         """P-K wait + mean start delay dt/2 + E[D]/v."""
         return self.expected.wait + STEP_MIN / 2.0 + self.expected.mean_distance
 
-    def within(self, z: float = 3.5) -> bool:
+    def within(self, z: float = CRITICAL_T) -> bool:
         """Mean wait and mean response within ``z`` standard errors of the closed form."""
         return (abs(self.wait - self.expected.wait) <= z * self.wait_se
                 and abs(self.response - self.response_expected) <= z * self.response_se)
