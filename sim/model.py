@@ -2,8 +2,10 @@
 
 One step (``step_minutes`` of simulated time) runs, in this fixed order:
 
+0. every ``SORT_EVERY`` steps the offender rows are re-sorted by cell (speed only);
 1. shifts change and the policy re-plans and hands idle units patrol targets;
-2. presence rasters are stamped from where units and guardians stand;
+2. presence rasters are stamped from where units and guardians stand, and the walk weights
+   (attractiveness discounted by police risk) are computed from them;
 3. offenders act (arrests, crimes, walks) against those rasters;
 4. new crimes and disputes become incidents (SimPy processes);
 5. units and guardians move; arrivals are scheduled at their exact minute;
