@@ -122,7 +122,11 @@ class PolicingModel(mesa.Model):
         self.b = np.zeros_like(self.a0)
         self._b_next = np.zeros_like(self.a0)
         self._walk_weight = np.zeros_like(self.a0)
+        # this step's crimes by cell, and the cells they happened in (the field update reads
+        # them at those cells and clears them)
         self.events = np.zeros(self.a0.shape)
+        self._event_r: list[int] = []
+        self._event_c: list[int] = []
         self.passable = city.passable.copy()
 
     def _build_crime_tables(self) -> None:
@@ -172,9 +176,12 @@ class PolicingModel(mesa.Model):
         self.backend.step_guardians(self)
         self._record_step(on_duty)
         self.env.run(until=self.env.now + self.dt)
-        update_field(self.b, self._b_next, self.events, self.passable, self.spec.field.eta,
+        update_field(self.b, self._b_next, self.events, np.array(self._event_r, np.int64),
+                     np.array(self._event_c, np.int64), self.passable, self.spec.field.eta,
                      decay_factor(self.spec.field.omega_per_min, self.dt), self.spec.field.theta,
                      self.spec.field.periodic)
+        self._event_r.clear()
+        self._event_c.clear()
         self.b, self._b_next = self._b_next, self.b
         if self.steps % self.spec.output.collect_every == 0:
             self.datacollector.collect(self)
@@ -256,7 +263,6 @@ class PolicingModel(mesa.Model):
     def _handle_crimes(self) -> None:
         """Record this step's crimes, build the detection of each, start reported incidents."""
         o = self.offenders
-        self.events.fill(0.0)
         who = np.flatnonzero(o.crime >= 0)
         draws = self.streams.incidents.random((who.size, N_DRAWS))
         now = self.env.now
@@ -281,6 +287,8 @@ class PolicingModel(mesa.Model):
         """Count a crime and let it raise the attractiveness of its cell next step."""
         self.metrics.record_crime(type_idx, r, c, self.hour)
         self.events[r, c] += 1.0
+        self._event_r.append(r)
+        self._event_c.append(c)
 
     def record_escalation(self, inc: Incident) -> None:
         """A dispute turned violent: an assault at its cell."""

@@ -33,11 +33,11 @@ class Presence:
         # counts of agents in 32-bit integers: half the memory traffic of float64 at
         # city scale, where moving the disks and reading them is bound by memory, and the
         # same numbers (every use converts the count to float64 exactly)
-        self.police_deter = np.zeros(shape, COUNT)
-        self.police_sight = np.zeros(shape, COUNT)
-        self.capture = np.zeros(shape, COUNT)
-        self.grid_workers = np.zeros(shape, COUNT)
-        self.volunteers = np.zeros(shape, COUNT)
+        self._unit_planes = np.zeros((3, *shape), COUNT)
+        self.police_deter, self.police_sight, self._unit_capture = self._unit_planes
+        self._guardian_planes = np.zeros((2, *shape), COUNT)
+        self.grid_workers, self.volunteers = self._guardian_planes
+        self.capture = self._unit_capture
         self.deterrence = np.zeros(shape)
         self._no_risk = np.zeros(shape, COUNT)
         to_cells = np.vectorize(city.cells, otypes=[np.int64])
@@ -49,12 +49,16 @@ class Presence:
         g = model.scenario.spec.guardians
         guardians = model.guardians
         self.guardian_sight = np.full(len(guardians), city.cells(g.sight_m), np.int64)
-        # where each agent's disks were last stamped (nothing stamped yet)
-        self._unit_capture = self.capture
+        # each agent's disk radius in each plane (-1: no disk there)
+        self._unit_radius = np.stack([self.unit_deter, self.unit_sight, self.unit_capture], axis=1)
+        self._guardian_radius = np.stack([np.where(guardians.grid_worker, self.guardian_sight, -1),
+                                          np.where(guardians.grid_worker, -1, self.guardian_sight)],
+                                         axis=1)
+        self._guardians_on = np.ones(len(guardians), bool)
         self._capture_sum = np.zeros(shape, COUNT)
+        # where each agent's disks were last stamped (nothing stamped yet)
         self._unit_was = _Stamped(len(units))
-        self._worker_was = _Stamped(len(guardians))
-        self._volunteer_was_on = np.zeros(len(guardians), bool)
+        self._guardian_was = _Stamped(len(guardians))
 
     def stamp(self, on_duty: np.ndarray) -> None:
         """Bring every raster up to the current positions of on-duty units and guardians.
@@ -64,25 +68,15 @@ class Presence:
         """
         spec = self.model.scenario.spec
         u, g = self.model.units, self.model.guardians
-        for raster, radius in ((self.police_deter, self.unit_deter),
-                               (self.police_sight, self.unit_sight),
-                               (self._unit_capture, self.unit_capture)):
-            move_disks(raster, self._unit_was.r, self._unit_was.c, self._unit_was.on, u.r, u.c,
-                       radius, on_duty)
-        self._unit_was.update(u.r, u.c, on_duty)
+        self._unit_was.move(self._unit_planes, u.r, u.c, self._unit_radius, on_duty)
         # cells where the policy makes arrests possible without a unit (closed checkpoints)
         checkpoints = self.model.policy.checkpoint_cells(self.model)
         if np.ndim(checkpoints) == 0 and checkpoints == 0:
             self.capture = self._unit_capture
         else:
             self.capture = np.add(self._unit_capture, checkpoints, out=self._capture_sum)
-        volunteer = ~g.grid_worker
-        move_disks(self.grid_workers, self._worker_was.r, self._worker_was.c, self._worker_was.on,
-                   g.r, g.c, self.guardian_sight, g.grid_worker)
-        move_disks(self.volunteers, self._worker_was.r, self._worker_was.c, self._volunteer_was_on,
-                   g.r, g.c, self.guardian_sight, volunteer)
-        self._worker_was.update(g.r, g.c, g.grid_worker)
-        self._volunteer_was_on[:] = volunteer
+        self._guardian_was.move(self._guardian_planes, g.r, g.c, self._guardian_radius,
+                                self._guardians_on)
         if spec.deterrence.enabled:
             deterrence_raster(self.deterrence, self.police_deter, self.grid_workers,
                               self.volunteers, self.model.city.camera, spec.deterrence.police,
@@ -105,8 +99,11 @@ class _Stamped:
         self.c = np.zeros(n, np.int64)
         self.on = np.zeros(n, bool)
 
-    def update(self, r: np.ndarray, c: np.ndarray, on: np.ndarray) -> None:
-        """Record the positions and on-flags just stamped."""
+    def move(self, planes: np.ndarray, r: np.ndarray, c: np.ndarray, radius: np.ndarray,
+             on: np.ndarray) -> None:
+        """Move the group's disks in ``planes`` to (``r``, ``c``) for the agents ``on``, and
+        remember that as stamped."""
+        move_disks(planes, self.r, self.c, self.on, r, c, radius, on)
         self.r[:] = r
         self.c[:] = c
         self.on[:] = on

@@ -28,39 +28,57 @@ def neighbour_mean(b, passable, r, c, periodic):
     return total / z if z > 0 else b[r, c]
 
 
-def update_field(b, out, events, passable, eta, decay, theta, periodic) -> None:
+def update_field(b, out, events, event_r, event_c, passable, eta, decay, theta, periodic) -> None:
     """Write the next B into ``out`` from ``b`` and this step's crime counts ``events``.
 
+    ``events`` is zero except at the cells (``event_r``, ``event_c``) of this step's crimes
+    (a cell may be listed once per crime); they are set back to zero for the next step. A
+    step has a handful of crimes, so they are added cell by cell after the pass over the
+    city: reading and clearing a city-sized raster for them cost more than the pass itself.
     Every cell depends only on ``b`` at the start of the step, so the serial and the parallel
     loop give the same numbers; large lattices take the parallel one.
     """
     loop = _update_parallel if on_every_core(b.size) else _update_serial
-    loop(b, out, events, passable, eta, decay, theta, periodic)
+    loop(b, out, passable, eta, decay, periodic)
+    _add_events(out, events, event_r, event_c, passable, theta)
 
 
 @njit(cache=True, inline="always")
-def _update_cell(b, out, events, passable, eta, decay, theta, periodic, r, c):
+def _update_cell(b, out, passable, eta, decay, periodic, r, c):
     if not passable[r, c]:
         out[r, c] = 0.0
         return
     smooth = (1.0 - eta) * b[r, c] + eta * neighbour_mean(b, passable, r, c, periodic)
-    out[r, c] = smooth * decay + theta * events[r, c]
-
-
-@njit(cache=True, parallel=True, _nrt=False)
-def _update_parallel(b, out, events, passable, eta, decay, theta, periodic):
-    rows, cols = b.shape
-    for r in prange(rows):
-        for c in range(cols):
-            _update_cell(b, out, events, passable, eta, decay, theta, periodic, r, c)
+    out[r, c] = smooth * decay
 
 
 @njit(cache=True, _nrt=False)
-def _update_serial(b, out, events, passable, eta, decay, theta, periodic):
+def _add_events(out, events, event_r, event_c, passable, theta):
+    """``out += theta E`` at the listed cells, once per cell: the same sum as the formula's
+    ``smooth * decay + theta * E`` in one expression, to the bit."""
+    for k in range(event_r.shape[0]):
+        r, c = event_r[k], event_c[k]
+        e = events[r, c]
+        if e != 0.0:
+            if passable[r, c]:
+                out[r, c] = out[r, c] + theta * e
+            events[r, c] = 0.0
+
+
+@njit(cache=True, parallel=True, _nrt=False)
+def _update_parallel(b, out, passable, eta, decay, periodic):
+    rows, cols = b.shape
+    for r in prange(rows):
+        for c in range(cols):
+            _update_cell(b, out, passable, eta, decay, periodic, r, c)
+
+
+@njit(cache=True, _nrt=False)
+def _update_serial(b, out, passable, eta, decay, periodic):
     rows, cols = b.shape
     for r in range(rows):
         for c in range(cols):
-            _update_cell(b, out, events, passable, eta, decay, theta, periodic, r, c)
+            _update_cell(b, out, passable, eta, decay, periodic, r, c)
 
 
 def decay_factor(omega_per_min: float, dt: float) -> float:

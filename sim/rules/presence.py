@@ -32,24 +32,59 @@ def _add_disk(raster, r, c, rad, weight):
                 raster[rr, cc] += weight
 
 
-@njit(cache=True)
-def move_disks(raster, was_r, was_c, was_on, pos_r, pos_c, radius, active):
-    """Move the unit disks of ``stamp_disks`` from where they were stamped to where agents are.
+@njit(cache=True, _nrt=False)
+def move_disks(planes, was_r, was_c, was_on, pos_r, pos_c, radius, active):
+    """Move the disks of ``stamp_disks`` from where they were stamped to where agents are.
 
-    ``raster`` holds the disks stamped at (``was_r``, ``was_c``) for the agents ``was_on``;
-    each agent that moved, came on or went off has its old disk taken away and its new one
-    added. The rasters count agents (weight 1), so the counts are exactly
-    those a fresh ``stamp_disks`` over a cleared raster would give.
+    ``planes[p]`` holds, for every agent ``k`` that ``was_on``, a disk of ``radius[k, p]``
+    cells (none where it is negative) at (``was_r[k]``, ``was_c[k]``). Each agent that moved,
+    came on or went off has its old disks taken away and its new ones added; one that took
+    a single step along a row or column only has the cells at the trailing and leading edge
+    of each disk changed. The rasters count agents (weight 1), so the counts are exactly
+    those a fresh ``stamp_disks`` over cleared planes would give.
     """
     for k in range(pos_r.shape[0]):
-        on = active[k] and radius[k] >= 0
-        was = was_on[k] and radius[k] >= 0
-        if on == was and (not on or (pos_r[k] == was_r[k] and pos_c[k] == was_c[k])):
+        on, was = active[k], was_on[k]
+        dr, dc = pos_r[k] - was_r[k], pos_c[k] - was_c[k]
+        if on == was and (not on or (dr == 0 and dc == 0)):
             continue
-        if was:
-            _add_disk(raster, was_r[k], was_c[k], radius[k], -1)
-        if on:
-            _add_disk(raster, pos_r[k], pos_c[k], radius[k], 1)
+        one_step = on and was and abs(dr) + abs(dc) == 1
+        for p in range(planes.shape[0]):
+            rad = radius[k, p]
+            if rad < 0:
+                continue
+            if one_step:
+                _shift_disk(planes[p], was_r[k], was_c[k], dr, dc, rad)
+                continue
+            if was:
+                _add_disk(planes[p], was_r[k], was_c[k], rad, -1)
+            if on:
+                _add_disk(planes[p], pos_r[k], pos_c[k], rad, 1)
+
+
+@njit(cache=True, inline="always")
+def _shift_disk(raster, r, c, dr, dc, rad):
+    """Move the disk at (r, c) one cell by (dr, dc): per line across the move, the cell at its
+    trailing edge leaves it and the cell beyond its leading edge joins."""
+    rows, cols = raster.shape
+    for d in range(-rad, rad + 1):
+        half = rad
+        while d * d + half * half > rad * rad:
+            half -= 1
+        if dc != 0:  # a step along the row: line r + d, edges at columns c -/+ half
+            rr, out_c, in_c = r + d, c - dc * half, c + dc * (half + 1)
+            if 0 <= rr < rows:
+                if 0 <= out_c < cols:
+                    raster[rr, out_c] -= 1
+                if 0 <= in_c < cols:
+                    raster[rr, in_c] += 1
+        else:  # a step along the column: column c + d, edges at rows r -/+ half
+            cc, out_r, in_r = c + d, r - dr * half, r + dr * (half + 1)
+            if 0 <= cc < cols:
+                if 0 <= out_r < rows:
+                    raster[out_r, cc] -= 1
+                if 0 <= in_r < rows:
+                    raster[in_r, cc] += 1
 
 
 def deterrence_raster(out, police, grid_workers, volunteers, camera, w_police, w_grid, w_volunteer,
