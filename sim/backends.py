@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.agents import Guardian, Offender, PoliceUnit
 from sim.rules.movement import guardians_loop, units_loop
-from sim.rules.offender import offenders_loop, offenders_loop_serial
+from sim.rules.offender import offenders_loop, offenders_loop_serial, prefetch_ahead
 
 if TYPE_CHECKING:
     from sim.model import PolicingModel
@@ -44,7 +44,7 @@ class NumbaBackend:
     def step_offenders(self, model: PolicingModel) -> None:
         """Run the offender rule over all offenders (rows are kept in cell order)."""
         loop = offenders_loop if len(self.rows) >= PARALLEL_MIN_OFFENDERS else offenders_loop_serial
-        loop(self.rows, model.step_args.offenders)
+        loop(self.rows, model.step_args.offenders, prefetch_ahead(len(self.rows), model.passable.size))
 
     def step_units(self, model: PolicingModel) -> None:
         """Run the movement rule over all units."""

@@ -145,10 +145,10 @@ def kernel_arrays(n: int, side: int, seed: int = 0) -> tuple:
 
 def kernel_step(order: np.ndarray, args: tuple, risk: np.ndarray) -> None:
     """One offender step as the model takes it: this step's walk weights, then the loop."""
-    from sim.rules.offender import P_HOUR_FACTOR, offenders_loop, walk_weights
+    from sim.rules.offender import P_HOUR_FACTOR, offenders_loop, prefetch_ahead, walk_weights
 
     walk_weights(args[12], args[10], args[11], args[19][P_HOUR_FACTOR], risk, RISK_AVERSION, args[15])
-    offenders_loop(order, args)
+    offenders_loop(order, args, prefetch_ahead(order.size, risk.size))
 
 
 def kernel_step_seconds(n: int, steps: int, threads: int | None = None, side: int = 1000) -> float:

@@ -15,30 +15,37 @@ import pytest
 from sim.bench import kernel_arrays
 from sim.city import generate_city
 from sim.rules.field import _update_parallel, _update_serial, update_field
-from sim.rules.offender import offenders_loop, offenders_loop_serial
+from sim.rules.offender import PREFETCH_AHEAD, offenders_loop, offenders_loop_serial, prefetch_ahead
 from sim.scenario import load_spec
 
 
-def _run_kernel(loop, order, steps=5):
+def _run_kernel(loop, order, steps=5, ahead=0):
     args = kernel_arrays(4000, 60, seed=3)
     rng = np.random.default_rng(9)
     for _ in range(steps):
         args[-1][:] = rng.random(args[-1].shape)
-        loop(order, args)
+        loop(order, args, ahead)
     return args[:10]  # the offender rows the rule writes
 
 
-def test_offender_visit_order_and_threads_do_not_change_results():
+def test_offender_visit_order_threads_and_prefetch_do_not_change_results():
     n = 4000
     args = kernel_arrays(n, 60, seed=3)
     ref = _run_kernel(offenders_loop_serial, np.arange(n))
-    for loop, order in ((offenders_loop, np.arange(n)),
-                        (offenders_loop_serial, np.arange(n)[::-1].copy()),
-                        (offenders_loop, np.random.default_rng(1).permutation(n))):
-        for a, b in zip(ref, _run_kernel(loop, order), strict=True):
+    for loop, order, ahead in ((offenders_loop, np.arange(n), 0),
+                               (offenders_loop_serial, np.arange(n)[::-1].copy(), 0),
+                               (offenders_loop, np.random.default_rng(1).permutation(n), 0),
+                               (offenders_loop_serial, np.arange(n), PREFETCH_AHEAD),
+                               (offenders_loop, np.arange(n), 3)):
+        for a, b in zip(ref, _run_kernel(loop, order, ahead=ahead), strict=True):
             np.testing.assert_array_equal(a, b)
     # the rule really acted: some moved, some offended or fled
     assert (ref[0] != args[0]).any() and (ref[2] != args[2]).any()
+
+
+def test_loops_prefetch_only_for_sparse_offenders():
+    assert prefetch_ahead(100_000, 921_600) == PREFETCH_AHEAD
+    assert prefetch_ahead(1_000_000, 1_000_000) == 0
 
 
 def test_sort_by_cell_moves_whole_rows():

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.rules import on_every_core
+from sim.rules.prefetch import prefetch
 
 WALKING, FLEEING, JAILED, INACTIVE = 0, 1, 2, 3
 """Offender status codes."""
@@ -249,9 +250,39 @@ def offender_step(i, pos_r, pos_c, status, timer, origin_r, origin_c, home_r, ho
 # same reason (a tuple item read inside the loop is counted again every row).
 
 
+PREFETCH_AHEAD = 16
+"""Rows ahead whose cells the offender loops ask the cache for (8-16 measured best at city
+scale; 4 is too close to hide the wait, 24 lets the lines go again before they are used)."""
+
+SPARSE_CELLS_PER_OFFENDER = 4
+"""From this many cells per offender on, the loops prefetch. Denser populations share each
+cache line of the rasters among several offenders, and the hints only cost instructions
+(1e6 offenders on 1e6 cells: 5-10% slower with them, 1e5 on 921,600 cells: 40% faster)."""
+
+
+def prefetch_ahead(offenders: int, cells: int) -> int:
+    """How many rows ahead the offender loops should prefetch (0: not at all)."""
+    return PREFETCH_AHEAD if cells >= SPARSE_CELLS_PER_OFFENDER * offenders else 0
+
+
+@njit(cache=True, inline="always")
+def _prefetch_cells(order, k, ahead, pos_r, pos_c, a0, b, weight):
+    """Ask for the cache lines that the offender ``ahead`` rows on will read: its cell's
+    attractiveness and the walk weights of the rows around it (a hint: no value changes)."""
+    if ahead == 0 or k + ahead >= order.shape[0]:
+        return
+    i = order[k + ahead]
+    r, c = pos_r[i], pos_c[i]
+    prefetch(a0, r, c)
+    prefetch(b, r, c)
+    prefetch(weight, max(r - 1, 0), c)
+    prefetch(weight, r, c)
+    prefetch(weight, min(r + 1, weight.shape[0] - 1), c)
+
+
 @njit(cache=True, parallel=True, _nrt=False)
-def offenders_loop(order, args):
-    """``offender_step`` for every offender, visited in ``order``.
+def offenders_loop(order, args, ahead=0):
+    """``offender_step`` for every offender, visited in ``order``, prefetching ``ahead`` rows on.
 
     Rows are independent (each reads the rasters as they were at the start of the step and
     writes only its own row), so they run in parallel and any visiting order gives the same
@@ -261,15 +292,17 @@ def offenders_loop(order, args):
     (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
      a20) = args
     for k in prange(order.shape[0]):
+        _prefetch_cells(order, k, ahead, a0, a1, a10, a11, a12)
         offender_step(order[k], a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
                       a15, a16, a17, a18, a19, a20)
 
 
 @njit(cache=True, _nrt=False)
-def offenders_loop_serial(order, args):
+def offenders_loop_serial(order, args, ahead=0):
     """``offenders_loop`` on one thread, for populations too small to share out."""
     (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
      a20) = args
     for k in range(order.shape[0]):
+        _prefetch_cells(order, k, ahead, a0, a1, a10, a11, a12)
         offender_step(order[k], a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
                       a15, a16, a17, a18, a19, a20)
