@@ -82,6 +82,10 @@ class City:
         """The 15-digit code of the grid a cell belongs to."""
         return self.grid_codes[self.grid_id[r, c]]
 
+    def grid_codes_at(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
+        """:meth:`grid_code` of many cells at once, as an object array of strings."""
+        return np.asarray(self.grid_codes, dtype=object)[self.grid_id[r, c]]
+
 
 def generate_city(spec: CitySpec) -> City:
     """A synthetic city from its spec; deterministic in ``spec.seed``."""

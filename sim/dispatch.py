@@ -135,8 +135,9 @@ class DispatchCentre:
                 inc.arrived.succeed()
 
     def close(self, inc: Incident) -> None:
-        """Close ``inc``: every unit on it returns to patrol; drop its unserved backup requests."""
-        inc.t_close = self.model.env.now
+        """Close ``inc``: every unit on it returns to patrol; drop its unserved backup requests
+        (nothing here may keep a closed incident: the log archives and drops it)."""
+        self.model.incidents.close(inc, self.model.env.now)
         self.waiting = [(i, b) for i, b in self.waiting if i is not inc]
         for unit in inc.units:
             if self.model.units.incident[unit] == inc.id:

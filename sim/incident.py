@@ -4,6 +4,12 @@ Continuous time belongs to SimPy: a crime incident waits for its call, queues at
 dispatch centre, waits for the first unit to arrive (the movement kernel reports the exact
 minute), then for the time on scene. A dispute also races its escalation clock: if no grid
 worker or unit reaches it first, it turns into an assault.
+
+The rules that say what an incident is at a moment (open, reported, a call, its status) are
+functions here that take one incident's values or whole columns alike: the ``Incident``
+methods and the column readers of :mod:`sim.metrics` both call them, so the summary and the
+incident table cannot drift apart from what an object says. A closed incident is moved out of
+the live objects into :class:`sim.incident_log.IncidentLog`'s columns at the end of its step.
 """
 
 from __future__ import annotations
@@ -11,17 +17,49 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import simpy
 
 if TYPE_CHECKING:
     from sim.model import PolicingModel
 
 NAN = float("nan")
+GRID_WORKER = "grid_worker"
+"""``mediated_by`` of a dispute a grid worker settled: known to the grid, no call to the police."""
 
 
-@dataclass(slots=True)
+def is_open(t_close):
+    """Not yet closed: no close time (one value or a column)."""
+    return t_close != t_close
+
+
+def reported_by(t_call, mediated_by, now: float):
+    """Someone who acts on it knows by ``now``: dispatch has the call, or a grid worker mediates.
+
+    An incident is created when its crime happens, with the time its call *will* come
+    (a burglary is reported two hours later on average); until then it is no call and
+    no incident of the police yet, however the run ends. One incident's values or columns.
+    """
+    return (t_call <= now) | (mediated_by == GRID_WORKER)
+
+
+def is_call(t_call, on_view, now: float):
+    """A call the dispatch centre had received by ``now`` (a unit that saw it on view got no call)."""
+    return (t_call <= now) & np.logical_not(on_view)
+
+
+def status(t_call, mediated_by, t_close, now: float):
+    """``closed``, ``open`` (reported, not closed), or ``unreported`` (no call yet) at ``now``."""
+    return np.where(reported_by(t_call, mediated_by, now),
+                    np.where(is_open(t_close), "open", "closed"), "unreported")
+
+
+@dataclass(slots=True, weakref_slot=True)  # weakref: tests check that archived incidents are freed
 class Incident:
-    """One incident's record: what, where, and the time of each stage (minutes since start)."""
+    """One incident's record: what, where, and the time of each stage (minutes since start).
+
+    An object only while it is live: the incident log archives a closed one as a row of columns.
+    """
 
     id: int
     kind: str
@@ -56,26 +94,19 @@ class Incident:
     @property
     def is_open(self) -> bool:
         """Not yet closed."""
-        return self.t_close != self.t_close
+        return is_open(self.t_close)
 
     def reported_by(self, now: float) -> bool:
-        """Someone who acts on it knows by ``now``: dispatch has the call, or a grid worker mediates.
-
-        An incident is created when its crime happens, with the time its call *will* come
-        (a burglary is reported two hours later on average); until then it is no call and
-        no incident of the police yet, however the run ends.
-        """
-        return self.t_call <= now or self.mediated_by == "grid_worker"
+        """Dispatch has the call by ``now``, or a grid worker mediates (see :func:`reported_by`)."""
+        return bool(reported_by(self.t_call, self.mediated_by, now))
 
     def is_call(self, now: float) -> bool:
-        """A call the dispatch centre had received by ``now`` (a unit that saw it on view got no call)."""
-        return self.t_call <= now and not self.on_view
+        """A call the dispatch centre had received by ``now`` (see :func:`is_call`)."""
+        return bool(is_call(self.t_call, self.on_view, now))
 
     def status(self, now: float) -> str:
-        """``closed``, ``open`` (reported, not closed), or ``unreported`` (no call yet) at ``now``."""
-        if not self.reported_by(now):
-            return "unreported"
-        return "open" if self.is_open else "closed"
+        """``closed``, ``open`` or ``unreported`` at ``now`` (see :func:`status`)."""
+        return str(status(self.t_call, self.mediated_by, self.t_close, now))
 
 
 def crime_life(env: simpy.Environment, model: PolicingModel, inc: Incident, on_view_unit: int):
@@ -95,12 +126,12 @@ def dispute_life(env: simpy.Environment, model: PolicingModel, inc: Incident,
     """A dispute: a grid worker mediates it, or police must arrive before it escalates."""
     if mediated_by_grid_worker and mediation_min < escalate_after:
         # the grid worker settles it: nobody calls the police (no call time), from now on
-        inc.mediated_by, inc.t_call = "grid_worker", NAN
+        inc.mediated_by, inc.t_call = GRID_WORKER, NAN
         yield env.timeout(mediation_min)
-        inc.t_close = env.now
+        model.incidents.close(inc, env.now)
         model.metrics.record_dispute(inc)
         return
-    env.process(escalation_clock(env, model, inc, escalate_after))
+    env.process(escalation_clock(env, model, inc.id, escalate_after))
     yield env.timeout(max(inc.t_call - env.now, 0.0))
     model.dispatch.enqueue(inc)
     yield inc.arrived
@@ -111,10 +142,16 @@ def dispute_life(env: simpy.Environment, model: PolicingModel, inc: Incident,
     model.metrics.record_dispute(inc)
 
 
-def escalation_clock(env: simpy.Environment, model: PolicingModel, inc: Incident, after: float):
-    """If nobody has reached the dispute when the clock runs out, it becomes an assault."""
+def escalation_clock(env: simpy.Environment, model: PolicingModel, inc_id: int, after: float):
+    """If nobody has reached the dispute when the clock runs out, it becomes an assault.
+
+    The clock holds the id, not the incident: it may outlive the dispute by hours, and an
+    incident held here could not be freed when it is archived. An archived dispute was
+    closed, which happens only after a unit arrived, so it no longer escalates.
+    """
     yield env.timeout(after)
-    if inc.t_arrival != inc.t_arrival:  # no unit on scene yet
+    inc = model.incidents.get(inc_id)
+    if inc is not None and inc.t_arrival != inc.t_arrival:  # no unit on scene yet
         inc.escalated = True
         inc.priority = 1
         model.record_escalation(inc)

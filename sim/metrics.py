@@ -1,16 +1,19 @@
-"""Run metrics, accumulated as the run goes: counts, rasters, incident rows, running sums.
+"""Run metrics, accumulated as the run goes: counts, rasters, running sums; and the readers of
+the incident log's columns (summary, response times, the incident table).
 
 Nothing keeps a step's full state, so memory stays flat however long the run; incidents are
-kept as rows because the report lists them.
+kept, compactly, as the incident log's columns because the report lists them, and read as
+columns so that a long run's summary never rebuilds its incidents as objects.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.incident import NAN, Incident
+from sim.incident import NAN, Incident, is_call, is_open, reported_by, status
 from sim.rules.presence import sum_where_positive
 
 if TYPE_CHECKING:
@@ -24,6 +27,15 @@ INCIDENT_COLUMNS = (
     "t_dispatch", "t_first_arrival", "t_close", "detected_by", "on_view", "first_unit_id",
     "first_unit_type", "arrested", "t_capture", "escalated", "mediated_by", "status",
 )
+
+RESPONSE_COLUMNS = ("t_call", "on_view", "t_arrival")
+"""The incident fields :func:`response_times` reads."""
+
+SUMMARY_COLUMNS = (*RESPONSE_COLUMNS, "t_close", "mediated_by", "detected_by")
+"""The incident fields :meth:`RunMetrics.summary` reads."""
+
+Columns = Mapping[str, np.ndarray]
+"""Incident fields as arrays, one row per incident in order of id (``IncidentLog.columns``)."""
 
 
 class RunMetrics:
@@ -101,22 +113,24 @@ class RunMetrics:
             self._footfall_cdf = (hour % 24, cdf)
         return self._footfall_cdf[1]
 
-    def summary(self, incidents: list[Incident]) -> dict[str, Any]:
+    def summary(self, incidents: Columns) -> dict[str, Any]:
         """The run's headline numbers (no wall-clock value, so seeded runs repeat byte for byte).
 
+        ``incidents`` holds at least the ``SUMMARY_COLUMNS`` of every incident. The summary's
         ``incidents`` counts those reported by the end of the run (the rows of the incident
         table with status open or closed); a crime whose call has not come yet is an
         ``incidents_unreported``, not a call, and has no detector yet in ``detected_by``.
         """
         by_type = self.crimes_by_cell.sum(axis=(1, 2))
         now = self.model.now
-        reported = [i for i in incidents if i.reported_by(now)]
+        reported = reported_by(incidents["t_call"], incidents["mediated_by"], now)
+        n_reported = int(reported.sum())
         return {
             "crimes": {"total": int(by_type.sum()),
                        "by_type": {k: int(v) for k, v in zip(self.crime_types, by_type, strict=True)}},
-            "incidents": len(reported),
-            "incidents_open": sum(1 for i in reported if i.is_open),
-            "incidents_unreported": len(incidents) - len(reported),
+            "incidents": n_reported,
+            "incidents_open": int((reported & is_open(incidents["t_close"])).sum()),
+            "incidents_unreported": reported.size - n_reported,
             "response_time_min": response_stats(incidents, now),
             "arrests": self.arrests,
             "time_to_capture_min": _describe(np.array(self.capture_minutes)),
@@ -124,11 +138,11 @@ class RunMetrics:
             "visibility": _ratio(self.seen_footfall, self.total_footfall),
             "disputes": dict(self.disputes),
             "disputes_escalated": self.disputes["escalated"],
-            "detected_by": _count(i.detected_by for i in reported),
+            "detected_by": _count(incidents["detected_by"][reported]),
         }
 
 
-def response_stats(incidents: list[Incident], now: float) -> dict[str, float]:
+def response_stats(incidents: Columns, now: float) -> dict[str, float]:
     """Response time from call to first unit on scene, over the calls received by ``now``.
 
     On-view incidents (a unit saw the crime) have no call to respond to and are left out;
@@ -142,17 +156,18 @@ def response_stats(incidents: list[Incident], now: float) -> dict[str, float]:
     return out
 
 
-def response_times(incidents: list[Incident], now: float) -> tuple[np.ndarray, int]:
+def response_times(incidents: Columns, now: float) -> tuple[np.ndarray, int]:
     """Response times (minutes) of the calls a unit reached, and the number of calls by ``now``.
 
     The calls are the incidents whose call reached dispatch by ``now`` (the end of the run):
     on-view incidents, disputes a grid worker settled and crimes whose call is still to come
     are not calls. Shares within N minutes divide by the number of calls, so calls still
-    unreached count against them (used by the summary and the compare CDFs).
+    unreached count against them (used by the summary and the compare CDFs). ``incidents``
+    holds at least the ``RESPONSE_COLUMNS``; the times come in order of id.
     """
-    calls = [i for i in incidents if i.is_call(now)]
-    times = np.array([i.response_min for i in calls], float)
-    return times[np.isfinite(times)], len(calls)
+    calls = is_call(incidents["t_call"], incidents["on_view"], now)
+    times = incidents["t_arrival"][calls] - incidents["t_call"][calls]
+    return times[np.isfinite(times)], int(calls.sum())
 
 
 def _describe(values: np.ndarray) -> dict[str, float]:
@@ -174,21 +189,20 @@ def _count(items) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def incident_rows(model: PolicingModel, incidents: list[Incident]) -> dict[str, list]:
-    """Column lists for ``incidents.parquet``, one row per incident, as known at ``model.now``.
+def incident_rows(model: PolicingModel, incidents: Columns) -> dict[str, np.ndarray]:
+    """The columns of ``incidents.parquet`` from every field of every incident, as known at ``model.now``.
 
     A detection or call scheduled after the end of the run has not happened: its time is NaN
     (and the detector blank while nobody has detected it), and the row's ``status`` is
     ``unreported``, so the table and the summary agree on what a call is.
     """
-    cols: dict[str, list] = {name: [] for name in INCIDENT_COLUMNS}
-    now = model.now
-    for i in incidents:
-        t_detect = i.t_detect if i.t_detect <= now else NAN
-        values = (i.id, i.kind, i.priority, i.r, i.c, model.city.grid_code(i.r, i.c), i.t_crime,
-                  t_detect, i.t_call if i.t_call <= now else NAN, i.t_dispatch, i.t_arrival, i.t_close,
-                  i.detected_by if t_detect == t_detect else "", i.on_view, i.first_unit,
-                  i.first_unit_type, i.arrested, i.t_capture, i.escalated, i.mediated_by, i.status(now))
-        for name, value in zip(INCIDENT_COLUMNS, values, strict=True):
-            cols[name].append(value)
-    return cols
+    i, now = incidents, model.now
+    r, c = i["r"].astype(np.int32), i["c"].astype(np.int32)
+    t_detect = np.where(i["t_detect"] <= now, i["t_detect"], NAN)
+    detected_by = np.where(t_detect == t_detect, i["detected_by"], "").astype(object)
+    values = (np.arange(r.size), i["kind"], i["priority"], r, c, model.city.grid_codes_at(r, c), i["t_crime"],
+              t_detect, np.where(i["t_call"] <= now, i["t_call"], NAN), i["t_dispatch"], i["t_arrival"],
+              i["t_close"], detected_by, i["on_view"], i["first_unit"], i["first_unit_type"], i["arrested"],
+              i["t_capture"], i["escalated"], i["mediated_by"],
+              status(i["t_call"], i["mediated_by"], i["t_close"], now).astype(object))
+    return dict(zip(INCIDENT_COLUMNS, values, strict=True))

@@ -9,7 +9,8 @@ One step (``step_minutes`` of simulated time) runs, in this fixed order:
 3. offenders act (arrests, crimes, walks) against those rasters;
 4. new crimes and disputes become incidents (SimPy processes);
 5. units and guardians move; arrivals are scheduled at their exact minute;
-6. the SimPy environment runs to the end of the step (calls, dispatch, service);
+6. the SimPy environment runs to the end of the step (calls, dispatch, service), and the
+   incidents closed during it move from live objects into the incident log's columns;
 7. the attractiveness field absorbs this step's crimes.
 
 The order, and drawing every random number from named streams in bulk, is what lets the
@@ -31,7 +32,8 @@ from sim.city import City, generate_city
 from sim.detection import N_DRAWS, SERVICE_DRAW, detect, exponential
 from sim.dispatch import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, DispatchCentre
 from sim.incident import Incident, crime_life, dispute_life
-from sim.metrics import RunMetrics, incident_rows
+from sim.incident_log import IncidentLog
+from sim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
 from sim.policies import Policy, make_policy
 from sim.population import Guardians, Offenders, Units
 from sim.presence import Presence
@@ -99,8 +101,7 @@ class PolicingModel(mesa.Model):
         self.metrics = RunMetrics(self)
         self.dispatch = DispatchCentre(self)
         self.dispatch_rule = self.policy.dispatch or spec.dispatch.rule
-        self.incidents: dict[int, Incident] = {}
-        self._next_incident = 0
+        self.incidents = IncidentLog()
         self._build_field()
         self._build_crime_tables()
         self.shift = np.array([ut.shift for ut in self.units.types], np.int64).reshape(-1, 2)
@@ -176,6 +177,7 @@ class PolicingModel(mesa.Model):
         self.backend.step_guardians(self)
         self._record_step(on_duty)
         self.env.run(until=self.env.now + self.dt)
+        self.incidents.archive_closed()
         update_field(self.b, self._b_next, self.events, np.array(self._event_r, np.int64),
                      np.array(self._event_c, np.int64), self.passable, self.spec.field.eta,
                      decay_factor(self.spec.field.omega_per_min, self.dt), self.spec.field.theta,
@@ -255,9 +257,7 @@ class PolicingModel(mesa.Model):
         now = self.env.now
         for i in np.flatnonzero(self.offenders.arrested):
             self.metrics.record_arrest(now - self.offender_crime_t[i])
-            inc = self.incidents.get(int(self.offenders.incident[i]))
-            if inc is not None:
-                inc.arrested, inc.t_capture = True, now
+            self.incidents.record_arrest(int(self.offenders.incident[i]), now)
             self.offenders.incident[i] = -1
 
     def _handle_crimes(self) -> None:
@@ -296,10 +296,9 @@ class PolicingModel(mesa.Model):
 
     def _new_incident(self, kind: str, priority: int, r: int, c: int, t: float,
                       on_scene: float, serious: bool, offender: int = -1) -> Incident:
-        inc = Incident(self._next_incident, kind, priority, r, c, t, on_scene, serious, offender)
+        inc = Incident(len(self.incidents), kind, priority, r, c, t, on_scene, serious, offender)
         inc.arrived = self.env.event()
-        self._next_incident += 1
-        self.incidents[inc.id] = inc
+        self.incidents.add(inc)
         return inc
 
     def _spawn_disputes(self) -> None:
@@ -418,13 +417,19 @@ class PolicingModel(mesa.Model):
             "dispatch": self.dispatch_rule,
             "steps": int(self.steps),
             "sim_minutes": float(self.env.now),
-            **self.metrics.summary(self.incident_list()),
+            **self.metrics.summary(self.incidents.columns(SUMMARY_COLUMNS)),
         }
 
-    def incident_table(self) -> dict[str, list]:
-        """One row per incident, closed or open, as column lists."""
-        return incident_rows(self, self.incident_list())
+    def incident_table(self) -> dict[str, np.ndarray]:
+        """One row per incident, closed or open, as columns (those of ``incidents.parquet``)."""
+        return incident_rows(self, self.incidents.columns())
+
+    def response_times(self) -> tuple[np.ndarray, int]:
+        """Response times of the calls reached so far, and the number of calls (see
+        :func:`sim.metrics.response_times`)."""
+        return response_times(self.incidents.columns(RESPONSE_COLUMNS), self.now)
 
     def incident_list(self) -> list[Incident]:
-        """Every incident so far, closed or open, in order of id."""
-        return list(self.incidents.values())
+        """Every incident so far, closed or open, in order of id, as objects (closed ones rebuilt
+        from the log's columns, without their units): for small runs; long runs read columns."""
+        return self.incidents.objects()

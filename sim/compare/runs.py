@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from sim.metrics import response_times
 from sim.model import PolicingModel
 
 TREATED_SAMPLE_MINUTES = 60.0
@@ -71,7 +70,7 @@ def run_one(job: RunJob) -> RunResult:
         if k % every == 0 or k == steps:
             share += np.asarray(model.policy.treated_cells(model), bool)
             samples += 1
-    times, calls = response_times(model.incident_list(), model.now)
+    times, calls = model.response_times()
     return RunResult(job, model.summary(), model.metrics.crimes_by_cell.copy(),
                      share / max(samples, 1), times, calls, model.city.passable.copy())
 

@@ -69,7 +69,9 @@ class Cordon(Policy):
         for cordon in [c for c in self.active if c.until <= now]:
             self.lift(model, cordon)
         for inc_id in range(self.scanned, len(model.incidents)):
-            inc = model.incidents[inc_id]
+            # read, not get: an incident seen on view may have closed (and been archived) in
+            # the step it was created in, before this first look at it
+            inc = model.incidents.read(inc_id)
             if inc.kind in self.crimes and inc.offender >= 0:
                 self.pending.append(inc)
         self.scanned = len(model.incidents)

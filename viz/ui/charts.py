@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.metrics import response_times
 from sim.model import PolicingModel
 from viz.figures import response_cdf
 
@@ -39,7 +38,7 @@ def crimes_by_hour(model: PolicingModel) -> Figure:
 def response_chart(model: PolicingModel) -> Figure:
     """Share of calls reached within t minutes, with the 1/3/5-minute lines."""
     policy = getattr(model.policy, "label", model.policy.name)
-    fig = response_cdf({policy: response_times(model.incident_list(), model.now)})
+    fig = response_cdf({policy: model.response_times()})
     fig.axes[0].set_title("Response time so far")
     fig.set_size_inches(6, 3.2)
     fig.subplots_adjust(**MARGINS)

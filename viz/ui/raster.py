@@ -157,7 +157,7 @@ def _draw_incidents(draw: ImageDraw.ImageDraw, model: PolicingModel, px: int) ->
     u = model.units
     s = max(2.5, px * 0.6)
     now = model.now
-    for inc in model.incident_list():
+    for inc in model.incidents.live():
         if inc.status(now) != "open":
             continue
         x, y = _centre(inc.r, inc.c, px)
