@@ -10,6 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.rules import on_every_core
+from sim.rules.prefetch import prefetch
 
 
 @njit(cache=True)
@@ -43,7 +44,10 @@ def move_disks(planes, was_r, was_c, was_on, pos_r, pos_c, radius, active):
     of each disk changed. The rasters count agents (weight 1), so the counts are exactly
     those a fresh ``stamp_disks`` over cleared planes would give.
     """
-    for k in range(pos_r.shape[0]):
+    n = pos_r.shape[0]
+    for k in range(n):
+        if k + DISKS_AHEAD < n:
+            _prefetch_disks(planes, radius, pos_r, pos_c, k + DISKS_AHEAD)
         on, was = active[k], was_on[k]
         dr, dc = pos_r[k] - was_r[k], pos_c[k] - was_c[k]
         if on == was and (not on or (dr == 0 and dc == 0)):
@@ -60,6 +64,25 @@ def move_disks(planes, was_r, was_c, was_on, pos_r, pos_c, radius, active):
                 _add_disk(planes[p], was_r[k], was_c[k], rad, -1)
             if on:
                 _add_disk(planes[p], pos_r[k], pos_c[k], rad, 1)
+
+
+DISKS_AHEAD = 8
+"""Agents ahead whose disks ``move_disks`` asks the cache for. Between two steps the rest of
+the step (offenders, field) pushes the planes out of the cache, and guardians in random
+grids hit a new line each."""
+
+
+@njit(cache=True, inline="always")
+def _prefetch_disks(planes, radius, pos_r, pos_c, k):
+    """Ask for the lines of agent ``k``'s disks around where it stands (a hint only)."""
+    rows, cols = planes.shape[1], planes.shape[2]
+    r, c = pos_r[k], min(max(pos_c[k], 0), cols - 1)
+    for p in range(planes.shape[0]):
+        rad = radius[k, p]
+        if rad < 0:
+            continue
+        for rr in range(max(r - rad, 0), min(r + rad + 1, rows)):
+            prefetch(planes[p], rr, c)
 
 
 @njit(cache=True, inline="always")
