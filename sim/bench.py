@@ -220,8 +220,11 @@ def _cell_bytes(model) -> float:
     seen, total = set(), 0
     for owner in (model, model.city, model.presence, model.metrics):
         for v in vars(owner).values():
-            if isinstance(v, np.ndarray) and v.size >= model.city.rows * model.city.cols \
-                    and id(v) not in seen:
+            if not isinstance(v, np.ndarray) or v.size < model.city.rows * model.city.cols:
+                continue
+            while isinstance(v.base, np.ndarray):  # a view (one plane of a stack): count its owner
+                v = v.base
+            if id(v) not in seen:
                 seen.add(id(v))
                 total += v.nbytes
     return total / (model.city.rows * model.city.cols)
@@ -262,21 +265,36 @@ m = PolicingModel("citywide", seed=1)
 build = time.perf_counter() - t0
 m.run(5)
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else {steps}
-t0 = time.perf_counter()
-m.run(steps)
-wall = time.perf_counter() - t0
+day = int(round(1440 / m.dt))
+rss, incidents, wall = [], [], 0.0
+for start in range(0, steps, day):
+    t0 = time.perf_counter()
+    m.run(min(day, steps - start))
+    wall += time.perf_counter() - t0
+    rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20)
+    incidents.append(len(m.incidents))
 print(json.dumps({{"build_s": build, "steps": steps, "s_per_step": wall / steps,
                   "max_steps": m.max_steps, "incidents": len(m.incidents),
+                  "incidents_by_day": incidents, "peak_rss_gib_by_day": rss,
+                  "archive_bytes": m.incidents.archive.nbytes, "live_objects": len(m.incidents.live()),
                   "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}}))
 """
 
 
 def citywide(quick: bool) -> dict[str, Any]:
-    """The city-scale scenario: seconds per step, 7 simulated days (extrapolated when quick)."""
+    """The city-scale scenario: seconds per step and 7 simulated days (extrapolated when quick),
+    and peak memory after each simulated day, from which a year's memory is extrapolated."""
     steps = 60 if quick else 10_080 - 5
     out = _child(_CITY.format(steps=steps))
     out["days7_s"] = out["s_per_step"] * out["max_steps"]
     out["extrapolated"] = out["steps"] < out["max_steps"] - 5
+    rss = out["peak_rss_gib_by_day"]
+    # the first day is left out: it holds the build and the first allocations of every buffer
+    days = len(rss) - 2
+    out["growth_mib_per_day"] = (rss[-1] - rss[1]) * 1024 / days if days > 0 else None
+    if days > 0:
+        out["year_rss_gib"] = rss[-1] + out["growth_mib_per_day"] * (365 - len(rss)) / 1024
+    out["bytes_per_incident"] = out["archive_bytes"] / max(out["incidents"] - out["live_objects"], 1)
     return out
 
 
@@ -289,7 +307,7 @@ for _ in range({chunks}):
     m.run({chunk})
     rss.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 print(json.dumps({{"chunk_days": {chunk} / 1440, "peak_rss_mib": rss,
-                  "incidents": len(m.incidents), "kept_objects": len(m.incidents)}}))
+                  "incidents": len(m.incidents), "live_objects": len(m.incidents.live())}}))
 """
 
 
@@ -380,6 +398,12 @@ def format_table(t: dict[str, Any]) -> str:
         lines.append(f"citywide: build {c['build_s']:.0f} s, {c['s_per_step'] * 1e3:.0f} ms/step, 7 days "
                      f"{c['days7_s']:.0f} s ({how} {c['steps']} steps; target < "
                      f"{TARGETS['citywide_7d_s']:.0f} s), peak memory {c['peak_rss_gib']:.2f} GiB")
+        if c.get("growth_mib_per_day") is not None:
+            lines.append(f"citywide memory: peak RSS after each day "
+                         f"{', '.join(f'{x:.2f}' for x in c['peak_rss_gib_by_day'])} GiB; growth "
+                         f"{c['growth_mib_per_day']:.1f} MiB/day ({c['incidents'] / len(c['peak_rss_gib_by_day']):,.0f} "
+                         f"incidents a day, archived at {c['bytes_per_incident']:.0f} B each); a year "
+                         f"~{c['year_rss_gib']:.2f} GiB")
     if "long_run" in t:
         lr = t["long_run"]
         lines.append(f"long run (default scenario, {lr['chunk_days'] * len(lr['peak_rss_mib']):.0f} days): "
