@@ -399,9 +399,10 @@ def format_table(t: dict[str, Any]) -> str:
                      f"{c['days7_s']:.0f} s ({how} {c['steps']} steps; target < "
                      f"{TARGETS['citywide_7d_s']:.0f} s), peak memory {c['peak_rss_gib']:.2f} GiB")
         if c.get("growth_mib_per_day") is not None:
+            per_day = c["incidents"] / len(c["peak_rss_gib_by_day"])
             lines.append(f"citywide memory: peak RSS after each day "
                          f"{', '.join(f'{x:.2f}' for x in c['peak_rss_gib_by_day'])} GiB; growth "
-                         f"{c['growth_mib_per_day']:.1f} MiB/day ({c['incidents'] / len(c['peak_rss_gib_by_day']):,.0f} "
+                         f"{c['growth_mib_per_day']:.1f} MiB/day ({per_day:,.0f} "
                          f"incidents a day, archived at {c['bytes_per_incident']:.0f} B each); a year "
                          f"~{c['year_rss_gib']:.2f} GiB")
     if "long_run" in t:
