@@ -89,7 +89,7 @@ def backend_speed(backend: str, steps: int, warm: int = 5) -> dict[str, float]:
 
 def backends(quick: bool) -> dict[str, Any]:
     """Both backends on the default scenario: whole-step and agent-loop ratios numba/mesa."""
-    mesa = backend_speed("mesa", 20 if quick else 100)
+    mesa = backend_speed("mesa", 20 if quick else 400)
     numba = backend_speed("numba", 1000 if quick else 5000)
     return {"mesa": mesa, "numba": numba,
             "ratio": numba["agent_steps_per_s"] / mesa["agent_steps_per_s"],

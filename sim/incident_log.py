@@ -84,14 +84,13 @@ class IncidentArchive:
             out[name] = self._categories[name][out[name]]
         return out
 
-    def column(self, name: str, rows: int) -> np.ndarray:
-        """Rows ``0 .. rows-1`` of column ``name`` as stored (codes for strings), in a new array."""
-        out = np.zeros(rows, _dtype(name))
-        for k, chunk in enumerate(self._chunks):
-            lo = k * CHUNK_ROWS
-            if lo >= rows:
-                break
-            out[lo:lo + CHUNK_ROWS] = chunk[name][:rows - lo]
+    def column(self, name: str, stop: int, start: int = 0) -> np.ndarray:
+        """Rows ``start .. stop-1`` of column ``name`` as stored (codes for strings), in a new
+        array (zeros for rows not archived)."""
+        out = np.zeros(stop - start, _dtype(name))
+        for k in range(start // CHUNK_ROWS, min(len(self._chunks), -(-stop // CHUNK_ROWS))):
+            lo, hi = max(start, k * CHUNK_ROWS), min(stop, (k + 1) * CHUNK_ROWS)
+            out[lo - start:hi - start] = self._chunks[k][name][lo - k * CHUNK_ROWS:hi - k * CHUNK_ROWS]
         return out
 
     def encode(self, name: str, value: Any) -> Any:
@@ -188,14 +187,17 @@ class IncidentLog:
             self._archive.set(inc_id, "arrested", True)
             self._archive.set(inc_id, "t_capture", now)
 
-    def columns(self, names: Iterable[str] = FIELDS) -> dict[str, np.ndarray]:
-        """Fields ``names`` of every incident in order of id, as arrays: the archive's rows with
-        the live incidents' values laid over their rows; strings as object arrays."""
-        live = list(self._live.values())
-        ids = np.fromiter((inc.id for inc in live), np.int64, len(live))
+    def columns(self, names: Iterable[str] = FIELDS, start: int = 0,
+                stop: int | None = None) -> dict[str, np.ndarray]:
+        """Fields ``names`` of the incidents ``start .. stop-1`` (default: all) in order of id, as
+        arrays: the archive's rows with the live incidents' values laid over their rows;
+        strings as object arrays."""
+        stop = self._count if stop is None else min(stop, self._count)
+        live = [inc for inc in self._live.values() if start <= inc.id < stop]
+        ids = np.fromiter((inc.id - start for inc in live), np.int64, len(live))
         out = {}
         for name in names:
-            stored = self._archive.column(name, self._count)
+            stored = self._archive.column(name, stop, start)
             # live strings get codes too (a new one joins the categories, which only grow)
             stored[ids] = [self._archive.encode(name, getattr(inc, name)) for inc in live]
             out[name] = self._archive.decode(name, stored)

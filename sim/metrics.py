@@ -189,8 +189,9 @@ def _count(items) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def incident_rows(model: PolicingModel, incidents: Columns) -> dict[str, np.ndarray]:
-    """The columns of ``incidents.parquet`` from every field of every incident, as known at ``model.now``.
+def incident_rows(model: PolicingModel, incidents: Columns, first_id: int = 0) -> dict[str, np.ndarray]:
+    """The columns of ``incidents.parquet`` from every field of the incidents ``first_id`` on,
+    as known at ``model.now``.
 
     A detection or call scheduled after the end of the run has not happened: its time is NaN
     (and the detector blank while nobody has detected it), and the row's ``status`` is
@@ -200,8 +201,9 @@ def incident_rows(model: PolicingModel, incidents: Columns) -> dict[str, np.ndar
     r, c = i["r"].astype(np.int32), i["c"].astype(np.int32)
     t_detect = np.where(i["t_detect"] <= now, i["t_detect"], NAN)
     detected_by = np.where(t_detect == t_detect, i["detected_by"], "").astype(object)
-    values = (np.arange(r.size), i["kind"], i["priority"], r, c, model.city.grid_codes_at(r, c), i["t_crime"],
-              t_detect, np.where(i["t_call"] <= now, i["t_call"], NAN), i["t_dispatch"], i["t_arrival"],
+    values = (np.arange(first_id, first_id + r.size), i["kind"], i["priority"], r, c,
+              model.city.grid_codes_at(r, c), i["t_crime"], t_detect,
+              np.where(i["t_call"] <= now, i["t_call"], NAN), i["t_dispatch"], i["t_arrival"],
               i["t_close"], detected_by, i["on_view"], i["first_unit"], i["first_unit_type"], i["arrested"],
               i["t_capture"], i["escalated"], i["mediated_by"],
               status(i["t_call"], i["mediated_by"], i["t_close"], now).astype(object))

@@ -19,6 +19,7 @@ The order, and drawing every random number from named streams in bulk, is what l
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -32,7 +33,7 @@ from sim.city import City, generate_city
 from sim.detection import N_DRAWS, SERVICE_DRAW, detect, exponential
 from sim.dispatch import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, DispatchCentre
 from sim.incident import Incident, crime_life, dispute_life
-from sim.incident_log import IncidentLog
+from sim.incident_log import CHUNK_ROWS, IncidentLog
 from sim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
 from sim.policies import Policy, make_policy
 from sim.population import Guardians, Offenders, Units
@@ -420,9 +421,16 @@ class PolicingModel(mesa.Model):
             **self.metrics.summary(self.incidents.columns(SUMMARY_COLUMNS)),
         }
 
-    def incident_table(self) -> dict[str, np.ndarray]:
-        """One row per incident, closed or open, as columns (those of ``incidents.parquet``)."""
-        return incident_rows(self, self.incidents.columns())
+    def incident_table(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
+        """One row per incident (ids ``start .. stop-1``, default all), closed or open, as
+        columns (those of ``incidents.parquet``)."""
+        return incident_rows(self, self.incidents.columns(start=start, stop=stop), first_id=start)
+
+    def incident_tables(self, rows: int = CHUNK_ROWS) -> Iterator[dict[str, np.ndarray]]:
+        """``incident_table`` in pieces of ``rows`` incidents (at least one, maybe empty), so
+        a long run's table is written without being built whole in memory."""
+        for start in range(0, max(len(self.incidents), 1), rows):
+            yield self.incident_table(start, start + rows)
 
     def response_times(self) -> tuple[np.ndarray, int]:
         """Response times of the calls reached so far, and the number of calls (see

@@ -55,8 +55,14 @@ def write_run(model: PolicingModel, out: Path, run_info: dict[str, Any]) -> dict
     out.mkdir(parents=True, exist_ok=True)
     summary = model.summary()
     write_atomically(out / "summary.json", lambda p: p.write_text(summary_json(summary)))
-    table = pa.table(model.incident_table(), schema=INCIDENT_SCHEMA)
-    write_atomically(out / "incidents.parquet", lambda p: pq.write_table(table, p))
+
+    def write_incidents(p: Path) -> None:
+        # piece by piece: a city-scale year's table built whole would take ~2.6 GB at the end
+        with pq.ParquetWriter(p, INCIDENT_SCHEMA) as writer:
+            for columns in model.incident_tables():
+                writer.write_table(pa.table(columns, schema=INCIDENT_SCHEMA))
+
+    write_atomically(out / "incidents.parquet", write_incidents)
     m = model.metrics
 
     def write_npz(p: Path) -> None:

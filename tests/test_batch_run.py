@@ -10,11 +10,11 @@ from sim import PolicingModel
 def test_batch_run_over_seeds():
     overrides = {"city.rows": 20, "city.cols": 20, "offenders.count": 80, "time.start_hour": 10,
                  "field.a0_per_min": 1e-3}
-    results = mesa.batch_run(PolicingModel, parameters={"scenario": "default", "seed": [1, 2],
-                                                         "overrides": [overrides]},
-                             iterations=1, max_steps=90, display_progress=False)
+    # mesa 3.5 hands each run its ``rng``, which PolicingModel takes as its seed
+    results = mesa.batch_run(PolicingModel, parameters={"scenario": "default", "overrides": [overrides]},
+                             rng=[1, 2], max_steps=90, display_progress=False)
     assert len(results) == 2
-    by_seed = {r["seed"]: r for r in results}
+    by_seed = {r["rng"]: r for r in results}
     assert set(by_seed) == {1, 2}
     for seed, row in by_seed.items():
         direct = PolicingModel("default", seed=seed, overrides=overrides).run(steps=90)
