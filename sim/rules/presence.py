@@ -89,25 +89,23 @@ def _prefetch_disks(planes, radius, pos_r, pos_c, k):
 def _shift_disk(raster, r, c, dr, dc, rad):
     """Move the disk at (r, c) one cell by (dr, dc): per line across the move, the cell at its
     trailing edge leaves it and the cell beyond its leading edge joins."""
-    rows, cols = raster.shape
     for d in range(-rad, rad + 1):
         half = rad
         while d * d + half * half > rad * rad:
             half -= 1
         if dc != 0:  # a step along the row: line r + d, edges at columns c -/+ half
-            rr, out_c, in_c = r + d, c - dc * half, c + dc * (half + 1)
-            if 0 <= rr < rows:
-                if 0 <= out_c < cols:
-                    raster[rr, out_c] -= 1
-                if 0 <= in_c < cols:
-                    raster[rr, in_c] += 1
+            out_r, out_c, in_r, in_c = r + d, c - dc * half, r + d, c + dc * (half + 1)
         else:  # a step along the column: column c + d, edges at rows r -/+ half
-            cc, out_r, in_r = c + d, r - dr * half, r + dr * (half + 1)
-            if 0 <= cc < cols:
-                if 0 <= out_r < rows:
-                    raster[out_r, cc] -= 1
-                if 0 <= in_r < rows:
-                    raster[in_r, cc] += 1
+            out_r, out_c, in_r, in_c = r - dr * half, c + d, r + dr * (half + 1), c + d
+        _add_cell(raster, out_r, out_c, -1)
+        _add_cell(raster, in_r, in_c, 1)
+
+
+@njit(cache=True, inline="always")
+def _add_cell(raster, r, c, weight):
+    """Add ``weight`` at (r, c) if the cell is on the raster (a disk is cut at the city's edge)."""
+    if 0 <= r < raster.shape[0] and 0 <= c < raster.shape[1]:
+        raster[r, c] += weight
 
 
 def deterrence_raster(out, police, grid_workers, volunteers, camera, w_police, w_grid, w_volunteer,
