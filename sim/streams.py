@@ -16,6 +16,10 @@ class Streams:
     """Named ``numpy.random.Generator`` children of one seed."""
 
     def __init__(self, seed: int | None) -> None:
+        # SeedSequence takes integers >= 0 only; say so in the model's words, not numpy's
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise ValueError(f"seed must be an integer >= 0 (or None for a fresh one), got {seed!r}")
         root = np.random.SeedSequence(seed)
         self.seed = int(root.entropy)
         for name, child in zip(STREAM_NAMES, root.spawn(len(STREAM_NAMES)), strict=True):

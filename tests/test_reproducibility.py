@@ -51,3 +51,11 @@ def test_mesa_backend_has_an_agent_per_row():
     m.step()
     unit = m.agents_by_type[PoliceUnit][0]
     assert unit.cell == (int(m.units.r[0]), int(m.units.c[0])) and unit.state == "patrolling"
+
+
+@pytest.mark.parametrize("seed", [-3, 1.5, "7", True])
+def test_a_bad_seed_is_a_clear_error(seed):
+    from sim import PolicingModel
+
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        PolicingModel("default", seed=seed)
