@@ -164,7 +164,8 @@ def _pick_weighted(target, w0, w1, w2, w3):
     acc0 = w0
     acc1 = acc0 + w1
     acc2 = acc1 + w2
-    k = (acc0 <= target) + (acc1 <= target) + (acc2 <= target)
+    # int(): in plain Python (NUMBA_DISABLE_JIT) numpy booleans would add up as a logical or
+    k = int(acc0 <= target) + int(acc1 <= target) + int(acc2 <= target)
     if target < acc2 + w3:
         return k
     # rounding left target at the very top: take the last open cell

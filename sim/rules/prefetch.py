@@ -9,7 +9,7 @@ offender loop at city scale ran about twice as fast (``docs/performance.md``).
 from __future__ import annotations
 
 from llvmlite import ir
-from numba import types
+from numba import config, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -33,3 +33,9 @@ def prefetch(typingctx, raster, r, c):
         return context.get_dummy_value()
 
     return types.void(raster, r, c), codegen
+
+
+if config.DISABLE_JIT:  # rules run as plain Python (debugging, a reference): a hint is a no-op
+
+    def prefetch(raster, r, c) -> None:  # noqa: F811
+        """No cache hints in plain Python."""

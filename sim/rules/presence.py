@@ -162,7 +162,7 @@ def _row_sum(values, mask, r):
     total = 0.0
     for c in range(values.shape[1]):
         if mask[r, c] > 0:
-            total += values[r, c]
+            total += float(values[r, c])  # float64 sums in plain Python too (NEP 50 keeps float32)
     return total
 
 
