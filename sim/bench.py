@@ -87,14 +87,27 @@ def backend_speed(backend: str, steps: int, warm: int = 5) -> dict[str, float]:
             "loops_agent_steps_per_s": agent_steps / loops[0]}
 
 
+_INTERPRETED = """
+import json
+from sim.bench import backend_speed
+print(json.dumps(backend_speed("mesa", {steps})))
+"""
+
+
 def backends(quick: bool) -> dict[str, Any]:
-    """Both backends on the default scenario: whole-step and agent-loop ratios numba/mesa."""
+    """Both backends on the default scenario: whole-step and agent-loop ratios numba/mesa.
+
+    A third figure for reference: the Mesa backend with the rules run as plain Python
+    (``NUMBA_DISABLE_JIT=1``, a fresh interpreter), i.e. a Mesa model written without Numba.
+    """
     mesa = backend_speed("mesa", 20 if quick else 400)
     numba = backend_speed("numba", 1000 if quick else 5000)
-    return {"mesa": mesa, "numba": numba,
+    plain = _child(_INTERPRETED.format(steps=10 if quick else 40), {"NUMBA_DISABLE_JIT": "1"})
+    return {"mesa": mesa, "numba": numba, "mesa_interpreted": plain,
             "ratio": numba["agent_steps_per_s"] / mesa["agent_steps_per_s"],
             "ratio_cpu": numba["agent_steps_per_cpu_s"] / mesa["agent_steps_per_cpu_s"],
-            "ratio_loops": numba["loops_agent_steps_per_s"] / mesa["loops_agent_steps_per_s"]}
+            "ratio_loops": numba["loops_agent_steps_per_s"] / mesa["loops_agent_steps_per_s"],
+            "ratio_loops_interpreted": numba["loops_agent_steps_per_s"] / plain["loops_agent_steps_per_s"]}
 
 
 def kernel_state(n: int, side: int, seed: int = 0) -> tuple[tuple, np.ndarray]:
@@ -374,6 +387,12 @@ def format_table(t: dict[str, Any]) -> str:
                      f"{b['numba']['loops_s_per_step'] * 1e3:.3f} ms/step; ratio numba/mesa, "
                      f"agent loops alone: {b['ratio_loops']:.0f}x (target >= "
                      f"{TARGETS['ratio']:.0f}x)")
+        if "mesa_interpreted" in b:
+            plain = b["mesa_interpreted"]
+            lines.append(f"for reference, mesa backend with the rules as plain Python (NUMBA_DISABLE_JIT=1): "
+                         f"agent loops {plain['loops_s_per_step'] * 1e3:.3f} ms/step, whole step "
+                         f"{plain['s_per_step'] * 1e3:.1f} ms; ratio numba/plain-Python mesa, agent loops "
+                         f"alone: {b['ratio_loops_interpreted']:.0f}x")
     if "offender_kernel" in t:
         k = t["offender_kernel"]
         lines.append(f"offender kernel, 1e6 offenders: {k['msteps_per_s']:.1f} M offender-steps/s on "
