@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.validation.erlang import mmc_overrides
-from sim.validation.queueing import CRITICAL_T, batch_means, pollaczek_khinchine_wait
+from sim.validation.queueing import CRITICAL_T, batch_means, ideal_mg1_waits, pollaczek_khinchine_wait
 from sim.validation.threads import one_thread
 
 SIDE, SPEED_CELLS_MIN, ON_SCENE_MIN, STEP_MIN = 21, 2.0, 5.0, 0.25
@@ -70,6 +72,37 @@ def expectation(lam: float, n: int, base: tuple[int, int], speed: float, on_scen
     s1 = t1 + x1 + e1
     s2 = t2 + x2 + e2 + 2.0 * (t1 * x1 + t1 * e1 + x1 * e1)
     return TravelExpectation(lam, d1 / speed, s1, s2)
+
+
+def sample_service(rng: np.random.Generator, size: int, n: int, base: tuple[int, int], speed: float,
+                   on_scene: float, dt: float) -> np.ndarray:
+    """Draws of the service time whose moments :func:`expectation` computes (same arguments).
+
+    S = d1 + D/v + X + d2 + D/v: D the L1 distance from ``base`` to a cell uniform on the n x n
+    square, X ~ Exp(mean ``on_scene``), d1 and d2 the two step-start delays uniform on (0, dt).
+    The service of the ideal M/G/1 queue the case's check is calibrated on.
+    """
+    d = np.abs(rng.integers(0, n, size) - base[0]) + np.abs(rng.integers(0, n, size) - base[1])
+    return 2.0 * d / speed + rng.exponential(on_scene, size) + rng.uniform(0.0, dt, size) + rng.uniform(0.0, dt, size)
+
+
+def model_base(lam: float = 0.03, minutes: float = 1000.0, seed: int = 1) -> tuple[int, int]:
+    """The car's base cell as polsim places it in :func:`travel_overrides`' scenario (not run)."""
+    from sim.model import PolicingModel
+
+    u = PolicingModel("default", overrides=travel_overrides(lam, minutes), seed=seed).units
+    return int(u.base_r[0]), int(u.base_c[0])
+
+
+def ideal_waits(lam: float, minutes: float, rng: np.random.Generator, base: tuple[int, int],
+                warmup: float = 0.1) -> tuple[np.ndarray, TravelExpectation]:
+    """Waits of the ideal M/G/1 version of this case (``simulate_travel``'s window) and its closed form."""
+    exp = expectation(lam, SIDE, base, SPEED_CELLS_MIN, ON_SCENE_MIN, STEP_MIN)
+
+    def service(r: np.random.Generator, size: int) -> np.ndarray:
+        return sample_service(r, size, SIDE, base, SPEED_CELLS_MIN, ON_SCENE_MIN, STEP_MIN)
+
+    return ideal_mg1_waits(lam, service, exp.service_mean, minutes, rng, warmup), exp
 
 
 def travel_overrides(lam: float, minutes: float) -> dict:
