@@ -124,11 +124,9 @@ class PolicingModel(mesa.Model):
         self.b = np.zeros_like(self.a0)
         self._b_next = np.zeros_like(self.a0)
         self._walk_weight = np.zeros_like(self.a0)
-        # this step's crimes by cell, and the cells they happened in (the field update reads
-        # them at those cells and clears them)
-        self.events = np.zeros(self.a0.shape)
-        self._event_r: list[int] = []
-        self._event_c: list[int] = []
+        # the cells of this step's crimes, one entry a crime (the field update counts them)
+        self._crime_r: list[int] = []
+        self._crime_c: list[int] = []
         self.passable = city.passable.copy()
 
     def _build_crime_tables(self) -> None:
@@ -179,12 +177,12 @@ class PolicingModel(mesa.Model):
         self._record_step(on_duty)
         self.env.run(until=self.env.now + self.dt)
         self.incidents.archive_closed()
-        update_field(self.b, self._b_next, self.events, np.array(self._event_r, np.int64),
-                     np.array(self._event_c, np.int64), self.passable, self.spec.field.eta,
+        update_field(self.b, self._b_next, np.array(self._crime_r, np.int64),
+                     np.array(self._crime_c, np.int64), self.passable, self.spec.field.eta,
                      decay_factor(self.spec.field.omega_per_min, self.dt), self.spec.field.theta,
                      self.spec.field.periodic)
-        self._event_r.clear()
-        self._event_c.clear()
+        self._crime_r.clear()
+        self._crime_c.clear()
         self.b, self._b_next = self._b_next, self.b
         if self.steps % self.spec.output.collect_every == 0:
             self.datacollector.collect(self)
@@ -287,9 +285,8 @@ class PolicingModel(mesa.Model):
     def record_crime(self, type_idx: int, r: int, c: int) -> None:
         """Count a crime and let it raise the attractiveness of its cell next step."""
         self.metrics.record_crime(type_idx, r, c, self.hour)
-        self.events[r, c] += 1.0
-        self._event_r.append(r)
-        self._event_c.append(c)
+        self._crime_r.append(r)
+        self._crime_c.append(c)
 
     def record_escalation(self, inc: Incident) -> None:
         """A dispute turned violent: an assault at its cell."""

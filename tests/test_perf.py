@@ -88,24 +88,24 @@ def test_field_serial_and_parallel_agree_bitwise(periodic):
     assert (one != b).any()
 
 
-def test_field_adds_sparse_crimes_as_the_formula_does_and_clears_them():
+def test_field_adds_listed_crimes_as_the_formula_does():
     """Crimes added cell by cell after the pass give, to the bit, ``smooth * decay + theta E``
     computed in one expression over the whole city (the rule before the sparse events)."""
     rng = np.random.default_rng(4)
     b = rng.random((50, 70)) * 1e-3
     passable = rng.random(b.shape) > 0.1
-    event_r, event_c = rng.integers(0, 50, 40), rng.integers(0, 70, 40)
-    event_r[1], event_c[1] = event_r[0], event_c[0]  # two crimes in one cell
-    events = np.zeros_like(b)
-    np.add.at(events, (event_r, event_c), 1.0)
-    dense = events.copy()
+    crime_r, crime_c = rng.integers(0, 50, 40), rng.integers(0, 70, 40)
+    crime_r[1], crime_c[1] = crime_r[0], crime_c[0]  # two crimes in one cell
+    crime_r[2:5], crime_c[2:5] = crime_r[6], crime_c[6]  # four in another, listed apart
+    dense = np.zeros_like(b)
+    np.add.at(dense, (crime_r, crime_c), 1.0)
     smooth = np.zeros_like(b)
     _update_serial(b, smooth, passable, 0.3, 0.99, False)
     out = np.zeros_like(b)
-    update_field(b, out, events, event_r, event_c, passable, 0.3, 0.99, 4e-5, False)
+    update_field(b, out, crime_r, crime_c, passable, 0.3, 0.99, 4e-5, False)
     expected = np.where(passable, smooth + 4e-5 * dense, 0.0)
     np.testing.assert_array_equal(out, expected)
-    assert (out != smooth).sum() > 30 and not events.any()
+    assert (out != smooth).sum() > 25
 
 
 def test_footfall_at_is_the_raster_value():

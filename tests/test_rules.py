@@ -207,7 +207,8 @@ def test_field_update_matches_short_2008_formula():
     events = RNG.integers(0, 3, size=b.shape).astype(float)
     eta, decay, theta = 0.2, 0.9, 0.05
     out = np.zeros_like(b)
-    update_field(b, out, events.copy(), *np.nonzero(events), passable, eta, decay, theta, False)
+    crimes = np.repeat(np.argwhere(events), events[events > 0].astype(int), axis=0).T  # a cell per crime
+    update_field(b, out, *crimes, passable, eta, decay, theta, False)
     expected = np.zeros_like(b)
     for r in range(6):
         for c in range(7):
@@ -219,7 +220,6 @@ def test_field_update_matches_short_2008_formula():
             expected[r, c] = smooth * decay + theta * events[r, c]
     np.testing.assert_allclose(out, expected, rtol=1e-12)
     periodic = np.zeros_like(b)
-    update_field(b, periodic, events.copy(), *np.nonzero(events), np.ones_like(passable), eta, decay,
-                 theta, True)
+    update_field(b, periodic, *crimes, np.ones_like(passable), eta, decay, theta, True)
     lap = (np.roll(b, 1, 0) + np.roll(b, -1, 0) + np.roll(b, 1, 1) + np.roll(b, -1, 1)) / 4
     np.testing.assert_allclose(periodic, ((1 - eta) * b + eta * lap) * decay + theta * events, rtol=1e-12)

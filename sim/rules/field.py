@@ -9,6 +9,7 @@ only the neighbours that exist and are passable; blocked cells carry no B.
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit, prange
 
 from sim.rules import on_every_core
@@ -28,19 +29,20 @@ def neighbour_mean(b, passable, r, c, periodic):
     return total / z if z > 0 else b[r, c]
 
 
-def update_field(b, out, events, event_r, event_c, passable, eta, decay, theta, periodic) -> None:
-    """Write the next B into ``out`` from ``b`` and this step's crime counts ``events``.
+def update_field(b, out, crime_r, crime_c, passable, eta, decay, theta, periodic) -> None:
+    """Write the next B into ``out`` from ``b`` and this step's crimes, at cells (``crime_r``,
+    ``crime_c``) (a cell listed once per crime there).
 
-    ``events`` is zero except at the cells (``event_r``, ``event_c``) of this step's crimes
-    (a cell may be listed once per crime); they are set back to zero for the next step. A
-    step has a handful of crimes, so they are added cell by cell after the pass over the
-    city: reading and clearing a city-sized raster for them cost more than the pass itself.
-    Every cell depends only on ``b`` at the start of the step, so the serial and the parallel
-    loop give the same numbers; large lattices take the parallel one.
+    A step has a handful of crimes, so E is counted from that list and added cell by cell
+    after the pass over the city: a city-sized raster of counts, cleared and read every step,
+    cost more than the pass itself. Every cell depends only on ``b`` at the start of the
+    step, so the serial and the parallel loop give the same numbers; large lattices take the
+    parallel one.
     """
     loop = _update_parallel if on_every_core(b.size) else _update_serial
     loop(b, out, passable, eta, decay, periodic)
-    _add_events(out, events, event_r, event_c, passable, theta)
+    cells, counts = np.unique(np.ravel_multi_index((crime_r, crime_c), b.shape), return_counts=True)
+    _add_crimes(out, cells, counts.astype(np.float64), passable, theta)
 
 
 @njit(cache=True, inline="always")
@@ -53,16 +55,14 @@ def _update_cell(b, out, passable, eta, decay, periodic, r, c):
 
 
 @njit(cache=True, _nrt=False)
-def _add_events(out, events, event_r, event_c, passable, theta):
-    """``out += theta E`` at the listed cells, once per cell: the same sum as the formula's
-    ``smooth * decay + theta * E`` in one expression, to the bit."""
-    for k in range(event_r.shape[0]):
-        r, c = event_r[k], event_c[k]
-        e = events[r, c]
-        if e != 0.0:
-            if passable[r, c]:
-                out[r, c] = out[r, c] + theta * e
-            events[r, c] = 0.0
+def _add_crimes(out, cells, counts, passable, theta):
+    """``out += theta E`` at each cell (flat index) with ``E`` crimes: the same sum as the
+    formula's ``smooth * decay + theta * E`` in one expression, to the bit."""
+    cols = out.shape[1]
+    for k in range(cells.shape[0]):
+        r, c = cells[k] // cols, cells[k] % cols
+        if passable[r, c]:
+            out[r, c] = out[r, c] + theta * counts[k]
 
 
 @njit(cache=True, parallel=True, _nrt=False)
