@@ -106,15 +106,17 @@ class PolicingModel(mesa.Model):
         self._build_field()
         self._build_crime_tables()
         self.shift = np.array([ut.shift for ut in self.units.types], np.int64).reshape(-1, 2)
+        self._duty_by_hour: dict[tuple[int, int], np.ndarray] = {}
         self.policy.setup(self)
         self.backend.setup(self)
         self.step_args = SimpleNamespace()
+        self._offender_params = self._build_offender_params()
         self._draw_buffers: dict[str, np.ndarray] = {}
         self.datacollector = mesa.DataCollector(model_reporters={
             "crimes": lambda m: m.metrics.step_crimes,
-            "units_busy": lambda m: int(m.units.in_state(BUSY_STATES).sum()),
+            "units_busy": lambda m: np.count_nonzero(m.units.in_state(BUSY_STATES)),
             "calls_waiting": lambda m: m.dispatch.calls_waiting,
-            "offenders_fleeing": lambda m: int((m.offenders.status == FLEEING).sum()),
+            "offenders_fleeing": lambda m: np.count_nonzero(m.offenders.status == FLEEING),
         })
 
     def _build_field(self) -> None:
@@ -128,6 +130,7 @@ class PolicingModel(mesa.Model):
         self._crime_r: list[int] = []
         self._crime_c: list[int] = []
         self.passable = city.passable.copy()
+        self._decay = decay_factor(f.omega_per_min, self.dt)
 
     def _build_crime_tables(self) -> None:
         types = list(self.spec.crimes.values())
@@ -149,11 +152,22 @@ class PolicingModel(mesa.Model):
         return int(self.spec.time.start_hour + self.env.now // 60) % 24
 
     def on_duty(self) -> np.ndarray:
-        """Units whose shift covers the current hour."""
-        h = self.spec.time.start_hour + self.env.now / 60.0
-        start, end = self.shift[self.units.type_idx, 0], self.shift[self.units.type_idx, 1]
-        hod = h % 24
-        return ((hod >= start) & (hod < end)) | ((hod + 24 >= start) & (hod + 24 < end))
+        """Units whose shift covers the current hour (a read-only mask).
+
+        Shifts start and end on whole hours, so the answer only depends on the whole hours of
+        the time of day and of that time plus 24 (both as computed here): it is built once for
+        each pair and kept, rather than rebuilt every step.
+        """
+        hod = (self.spec.time.start_hour + self.env.now / 60.0) % 24
+        key = (int(hod), int(hod + 24))
+        duty = self._duty_by_hour.get(key)
+        if duty is None:
+            start, end = self.shift[self.units.type_idx, 0], self.shift[self.units.type_idx, 1]
+            hour, next_day = key
+            duty = ((hour >= start) & (hour < end)) | ((next_day >= start) & (next_day < end))
+            duty.setflags(write=False)
+            self._duty_by_hour[key] = duty
+        return duty
 
     # -- the step -------------------------------------------------------------------------
     def step(self) -> None:
@@ -177,10 +191,10 @@ class PolicingModel(mesa.Model):
         self._record_step(on_duty)
         self.env.run(until=self.env.now + self.dt)
         self.incidents.archive_closed()
+        f = self.spec.field
         update_field(self.b, self._b_next, np.array(self._crime_r, np.int64),
-                     np.array(self._crime_c, np.int64), self.passable, self.spec.field.eta,
-                     decay_factor(self.spec.field.omega_per_min, self.dt), self.spec.field.theta,
-                     self.spec.field.periodic)
+                     np.array(self._crime_c, np.int64), self.passable, f.eta, self._decay,
+                     f.theta, f.periodic)
         self._crime_r.clear()
         self._crime_c.clear()
         self.b, self._b_next = self._b_next, self.b
@@ -192,15 +206,8 @@ class PolicingModel(mesa.Model):
     def _prepare_step_args(self) -> None:
         """The argument tuples every backend hands the rules this step."""
         o, u, g, spec = self.offenders, self.units, self.guardians, self.spec
-        params = np.zeros(off.N_PARAMS)
-        params[off.P_DT] = self.dt
+        params = self._offender_params
         params[off.P_HOUR_FACTOR] = spec.field.crime_by_hour[self.hour]
-        params[off.P_CAPTURE] = spec.offenders.capture_probability
-        params[off.P_FLEE_STEPS] = spec.offenders.flee_steps
-        params[off.P_JAIL_STEPS] = round(spec.offenders.jail_days * 1440 / self.dt)
-        params[off.P_FLEE_CELLS] = spec.offenders.flee_cells_per_step
-        params[off.P_REMOVE_AFTER_CRIME] = float(spec.offenders.model == "short2008")
-        params[off.P_PERIODIC] = float(spec.field.periodic)
         off.walk_weights(self._walk_weight, self.a0, self.b, params[off.P_HOUR_FACTOR],
                          self.presence.risk, spec.offenders.risk_aversion, self.passable)
         draws = self._draws("offenders", (len(o), 4))
@@ -214,6 +221,19 @@ class PolicingModel(mesa.Model):
             u.flies, self.city.road_speed, self.city.congestion(self.hour), self.dt)
         self.step_args.guardians = (
             g.r, g.c, g.r0, g.r1, g.c0, g.c1, self.passable, self._draws("guardians", (len(g),)))
+
+    def _build_offender_params(self) -> np.ndarray:
+        """The offender rule's parameters; only the hour factor changes from step to step."""
+        spec = self.spec
+        params = np.zeros(off.N_PARAMS)
+        params[off.P_DT] = self.dt
+        params[off.P_CAPTURE] = spec.offenders.capture_probability
+        params[off.P_FLEE_STEPS] = spec.offenders.flee_steps
+        params[off.P_JAIL_STEPS] = round(spec.offenders.jail_days * 1440 / self.dt)
+        params[off.P_FLEE_CELLS] = spec.offenders.flee_cells_per_step
+        params[off.P_REMOVE_AFTER_CRIME] = float(spec.offenders.model == "short2008")
+        params[off.P_PERIODIC] = float(spec.field.periodic)
+        return params
 
     def _draws(self, stream: str, shape: tuple[int, ...]) -> np.ndarray:
         """This step's uniforms from ``stream``, written into a buffer kept from the last step
@@ -235,10 +255,13 @@ class PolicingModel(mesa.Model):
         u = self.units
         on_duty = self.on_duty()
         leaving = ~on_duty & u.in_state((PATROLLING, RETURNING))
-        u.state[leaving] = OFF_SHIFT
-        u.moving[leaving] = False
-        u.r[leaving], u.c[leaving] = u.base_r[leaving], u.base_c[leaving]
-        u.state[on_duty & (u.state == OFF_SHIFT)] = PATROLLING
+        if leaving.any():
+            u.state[leaving] = OFF_SHIFT
+            u.moving[leaving] = False
+            u.r[leaving], u.c[leaving] = u.base_r[leaving], u.base_c[leaving]
+        coming = on_duty & (u.state == OFF_SHIFT)
+        if coming.any():
+            u.state[coming] = PATROLLING
         self.dispatch.dispatch_waiting()
         return on_duty
 
@@ -263,6 +286,8 @@ class PolicingModel(mesa.Model):
         """Record this step's crimes, build the detection of each, start reported incidents."""
         o = self.offenders
         who = np.flatnonzero(o.crime >= 0)
+        if who.size == 0:
+            return
         draws = self.streams.incidents.random((who.size, N_DRAWS))
         now = self.env.now
         for k, i in enumerate(who):
@@ -349,12 +374,16 @@ class PolicingModel(mesa.Model):
 
     def _schedule_arrivals(self) -> None:
         u = self.units
-        for j in np.flatnonzero((u.arrive_frac >= 0) & (u.state == DISPATCHED)):
+        arriving = np.flatnonzero(u.arrive_frac >= 0)
+        if arriving.size == 0:
+            return
+        state = u.state[arriving]
+        for j in arriving[state == DISPATCHED]:
             inc = self.incidents.get(int(u.incident[j]))
             if inc is not None and inc.is_open:
                 timer = self.env.timeout(float(u.arrive_frac[j]) * self.dt)
                 timer.callbacks.append(lambda _e, j=int(j), inc=inc: self.dispatch.arrive(j, inc))
-        for j in np.flatnonzero((u.arrive_frac >= 0) & (u.state == RETURNING)):
+        for j in arriving[state == RETURNING]:
             # return_to_base: home at the exact minute within the step, then free again
             timer = self.env.timeout(float(u.arrive_frac[j]) * self.dt)
             timer.callbacks.append(lambda _e, j=int(j): self.dispatch.back_at_base(j))
@@ -362,7 +391,7 @@ class PolicingModel(mesa.Model):
     def _record_step(self, on_duty: np.ndarray) -> None:
         u = self.units
         working = on_duty | (u.state != OFF_SHIFT)
-        self.metrics.record_step(int(u.in_state(BUSY_STATES).sum()), int(working.sum()),
+        self.metrics.record_step(np.count_nonzero(u.in_state(BUSY_STATES)), np.count_nonzero(working),
                                  self.dt, self.presence.police_sight, self.hour)
 
     # -- units ----------------------------------------------------------------------------

@@ -8,12 +8,13 @@ draws come from the run's ``placement`` stream.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
 from sim.city import City
 from sim.rules.offender import INACTIVE, WALKING
-from sim.scenario.schema import ScenarioSpec, UnitType
+from sim.scenario.schema import UNIT_STATES, ScenarioSpec, UnitType
 
 
 @dataclass
@@ -104,11 +105,9 @@ class Units:
         return self.r.shape[0]
 
     def in_state(self, states: tuple[int, ...]) -> np.ndarray:
-        """Units whose state is one of ``states`` (``np.isin``, ~10x cheaper on a few units)."""
-        mask = self.state == states[0]
-        for s in states[1:]:
-            mask |= self.state == s
-        return mask
+        """Units whose state is one of ``states``: one lookup in a table of the states (a
+        few units are asked several times a step; ``np.isin`` costs ~20x more)."""
+        return _states_table(states)[self.state]
 
     def per_type(self, attr: str, dtype=float) -> np.ndarray:
         """A unit-type field, one value per unit row."""
@@ -191,3 +190,12 @@ def _random_passable_in(city: City, r0, r1, c0, c1, rng: np.random.Generator):
         pick = cells[min(int(u[k] * len(cells)), len(cells) - 1)]
         r[k], c[k] = r0[k] + pick[0], c0[k] + pick[1]
     return r, c
+
+
+@cache
+def _states_table(states: tuple[int, ...]) -> np.ndarray:
+    """True at each unit state in ``states`` (indexed by state number)."""
+    table = np.zeros(len(UNIT_STATES), bool)
+    table[list(states)] = True
+    table.setflags(write=False)
+    return table

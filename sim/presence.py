@@ -102,8 +102,5 @@ class _Stamped:
     def move(self, planes: np.ndarray, r: np.ndarray, c: np.ndarray, radius: np.ndarray,
              on: np.ndarray) -> None:
         """Move the group's disks in ``planes`` to (``r``, ``c``) for the agents ``on``, and
-        remember that as stamped."""
+        remember that as stamped (``move_disks`` writes it back)."""
         move_disks(planes, self.r, self.c, self.on, r, c, radius, on)
-        self.r[:] = r
-        self.c[:] = c
-        self.on[:] = on

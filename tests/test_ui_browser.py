@@ -56,6 +56,11 @@ def page(server, browser):
     pg = browser.new_page(viewport={"width": 1500, "height": 1000})
     pg.goto(server)
     pg.wait_for_selector("img.polsim-map", timeout=LOAD_S * 1000)
+    # the element comes before its picture: until the picture has loaded, the element's box
+    # is not the map's, and a click aimed by that box lands elsewhere
+    pg.wait_for_function("() => { const i = document.querySelector('img.polsim-map');"
+                         " return i !== null && i.complete && i.naturalWidth > 0; }",
+                         timeout=LOAD_S * 1000)
     yield pg
     pg.close()
 

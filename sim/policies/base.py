@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from sim.rules.patrol import draw_cells
+
 if TYPE_CHECKING:
     from sim.incident import Incident
     from sim.model import PolicingModel
@@ -28,11 +30,35 @@ class PatrolAreas:
         self.start = np.searchsorted(lab[order], np.arange(n))
         self.end = np.searchsorted(lab[order], np.arange(n), side="right")
 
+    @classmethod
+    def _table(cls, cells: np.ndarray, start: np.ndarray, end: np.ndarray) -> PatrolAreas:
+        areas = cls.__new__(cls)
+        areas.cells, areas.start, areas.end = cells, start, end
+        return areas
+
+    @classmethod
+    def single_cells(cls, flat: np.ndarray) -> PatrolAreas:
+        """Areas of one cell each, area ``k`` being cell ``flat[k]`` (a unit's base, for one)."""
+        n = len(flat)
+        return cls._table(np.asarray(flat, np.int64), np.arange(n), np.arange(1, n + 1))
+
+    @classmethod
+    def joined(cls, parts: list[PatrolAreas]) -> tuple[PatrolAreas, np.ndarray]:
+        """One table holding the areas of every part, and the label each part's area 0 has in it.
+
+        Drawing from the joined table gives the same cells as drawing from each part, so units
+        of different patrol styles can draw in one vectorised pick.
+        """
+        shift = np.cumsum([0] + [len(p.cells) for p in parts])[:-1]
+        joined = cls._table(np.concatenate([p.cells for p in parts]),
+                            np.concatenate([p.start + s for p, s in zip(parts, shift, strict=True)]),
+                            np.concatenate([p.end + s for p, s in zip(parts, shift, strict=True)]))
+        return joined, np.cumsum([0] + [len(p.start) for p in parts])[:-1]
+
     def draw(self, area: np.ndarray, u: np.ndarray) -> np.ndarray:
         """One uniformly drawn passable cell (flat index) of each ``area`` label, from ``u``."""
-        lo, hi = self.start[area], self.end[area]
-        pick = lo + np.minimum((u * (hi - lo)).astype(np.int64), hi - lo - 1)
-        return self.cells[pick]
+        return draw_cells(self.cells, self.start, self.end, np.asarray(area, np.int64),
+                          np.asarray(u, np.float64))
 
     def draw_or(self, area: np.ndarray, u: np.ndarray, fallback: np.ndarray) -> np.ndarray:
         """Like :meth:`draw`, but ``fallback`` (flat cells) where an area has no passable cell."""
@@ -68,6 +94,17 @@ class Policy:
         }
         styles = model.units.per_type("patrol", object)
         self.style = np.array([str(s) for s in styles], dtype=object)
+        # every unit's own patrol area, as a label in one table of all of them: the base
+        # draw is then one vectorised pick whatever the mix of patrol styles
+        m = model.units
+        own = {"roam": (self.areas["roam"], np.zeros(len(m), np.int64)),
+               "zone": (self.areas["zone"], m.zone), "grid": (self.areas["grid"], m.grid),
+               "stay": (PatrolAreas.single_cells(m.base_r * city.cols + m.base_c), np.arange(len(m)))}
+        self._own_areas, offsets = PatrolAreas.joined([areas for areas, _ in own.values()])
+        self._own_area = np.zeros(len(m), np.int64)
+        for offset, (style, (_, label)) in zip(offsets, own.items(), strict=True):
+            pick = self.style == style
+            self._own_area[pick] = offset + label[pick]
 
     def on_step(self, model: PolicingModel) -> None:
         """Called at the start of every step (re-planning goes here)."""
@@ -75,16 +112,7 @@ class Policy:
     def patrol_targets(self, model: PolicingModel, units: np.ndarray,
                        u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Target cells (rows, cols) for idle ``units`` that need one; ``u`` one uniform each."""
-        city, m = model.city, model.units
-        flat = np.empty(len(units), np.int64)
-        for style, labels in (("roam", np.zeros(len(units), np.int64)),
-                              ("zone", m.zone[units]), ("grid", m.grid[units])):
-            pick = self.style[units] == style
-            if pick.any():
-                flat[pick] = self.areas[style].draw(labels[pick], u[pick])
-        stay = self.style[units] == "stay"
-        flat[stay] = m.base_r[units[stay]] * city.cols + m.base_c[units[stay]]
-        return flat // city.cols, flat % city.cols
+        return np.divmod(self._own_areas.draw(self._own_area[units], u), model.city.cols)
 
     def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
         """Units allowed to take ``inc`` (default: every available capable unit)."""

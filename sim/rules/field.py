@@ -41,8 +41,10 @@ def update_field(b, out, crime_r, crime_c, passable, eta, decay, theta, periodic
     """
     loop = _update_parallel if on_every_core(b.size) else _update_serial
     loop(b, out, passable, eta, decay, periodic)
-    cells, counts = np.unique(np.ravel_multi_index((crime_r, crime_c), b.shape), return_counts=True)
-    _add_crimes(out, cells, counts.astype(np.float64), passable, theta)
+    if len(crime_r):  # most steps of a small city have no crime
+        cells, counts = np.unique(np.ravel_multi_index((crime_r, crime_c), b.shape),
+                                  return_counts=True)
+        _add_crimes(out, cells, counts.astype(np.float64), passable, theta)
 
 
 @njit(cache=True, inline="always")

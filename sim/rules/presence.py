@@ -42,14 +42,17 @@ def move_disks(planes, was_r, was_c, was_on, pos_r, pos_c, radius, active):
     came on or went off has its old disks taken away and its new ones added; one that took
     a single step along a row or column only has the cells at the trailing and leading edge
     of each disk changed. The rasters count agents (weight 1), so the counts are exactly
-    those a fresh ``stamp_disks`` over cleared planes would give.
+    those a fresh ``stamp_disks`` over cleared planes would give. ``was_r``, ``was_c`` and
+    ``was_on`` are then set to the agents' current positions and ``active``.
     """
     n = pos_r.shape[0]
     for k in range(n):
         if k + DISKS_AHEAD < n:
             _prefetch_disks(planes, radius, pos_r, pos_c, k + DISKS_AHEAD)
         on, was = active[k], was_on[k]
-        dr, dc = pos_r[k] - was_r[k], pos_c[k] - was_c[k]
+        old_r, old_c = was_r[k], was_c[k]
+        was_r[k], was_c[k], was_on[k] = pos_r[k], pos_c[k], on
+        dr, dc = pos_r[k] - old_r, pos_c[k] - old_c
         if on == was and (not on or (dr == 0 and dc == 0)):
             continue
         one_step = on and was and abs(dr) + abs(dc) == 1
@@ -58,10 +61,10 @@ def move_disks(planes, was_r, was_c, was_on, pos_r, pos_c, radius, active):
             if rad < 0:
                 continue
             if one_step:
-                _shift_disk(planes[p], was_r[k], was_c[k], dr, dc, rad)
+                _shift_disk(planes[p], old_r, old_c, dr, dc, rad)
                 continue
             if was:
-                _add_disk(planes[p], was_r[k], was_c[k], rad, -1)
+                _add_disk(planes[p], old_r, old_c, rad, -1)
             if on:
                 _add_disk(planes[p], pos_r[k], pos_c[k], rad, 1)
 
