@@ -193,6 +193,24 @@ def test_shifts_take_units_off_duty():
     assert (idle_or_off == 5).sum() >= cars.sum() - 2
 
 
+def test_on_duty_follows_the_shift_hours_at_every_step():
+    """Across midnight, from a non-zero start hour and with steps that do not divide an hour,
+    the kept on-duty masks equal the shift rule evaluated afresh."""
+    m = small_model(2, extra={"units.patrol_car.shift": [20, 30], "units.community_officer.shift": [7, 15],
+                              "time.start_hour": 5, "time.step_minutes": 7.0, "time.days": 2})
+    start, end = m.shift[m.units.type_idx, 0], m.shift[m.units.type_idx, 1]
+    seen = set()
+    for _ in range(m.max_steps):
+        hod = (5 + m.now / 60.0) % 24
+        fresh = ((hod >= start) & (hod < end)) | ((hod + 24 >= start) & (hod + 24 < end))
+        duty = m.on_duty()
+        np.testing.assert_array_equal(duty, fresh)
+        assert not duty.flags.writeable
+        seen.add(tuple(duty))
+        m.step()
+    assert len(seen) >= 3  # the cars' night shift, the officers' day shift and both off
+
+
 def test_cameras_deter_where_they_cover():
     """The deterrence raster adds ``guardians.camera_deterrence`` on covered cells, and only there."""
     m = small_model(3, extra={"city.cameras": 20, "guardians.camera_deterrence": 0.7,

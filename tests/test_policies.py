@@ -35,6 +35,27 @@ def test_every_built_in_policy_is_registered_and_documented():
         assert len((cls.__doc__ or "").split()) > 40, f"{name} needs its paragraph"
 
 
+def test_random_patrol_gives_every_cell_of_a_units_own_area_the_same_chance():
+    """Each patrol style draws from its own area (city, station zone, grid, base): the
+    uniforms at the centres of n equal strata give each of the area's n cells exactly once."""
+    styles = {"patrol_car": "roam", "strike_vehicle": "zone", "community_officer": "grid",
+              "fixed_post": "stay"}
+    m = small_model(3, extra={f"units.{kind}.patrol": style for kind, style in styles.items()})
+    city, u, cols = m.city, m.units, m.city.cols
+    for kind, style in styles.items():
+        j = int(np.flatnonzero(_kinds(m) == kind)[0])
+        area = {"roam": city.passable, "zone": city.station_id == u.zone[j],
+                "grid": city.grid_id == u.grid[j],
+                "stay": np.arange(city.passable.size).reshape(city.passable.shape)
+                == u.base_r[j] * cols + u.base_c[j]}[style]
+        if style != "stay":
+            area = area & city.passable
+        n = int(area.sum())
+        tr, tc = m.policy.patrol_targets(m, np.full(n, j), (np.arange(n) + 0.5) / n)
+        drawn = np.sort(tr * cols + tc)
+        np.testing.assert_array_equal(drawn, np.flatnonzero(area.ravel()), err_msg=style)
+
+
 def test_policies_combine_with_plus_and_load_by_dotted_path():
     p = make_policy("hotspot+cordon", "zone")
     assert isinstance(p, Combined) and p.label == "hotspot+cordon" and p.dispatch == "zone"

@@ -223,3 +223,7 @@ def test_field_update_matches_short_2008_formula():
     update_field(b, periodic, *crimes, np.ones_like(passable), eta, decay, theta, True)
     lap = (np.roll(b, 1, 0) + np.roll(b, -1, 0) + np.roll(b, 1, 1) + np.roll(b, -1, 1)) / 4
     np.testing.assert_allclose(periodic, ((1 - eta) * b + eta * lap) * decay + theta * events, rtol=1e-12)
+    quiet = np.zeros_like(b)  # a step with no crime: smoothing and decay alone
+    no_crime = np.zeros(0, np.int64)
+    update_field(b, quiet, no_crime, no_crime, np.ones_like(passable), eta, decay, theta, True)
+    np.testing.assert_allclose(quiet, ((1 - eta) * b + eta * lap) * decay, rtol=1e-12)
