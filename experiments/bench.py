@@ -67,9 +67,11 @@ def sweep_benchmark(quick: bool) -> dict[str, Any]:
     the task adds around the run (building the model, sampling treated cells); on a busy
     machine it is the noisier of the two.
 
-    ``quick``: 4 runs of 0.25 simulated days per worker count; otherwise 8 runs of 1 day.
+    ``quick``: 4 runs of 0.25 simulated days per worker count; otherwise 24 runs of 1 day.
+    A sweep's last runs leave a worker idle while another finishes; with a few runs a
+    worker that tail is most of the overhead measured, and a real sweep has hundreds.
     """
-    days, runs = (0.25, 4) if quick else (1.0, 8)
+    days, runs = (0.25, 4) if quick else (1.0, 24)
     plain = min(plain_run_seconds(days, seed) for seed in (1, 2))
     rows = []
     with tempfile.TemporaryDirectory(prefix="polsim-sweep-bench-") as tmp:
