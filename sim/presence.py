@@ -71,7 +71,7 @@ class Presence:
         self._unit_was.move(self._unit_planes, u.r, u.c, self._unit_radius, on_duty)
         # cells where the policy makes arrests possible without a unit (closed checkpoints)
         checkpoints = self.model.policy.checkpoint_cells(self.model)
-        if np.ndim(checkpoints) == 0 and checkpoints == 0:
+        if isinstance(checkpoints, int | float) and checkpoints == 0:  # no checkpoints
             self.capture = self._unit_capture
         else:
             self.capture = np.add(self._unit_capture, checkpoints, out=self._capture_sum)
