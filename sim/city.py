@@ -82,9 +82,39 @@ class City:
         """The 15-digit code of the grid a cell belongs to."""
         return self.grid_codes[self.grid_id[r, c]]
 
+    def freeze(self) -> None:
+        """Make every layer read-only (a city shared between models must not change)."""
+        for layer in [*vars(self).values(), *self.bases.values()]:
+            if isinstance(layer, np.ndarray):
+                layer.setflags(write=False)
+
     def grid_codes_at(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
         """:meth:`grid_code` of many cells at once, as an object array of strings."""
         return np.asarray(self.grid_codes, dtype=object)[self.grid_id[r, c]]
+
+
+CITIES_KEPT = 2
+"""Generated cities kept for the next model of the same spec (most recently used first)."""
+
+_kept: dict[str, City] = {}
+
+
+def city_for(spec: CitySpec) -> City:
+    """The city of ``spec``, generated once and shared by the models built from it.
+
+    A sweep's runs, and a UI's resets, build many models of one city, and generating it costs
+    more than a short run's first hour (~20 ms for the default city, seconds at city scale).
+    The shared city's arrays are read-only, so no model can change another's city.
+    """
+    key = repr(spec)  # the spec holds lists, so the dataclass is not hashable; its repr is exact
+    city = _kept.pop(key, None)
+    if city is None:
+        city = generate_city(spec)
+        city.freeze()
+    _kept[key] = city
+    while len(_kept) > CITIES_KEPT:
+        del _kept[next(iter(_kept))]
+    return city
 
 
 def generate_city(spec: CitySpec) -> City:

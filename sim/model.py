@@ -29,7 +29,7 @@ import numpy as np
 import simpy
 
 from sim.backends import BACKENDS
-from sim.city import City, generate_city
+from sim.city import City, city_for
 from sim.detection import N_DRAWS, SERVICE_DRAW, detect, exponential
 from sim.dispatch import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, DispatchCentre
 from sim.incident import Incident, crime_life, dispute_life
@@ -90,7 +90,7 @@ class PolicingModel(mesa.Model):
         spec = self.spec
         self.dt = spec.time.step_minutes
         self.max_steps = int(round(spec.time.days * 1440 / self.dt))
-        self.city: City = generate_city(spec.city)
+        self.city: City = city_for(spec.city)
         place = self.streams.placement
         self.offenders = Offenders.place(self.city, spec.offenders.count, place)
         self.offenders.sort_by_cell(self.city.cols)

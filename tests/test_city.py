@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy import ndimage
 
-from sim.city import LU, generate_city
+from sim.city import CITIES_KEPT, LU, city_for, generate_city
+from sim.model import PolicingModel
 from sim.scenario import load_spec
 
 
@@ -18,6 +20,19 @@ def test_same_spec_same_city_and_seed_changes_it():
     a, b, c = _city(), _city(), _city(**{"city.seed": 8})
     np.testing.assert_array_equal(a.land_use, b.land_use)
     assert not np.array_equal(a.land_use, c.land_use)
+
+
+def test_models_of_one_city_share_it_read_only_and_few_cities_are_kept():
+    spec = load_spec("default")[0].city
+    first, again = PolicingModel("default", seed=1), PolicingModel("default", seed=2)
+    assert first.city is again.city is city_for(spec)
+    np.testing.assert_array_equal(first.city.land_use, generate_city(spec).land_use)
+    for layer in (first.city.land_use, first.city.camera, first.city.road_speed, *first.city.bases.values()):
+        with pytest.raises(ValueError, match="read-only"):
+            layer.flat[0] = layer.flat[0]
+    others = [city_for(load_spec("default", {"city.seed": 100 + k})[0].city) for k in range(CITIES_KEPT)]
+    assert city_for(load_spec("default", {"city.seed": 100})[0].city) is others[0]
+    assert city_for(spec) is not first.city  # pushed out by the newer ones: generated afresh
 
 
 def test_land_use_shares_follow_the_spec_and_passable_land_is_connected():

@@ -181,9 +181,9 @@ def _check_against_city(spec: ScenarioSpec, file: str) -> None:
     explicit = {name: u for name, u in spec.units.items() if u.base_cells}
     if not explicit:
         return
-    from sim.city import generate_city
+    from sim.city import city_for
 
-    city = generate_city(spec.city)
+    city = city_for(spec.city)
     for name, unit in explicit.items():
         for i, (r, c) in enumerate(unit.base_cells):
             where = f"units.{name}.base_cells[{i}]"
