@@ -9,6 +9,7 @@ and grid.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -94,9 +95,10 @@ class City:
 
 
 CITIES_KEPT = 2
-"""Generated cities kept for the next model of the same spec (most recently used first)."""
+"""Generated cities kept for the next model of the same spec (the least recently used goes)."""
 
 _kept: dict[str, City] = {}
+_keeping = threading.Lock()  # the UI server builds models in several threads
 
 
 def city_for(spec: CitySpec) -> City:
@@ -107,13 +109,14 @@ def city_for(spec: CitySpec) -> City:
     The shared city's arrays are read-only, so no model can change another's city.
     """
     key = repr(spec)  # the spec holds lists, so the dataclass is not hashable; its repr is exact
-    city = _kept.pop(key, None)
-    if city is None:
-        city = generate_city(spec)
-        city.freeze()
-    _kept[key] = city
-    while len(_kept) > CITIES_KEPT:
-        del _kept[next(iter(_kept))]
+    with _keeping:
+        city = _kept.pop(key, None)
+        if city is None:
+            city = generate_city(spec)
+            city.freeze()
+        _kept[key] = city
+        while len(_kept) > CITIES_KEPT:
+            del _kept[next(iter(_kept))]
     return city
 
 
