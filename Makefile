@@ -1,13 +1,14 @@
-# polsim: the commands the README gives. PYTHON finds a 3.12+ interpreter (mesa 3.4+ needs it).
-PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 /root/.pyenv/versions/3.12.1/bin/python3.12 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { command -v $$p; break; }; done)
+# polsim: the commands the README gives.
+# PYTHON: a 3.12+ interpreter (mesa 3.4+ needs it), found on PATH, in pyenv or by uv
+# (.ci/find-python); on a machine where it is elsewhere, pass PYTHON=/path/to/python3.12.
+PYTHON ?= $(shell .ci/find-python)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
 .PHONY: install demo test test-slow test-all lint bench clean
 
 $(BIN)/polsim: pyproject.toml
-	@test -n "$(PYTHON)" || { echo "polsim needs Python >= 3.12; set PYTHON=/path/to/python3.12"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "polsim needs Python >= 3.12 and found none on PATH, in pyenv or through uv; install one (e.g. uv python install 3.12) or pass PYTHON=/path/to/python3.12"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[all]'

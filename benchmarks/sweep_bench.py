@@ -16,7 +16,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from experiments.bench import sweep_benchmark  # noqa: E402
+from polsim.experiments.bench import sweep_benchmark  # noqa: E402
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from viz.ui.serve import CHROMIUM, app_page  # noqa: E402
+from polsim.viz.ui.serve import CHROMIUM, app_page  # noqa: E402
 
 COUNT_FRAMES = """() => {
   window.__frames = 0;
@@ -35,8 +35,8 @@ COUNT_FRAMES = """() => {
 
 def server_fps(frames: int) -> float:
     """Frames per second of step + map raster + PNG on the default scenario, no browser."""
-    from viz.ui.raster import MapOptions, png_bytes, render_map
-    from viz.ui.session import Settings, build_model
+    from polsim.viz.ui.raster import MapOptions, png_bytes, render_map
+    from polsim.viz.ui.session import Settings, build_model
 
     model = build_model(Settings())
     model.step()  # compiled kernels loaded before timing

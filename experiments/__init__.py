@@ -1,14 +1,14 @@
 """Parameter sweeps: designs x policies x replications, run on Dask, results in Parquet.
 
-A sweep spec (TOML, :mod:`experiments.spec`) names a scenario, the parameters to vary and how
-(:mod:`experiments.design`), the policies and the replications. :mod:`experiments.plan` turns it
-into the list of runs, :mod:`experiments.runner` runs them on a Dask cluster and
-:mod:`experiments.store` keeps one Parquet part file per finished run, so a killed sweep
-resumes where it stopped. :mod:`experiments.report` turns a sweep folder into tables with
+A sweep spec (TOML, :mod:`polsim.experiments.spec`) names a scenario, the parameters to vary and how
+(:mod:`polsim.experiments.design`), the policies and the replications. :mod:`polsim.experiments.plan` turns it
+into the list of runs, :mod:`polsim.experiments.runner` runs them on a Dask cluster and
+:mod:`polsim.experiments.store` keeps one Parquet part file per finished run, so a killed sweep
+resumes where it stopped. :mod:`polsim.experiments.report` turns a sweep folder into tables with
 confidence intervals, figures and ``report.html``. See ``docs/sweeps.md``.
 """
 
-from experiments.plan import Plan, RunSpec, make_plan
-from experiments.spec import SweepSpec, load_sweep
+from polsim.experiments.plan import Plan, RunSpec, make_plan
+from polsim.experiments.spec import SweepSpec, load_sweep
 
 __all__ = ["Plan", "RunSpec", "SweepSpec", "load_sweep", "make_plan"]

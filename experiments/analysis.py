@@ -1,7 +1,7 @@
 """From a sweep's rows to its tables: each metric's mean and 95% t-interval by parameter and policy.
 
 Replications of a point are independent runs (distinct seeds), so each cell of a table is a
-t-interval over them (:func:`sim.stats.t_interval`). Failed runs are left out and counted.
+t-interval over them (:func:`polsim.stats.t_interval`). Failed runs are left out and counted.
 A marginal table by one parameter pools every run at that parameter value (over the other
 parameters too), which is what a one-parameter plot shows. Displacement, when the spec names
 a baseline policy, pairs each run with the baseline's run at the same point and seed.
@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import store
-from experiments.plan import Plan
-from sim.compare.areas import AreaRule
-from sim.displacement import area_counts, pooled_displacement
-from sim.stats import paired_interval, t_interval
+from polsim.compare.areas import AreaRule
+from polsim.displacement import area_counts, pooled_displacement
+from polsim.experiments import store
+from polsim.experiments.plan import Plan
+from polsim.stats import paired_interval, t_interval
 
 STAT_COLUMNS = ["mean", "ci_low", "ci_high", "n"]
 MEASURES = ["a_before", "a_after", "b_before", "b_after", "success", "buffer_measure", "wdq", "total_net_effect",

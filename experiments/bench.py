@@ -20,8 +20,8 @@ SCENARIO = "default"
 
 def plain_run_seconds(days: float, seed: int = 1) -> float:
     """Wall seconds of one run of the default scenario in this process, kernels already loaded."""
-    from experiments.task import single_threaded
-    from sim.model import PolicingModel
+    from polsim.experiments.task import single_threaded
+    from polsim.model import PolicingModel
 
     single_threaded()
     PolicingModel(SCENARIO, seed=0, overrides={"time.days": days}).run(steps=2)  # load the kernels
@@ -32,11 +32,11 @@ def plain_run_seconds(days: float, seed: int = 1) -> float:
 
 def timed_sweep(workers: int, runs: int, days: float, folder: Path) -> dict[str, float]:
     """Start a LocalCluster of ``workers``, run ``runs`` replications, time start-up and runs apart."""
-    from experiments import store
-    from experiments.plan import make_plan, write_plan
-    from experiments.runner import dask_client, run_plan
-    from experiments.spec import load_sweep
-    from experiments.task import warm_up
+    from polsim.experiments import store
+    from polsim.experiments.plan import make_plan, write_plan
+    from polsim.experiments.runner import dask_client, run_plan
+    from polsim.experiments.spec import load_sweep
+    from polsim.experiments.task import warm_up
 
     spec_file = folder / f"bench-{workers}.toml"
     spec_file.write_text(f'scenario = "{SCENARIO}"\nreplications = {runs}\ndays = {days}\n'

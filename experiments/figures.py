@@ -1,7 +1,7 @@
 """Figures of a sweep (matplotlib, Agg): a metric against each parameter per policy, heatmaps.
 
-Each function takes tables from :mod:`experiments.analysis` and returns a ``Figure``;
-``viz.figures.save`` writes it atomically.
+Each function takes tables from :mod:`polsim.experiments.analysis` and returns a ``Figure``;
+``polsim.viz.figures.save`` writes it atomically.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from viz.figures import plt
+from polsim.viz.figures import plt
 
 
 def metric_vs_parameters(metric: str, tables: Mapping[str, pd.DataFrame], policies: Sequence[str]) -> plt.Figure:

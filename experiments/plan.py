@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from experiments.design import GRID, grid_points, sample_points
-from experiments.spec import SweepSpec
-from sim.output import write_atomically
+from polsim.experiments.design import GRID, grid_points, sample_points
+from polsim.experiments.spec import SweepSpec
+from polsim.output import write_atomically
 
 PLAN_FILE = "plan.json"
 

@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 
-from experiments import analysis, figures, store
-from experiments.design import GRID
-from experiments.plan import Plan, read_plan
-from sim.output import write_atomically
-from viz.figures import save
-from viz.report import STYLE
+from polsim.experiments import analysis, figures, store
+from polsim.experiments.design import GRID
+from polsim.experiments.plan import Plan, read_plan
+from polsim.output import write_atomically
+from polsim.viz.figures import save
+from polsim.viz.report import STYLE
 
 HEATMAP_BINS = 4
 """Sampled (lhs, sobol) designs are binned into this many ranges per axis for the heatmap."""

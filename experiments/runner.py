@@ -1,6 +1,6 @@
 """Run a sweep's plan on Dask distributed, writing each finished run as its own Parquet part.
 
-Every run is one Dask task (:func:`experiments.task.execute`). The default cluster is a
+Every run is one Dask task (:func:`polsim.experiments.task.execute`). The default cluster is a
 ``LocalCluster`` of worker processes with one thread each (the engine is single-threaded
 Python and Numba: processes, not threads, give parallelism); ``--scheduler`` joins an
 existing cluster instead. Rows come back to this process, which writes the parts, so workers
@@ -21,9 +21,9 @@ from typing import Any
 import dask
 from tqdm import tqdm
 
-from experiments import store
-from experiments.plan import Plan, RunSpec
-from experiments.task import RunOutput, RunTask, WarmUp, execute, one_line
+from polsim.experiments import store
+from polsim.experiments.plan import Plan, RunSpec
+from polsim.experiments.task import RunOutput, RunTask, WarmUp, execute, one_line
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The sweep spec file (TOML): what to vary, under which policies, how many replications.
 
-Validated like a scenario, before anything runs: :func:`sim.scenario.validate.build` checks
+Validated like a scenario, before anything runs: :func:`polsim.scenario.validate.build` checks
 the tables against the dataclasses below, and every parameter value and fixed override is
 applied to the scenario and validated there, so a wrong field or an out-of-range value is a
 one-line :class:`ScenarioError` naming the spec file and the field. Example::
@@ -25,10 +25,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from experiments.design import GRID, METHODS, SOBOL
-from sim.scenario import ScenarioError, load_spec
-from sim.scenario.loader import read_toml, resolve_path
-from sim.scenario.validate import bounded, build, to_plain
+from polsim.experiments.design import GRID, METHODS, SOBOL
+from polsim.scenario import ScenarioError, load_spec
+from polsim.scenario.loader import read_toml, resolve_path
+from polsim.scenario.validate import bounded, build, to_plain
 
 DEFAULT_METRICS = ["crimes.total", "response_time_min.mean", "response_time_min.p90",
                    "response_time_min.within_3", "arrests", "utilisation"]
@@ -175,7 +175,7 @@ def _check(spec: SweepSpec) -> None:
 
 def _check_metrics(spec: SweepSpec) -> None:
     """Every metric must be a number in a run's summary (checked on the summary of a model not yet run)."""
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
     summary = PolicingModel(spec.scenario, overrides=spec.overrides({}), seed=0).summary()
     numbers, open_tables = _summary_paths(summary)
@@ -222,7 +222,7 @@ def _check_parameter(spec: SweepSpec, name: str, p: Parameter) -> None:
 
 
 def _check_policies(spec: SweepSpec) -> None:
-    from sim.policies import make_policy
+    from polsim.policies import make_policy
 
     for i, name in enumerate(spec.policies):
         try:

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.output import write_atomically
+from polsim.output import write_atomically
 
 PARTS, MAPS = "parts", "maps"
 

@@ -75,7 +75,7 @@ def warm_up(scenario: str, overrides: dict[str, Any], backend: str) -> float:
     """Import the engine and run two steps, loading every kernel; returns the seconds it took."""
     global WARM_UPS
     started = time.perf_counter()
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
     single_threaded()
     PolicingModel(scenario, overrides=overrides, seed=0, backend=backend).run(steps=2)
@@ -101,7 +101,7 @@ class WarmUp(WorkerPlugin):
 def execute(task: RunTask) -> RunOutput:
     """Run one sweep run; exceptions become a ``failed`` row with the error in one line."""
     global RUNS
-    from sim.compare.runs import RunJob, run_one
+    from polsim.compare.runs import RunJob, run_one
 
     RUNS += 1
     single_threaded()

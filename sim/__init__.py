@@ -15,7 +15,7 @@ import os
 # setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
-from sim.model import PolicingModel  # noqa: E402
-from sim.scenario import ScenarioError, load_scenario  # noqa: E402
+from polsim.model import PolicingModel  # noqa: E402
+from polsim.scenario import ScenarioError, load_scenario  # noqa: E402
 
 __all__ = ["PolicingModel", "ScenarioError", "load_scenario"]

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.rules.movement import guardian_move, unit_move
-from sim.rules.offender import offender_step
-from sim.scenario.schema import UNIT_STATES
+from polsim.rules.movement import guardian_move, unit_move
+from polsim.rules.offender import offender_step
+from polsim.scenario.schema import UNIT_STATES
 
 if TYPE_CHECKING:
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
 OFFENDER_STATUS = ("walking", "fleeing", "jailed", "inactive")
 

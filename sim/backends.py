@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import Guardian, Offender, PoliceUnit
-from sim.rules.movement import guardians_loop, units_loop
-from sim.rules.offender import offenders_loop, offenders_loop_serial, prefetch_ahead
+from polsim.agents import Guardian, Offender, PoliceUnit
+from polsim.rules.movement import guardians_loop, units_loop
+from polsim.rules.offender import offenders_loop, offenders_loop_serial, prefetch_ahead
 
 if TYPE_CHECKING:
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
 
 PARALLEL_MIN_OFFENDERS = 20_000

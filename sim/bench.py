@@ -71,7 +71,7 @@ def backend_speed(backend: str, steps: int, warm: int = 5) -> dict[str, float]:
     which both backends share) and the agent loops alone (the offender, unit and guardian
     steps: Mesa agents' ``step`` calls or the compiled loops), timed within the same steps.
     """
-    from sim import PolicingModel
+    from polsim import PolicingModel
 
     model = PolicingModel("default", backend=backend, seed=1)
     model.run(warm)
@@ -89,7 +89,7 @@ def backend_speed(backend: str, steps: int, warm: int = 5) -> dict[str, float]:
 
 _INTERPRETED = """
 import json
-from sim.bench import backend_speed
+from polsim.bench import backend_speed
 print(json.dumps(backend_speed("mesa", {steps})))
 """
 
@@ -118,7 +118,7 @@ def kernel_state(n: int, side: int, seed: int = 0) -> tuple[tuple, np.ndarray]:
     risk and deterrence on 2% of cells, most offenders walking and some fleeing or jailed;
     rows sorted by cell, as the model keeps them.
     """
-    from sim.rules import offender as off
+    from polsim.rules import offender as off
 
     rng = np.random.default_rng(seed)
     shape = (side, side)
@@ -158,7 +158,7 @@ def kernel_arrays(n: int, side: int, seed: int = 0) -> tuple:
 
 def kernel_step(order: np.ndarray, args: tuple, risk: np.ndarray) -> None:
     """One offender step as the model takes it: this step's walk weights, then the loop."""
-    from sim.rules.offender import P_HOUR_FACTOR, offenders_loop, prefetch_ahead, walk_weights
+    from polsim.rules.offender import P_HOUR_FACTOR, offenders_loop, prefetch_ahead, walk_weights
 
     walk_weights(args[12], args[10], args[11], args[19][P_HOUR_FACTOR], risk, RISK_AVERSION, args[15])
     offenders_loop(order, args, prefetch_ahead(order.size, risk.size))
@@ -214,7 +214,7 @@ def scaling(quick: bool) -> dict[str, Any]:
 
 def memory() -> dict[str, Any]:
     """Bytes of state per agent, and the resident memory one more offender row costs."""
-    from sim import PolicingModel
+    from polsim import PolicingModel
 
     model = PolicingModel("default", seed=1, overrides={"time.days": 0.01})
 
@@ -254,7 +254,7 @@ def _child(code: str, env: dict[str, str] | None = None, timeout: float = 3600) 
 _COMPILE = """
 import json, time
 t0 = time.perf_counter()
-from sim import PolicingModel
+from polsim import PolicingModel
 m = PolicingModel("default", seed=1, overrides={"time.days": 0.01})
 m.run(3)
 print(json.dumps({"s": time.perf_counter() - t0}))
@@ -272,7 +272,7 @@ def compile_times() -> dict[str, float]:
 
 _CITY = """
 import json, resource, sys, time
-from sim import PolicingModel
+from polsim import PolicingModel
 t0 = time.perf_counter()
 m = PolicingModel("citywide", seed=1)
 build = time.perf_counter() - t0
@@ -313,7 +313,7 @@ def citywide(quick: bool) -> dict[str, Any]:
 
 _LONG = """
 import json, resource
-from sim import PolicingModel
+from polsim import PolicingModel
 m = PolicingModel("default", seed=1, overrides={{"time.days": {days}, "output.collect_every": 60}})
 rss = []
 for _ in range({chunks}):
@@ -338,8 +338,8 @@ def external(quick: bool) -> dict[str, Any]:
     """The UI's frame rate and the sweep's runs per minute, where those benchmarks exist."""
     out: dict[str, Any] = {}
     sys.path.insert(0, str(ROOT))
-    for key, module, func in (("ui", "benchmarks.ui_fps", "ui_fps"),
-                              ("sweep", "experiments.bench", "sweep_benchmark")):
+    for key, module, func in (("ui", "polsim.benchmarks.ui_fps", "ui_fps"),
+                              ("sweep", "polsim.experiments.bench", "sweep_benchmark")):
         try:
             mod = __import__(module, fromlist=[func])
             out[key] = getattr(mod, func)(quick)

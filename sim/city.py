@@ -1,6 +1,6 @@
 """The city: a lattice of cells with land use, people, roads, cameras and admin grids.
 
-A city is generated from a :class:`~sim.scenario.schema.CitySpec` and its own seed, so the
+A city is generated from a :class:`~polsim.scenario.schema.CitySpec` and its own seed, so the
 same spec always gives the same city whatever the run seed. Admin labels follow the
 reports' hierarchy, district > police station > comprehensive grid, and every grid has a
 15-digit code: 6 digits of the administrative division, then 3 each for district, station
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from sim.scenario.schema import LAND_USES, CitySpec
+from polsim.scenario.schema import LAND_USES, CitySpec
 
 LU = {name: i for i, name in enumerate(LAND_USES)}
 BLOCKED = LU["blocked"]

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.scenario.schema import CrimeType
+from polsim.scenario.schema import CrimeType
 
 if TYPE_CHECKING:
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
 N_DRAWS = 11
 """Uniform draws per crime: a chance and a delay for each of five detectors, and the service time."""

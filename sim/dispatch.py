@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.incident import Incident
-from sim.scenario.schema import UNIT_STATES
+from polsim.incident import Incident
+from polsim.scenario.schema import UNIT_STATES
 
 if TYPE_CHECKING:
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
 PATROLLING, DISPATCHED, ON_SCENE, PURSUING, RETURNING, OFF_SHIFT = range(len(UNIT_STATES))
 AVAILABLE_STATES = (PATROLLING, RETURNING)

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import ndimage
 
-from sim.stats import Interval, t_interval
+from polsim.stats import Interval, t_interval
 
 DISPLACEMENT = "displacement"
 DIFFUSION = "diffusion of benefits"

@@ -7,9 +7,9 @@ worker or unit reaches it first, it turns into an assault.
 
 The rules that say what an incident is at a moment (open, reported, a call, its status) are
 functions here that take one incident's values or whole columns alike: the ``Incident``
-methods and the column readers of :mod:`sim.metrics` both call them, so the summary and the
+methods and the column readers of :mod:`polsim.metrics` both call them, so the summary and the
 incident table cannot drift apart from what an object says. A closed incident is moved out of
-the live objects into :class:`sim.incident_log.IncidentLog`'s columns at the end of its step.
+the live objects into :class:`polsim.incident_log.IncidentLog`'s columns at the end of its step.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 import simpy
 
 if TYPE_CHECKING:
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
 NAN = float("nan")
 GRID_WORKER = "grid_worker"

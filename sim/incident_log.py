@@ -1,6 +1,6 @@
 """The incident log: every incident of a run, the open ones as objects, the closed ones as columns.
 
-An open incident is an :class:`~sim.incident.Incident` that SimPy processes hold and change.
+An open incident is an :class:`~polsim.incident.Incident` that SimPy processes hold and change.
 Once closed, the only change left to it is a later arrest of its offender, so at the end of
 each step the incidents closed during it move into an :class:`IncidentArchive`: numpy columns
 grown in chunks of ``CHUNK_ROWS`` rows, where row ``i`` of every column is incident ``i`` (ids
@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.incident import Incident
+from polsim.incident import Incident
 
 CHUNK_ROWS = 65_536
 """Rows a chunk of the archive holds (5.6 MB): growing never copies what is archived."""

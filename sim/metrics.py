@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.incident import NAN, Incident, is_call, is_open, reported_by, status
-from sim.rules.presence import sum_where_positive
+from polsim.incident import NAN, Incident, is_call, is_open, reported_by, status
+from polsim.rules.presence import sum_where_positive
 
 if TYPE_CHECKING:
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
 RESPONSE_TARGETS_MIN = (1, 3, 5)
 """The reports' 1-3-5 minute response circles."""

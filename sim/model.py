@@ -28,21 +28,21 @@ import mesa
 import numpy as np
 import simpy
 
-from sim.backends import BACKENDS
-from sim.city import City, city_for
-from sim.detection import N_DRAWS, SERVICE_DRAW, detect, exponential
-from sim.dispatch import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, DispatchCentre
-from sim.incident import Incident, crime_life, dispute_life
-from sim.incident_log import CHUNK_ROWS, IncidentLog
-from sim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
-from sim.policies import Policy, make_policy
-from sim.population import Guardians, Offenders, Units
-from sim.presence import Presence
-from sim.rules import offender as off
-from sim.rules.field import decay_factor, update_field
-from sim.rules.offender import FLEEING, INACTIVE
-from sim.scenario import LAND_USES, PolicingScenario, load_scenario
-from sim.streams import Streams
+from polsim.backends import BACKENDS
+from polsim.city import City, city_for
+from polsim.detection import N_DRAWS, SERVICE_DRAW, detect, exponential
+from polsim.dispatch import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, DispatchCentre
+from polsim.incident import Incident, crime_life, dispute_life
+from polsim.incident_log import CHUNK_ROWS, IncidentLog
+from polsim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
+from polsim.policies import Policy, make_policy
+from polsim.population import Guardians, Offenders, Units
+from polsim.presence import Presence
+from polsim.rules import offender as off
+from polsim.rules.field import decay_factor, update_field
+from polsim.rules.offender import FLEEING, INACTIVE
+from polsim.scenario import LAND_USES, PolicingScenario, load_scenario
+from polsim.streams import Streams
 
 DEFAULT_SCENARIO = "default"
 
@@ -460,7 +460,7 @@ class PolicingModel(mesa.Model):
 
     def response_times(self) -> tuple[np.ndarray, int]:
         """Response times of the calls reached so far, and the number of calls (see
-        :func:`sim.metrics.response_times`)."""
+        :func:`polsim.metrics.response_times`)."""
         return response_times(self.incidents.columns(RESPONSE_COLUMNS), self.now)
 
     def incident_list(self) -> list[Incident]:

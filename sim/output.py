@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 if TYPE_CHECKING:
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
 INCIDENT_SCHEMA = pa.schema([
     ("id", pa.int64()), ("type", pa.string()), ("priority", pa.int8()), ("row", pa.int32()),

@@ -1,7 +1,7 @@
 """The people of a run as struct-of-arrays: offenders, police units, guardians.
 
 State lives in arrays, one row per agent, because the rules and the Numba backend work on
-arrays; the Mesa backend's agents are views onto a row (see :mod:`sim.agents`). Placement
+arrays; the Mesa backend's agents are views onto a row (see :mod:`polsim.agents`). Placement
 draws come from the run's ``placement`` stream.
 """
 
@@ -12,9 +12,9 @@ from functools import cache
 
 import numpy as np
 
-from sim.city import City
-from sim.rules.offender import INACTIVE, WALKING
-from sim.scenario.schema import UNIT_STATES, ScenarioSpec, UnitType
+from polsim.city import City
+from polsim.rules.offender import INACTIVE, WALKING
+from polsim.scenario.schema import UNIT_STATES, ScenarioSpec, UnitType
 
 
 @dataclass

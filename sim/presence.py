@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.rules.presence import deterrence_raster, move_disks
+from polsim.rules.presence import deterrence_raster, move_disks
 
 if TYPE_CHECKING:
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
 
 COUNT = np.int32

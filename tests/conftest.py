@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim import PolicingModel
+from polsim import PolicingModel
 
 SMALL = {
     "city.rows": 30,

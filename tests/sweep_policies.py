@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sim.policies.base import RandomPatrol
+from polsim.policies.base import RandomPatrol
 
 
 class FailsOnSeed2(RandomPatrol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 import pandas as pd
 
-from sim import PolicingModel
+from polsim import PolicingModel
 
 REPORTERS = ["crimes", "units_busy", "calls_waiting", "offenders_fleeing"]
 

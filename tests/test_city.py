@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from sim.city import CITIES_KEPT, LU, city_for, generate_city
-from sim.model import PolicingModel
-from sim.scenario import load_spec
+from polsim.city import CITIES_KEPT, LU, city_for, generate_city
+from polsim.model import PolicingModel
+from polsim.scenario import load_spec
 
 
 def _city(**overrides):

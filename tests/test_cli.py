@@ -80,7 +80,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
 USER_POLICY = '''
 """A user's own policy, written beside their scenarios, not installed."""
 
-from sim.policies import Policy
+from polsim.policies import Policy
 
 
 class StayHome(Policy):
@@ -131,7 +131,7 @@ BAD_NUMBERS = [
 
 def test_bad_numbers_on_the_command_line_are_one_line_exit_2(tmp_path, capsys):
     """Negative seeds gave a numpy traceback and exit 1; every numeric option is checked."""
-    from sim.cli import main
+    from polsim.cli import main
 
     for args, message in BAD_NUMBERS:
         out = tmp_path / "out"
@@ -143,7 +143,7 @@ def test_bad_numbers_on_the_command_line_are_one_line_exit_2(tmp_path, capsys):
 
 
 def test_a_bad_set_value_names_the_set_not_the_scenario_file(tmp_path, capsys):
-    from sim.cli import main
+    from polsim.cli import main
 
     scenario = tmp_path / "d.toml"
     scenario.write_text("[offenders]\ncount = 10\n")

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.cli import UsageError, build_parser, main
-from sim.cli.compare import arms_from
-from sim.compare.runs import RunJob, run_all
-from sim.displacement import buffer_ring
-from sim.policies import Policy
+from polsim.cli import UsageError, build_parser, main
+from polsim.cli.compare import arms_from
+from polsim.compare.runs import RunJob, run_all
+from polsim.displacement import buffer_ring
+from polsim.policies import Policy
 from tests.conftest import SMALL, small_model
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.compare.tables import compare_metrics, csv_rows, metric_label
-from sim.stats import paired_interval, t_interval
-from viz.report import metrics_table
+from polsim.compare.tables import compare_metrics, csv_rows, metric_label
+from polsim.stats import paired_interval, t_interval
+from polsim.viz.report import metrics_table
 
 
 def test_t_interval_matches_scipy():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.displacement import (
+from polsim.displacement import (
     DIFFUSION,
     DISPLACEMENT,
     NEITHER,

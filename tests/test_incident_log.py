@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import incident_log
-from sim.incident import NAN, Incident
-from sim.incident_log import LIVE_ONLY, IncidentLog
+from polsim import incident_log
+from polsim.incident import NAN, Incident
+from polsim.incident_log import LIVE_ONLY, IncidentLog
 from tests.conftest import small_model
 
 CORDON_QUICK = {"dispatch.instant_travel": True, "crimes.robbery.on_scene_min": 0.5,
@@ -122,7 +122,7 @@ def test_cordon_sees_an_incident_that_closed_in_its_first_step():
 def test_the_table_written_in_pieces_is_the_whole_table(monkeypatch, tmp_path):
     """incidents.parquet is written piece by piece (pieces of 7 rows here, across archive
     chunks of 5): read back, it is the table built whole, open incidents included."""
-    from sim.output import write_run
+    from polsim.output import write_run
 
     monkeypatch.setattr(incident_log, "CHUNK_ROWS", 5)
     m = small_model(3, extra={"time.days": 0.5})

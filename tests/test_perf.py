@@ -12,11 +12,11 @@ import time
 import numpy as np
 import pytest
 
-from sim.bench import kernel_arrays
-from sim.city import generate_city
-from sim.rules.field import _update_parallel, _update_serial, update_field
-from sim.rules.offender import PREFETCH_AHEAD, offenders_loop, offenders_loop_serial, prefetch_ahead
-from sim.scenario import load_spec
+from polsim.bench import kernel_arrays
+from polsim.city import generate_city
+from polsim.rules.field import _update_parallel, _update_serial, update_field
+from polsim.rules.offender import PREFETCH_AHEAD, offenders_loop, offenders_loop_serial, prefetch_ahead
+from polsim.scenario import load_spec
 
 
 def _run_kernel(loop, order, steps=5, ahead=0):
@@ -49,7 +49,7 @@ def test_loops_prefetch_only_for_sparse_offenders():
 
 
 def test_sort_by_cell_moves_whole_rows():
-    from sim.population import Offenders
+    from polsim.population import Offenders
 
     city = generate_city(load_spec("default")[0].city)
     o = Offenders.place(city, 500, np.random.default_rng(2))
@@ -63,8 +63,8 @@ def test_sort_by_cell_moves_whole_rows():
 
 
 def test_mesa_agents_follow_their_offender_through_a_re_sort():
-    from sim.agents import Offender
-    from sim.model import SORT_EVERY
+    from polsim.agents import Offender
+    from polsim.model import SORT_EVERY
     from tests.conftest import small_model
 
     m = small_model(4, "mesa")
@@ -118,7 +118,7 @@ def test_footfall_at_is_the_raster_value():
 
 
 def test_bench_cli_writes_the_table(tmp_path, capsys):
-    from sim.cli import main
+    from polsim.cli import main
 
     out = tmp_path / "bench.json"
     assert main(["bench", "--quick", "--only", "memory", "--out", str(out)]) == 0
@@ -127,15 +127,15 @@ def test_bench_cli_writes_the_table(tmp_path, capsys):
 
 
 def test_bench_cli_rejects_unknown_row(capsys):
-    from sim.cli import main
+    from polsim.cli import main
 
     assert main(["bench", "--only", "nope"]) == 2
     assert "--only" in capsys.readouterr().err
 
 
 def test_in_state_equals_isin():
-    from sim import PolicingModel
-    from sim.dispatch import AVAILABLE_STATES, BUSY_STATES
+    from polsim import PolicingModel
+    from polsim.dispatch import AVAILABLE_STATES, BUSY_STATES
 
     model = PolicingModel("default", seed=2, overrides={"time.days": 0.01})
     u = model.units
@@ -145,7 +145,7 @@ def test_in_state_equals_isin():
 
 
 def test_footfall_cached_per_hour_equals_the_raster():
-    from sim import PolicingModel
+    from polsim import PolicingModel
 
     model = PolicingModel("default", seed=2, overrides={"time.days": 0.01})
     for hour in (3, 3, 17, 3):
@@ -156,8 +156,8 @@ def test_footfall_cached_per_hour_equals_the_raster():
 
 
 def test_agent_loop_timer_counts_only_the_loops():
-    from sim import PolicingModel
-    from sim.bench import _time_agent_loops
+    from polsim import PolicingModel
+    from polsim.bench import _time_agent_loops
 
     model = PolicingModel("default", seed=1, overrides={"time.days": 0.01})
     spent = _time_agent_loops(model.backend)
@@ -168,7 +168,7 @@ def test_agent_loop_timer_counts_only_the_loops():
 
 def _fresh_presence(model, on_duty, checkpoints):
     """The presence rasters cleared and stamped from scratch (the rule before delta stamping)."""
-    from sim.rules.presence import stamp_disks
+    from polsim.rules.presence import stamp_disks
 
     p, u, g = model.presence, model.units, model.guardians
     shape = model.b.shape
@@ -190,7 +190,7 @@ def _fresh_presence(model, on_duty, checkpoints):
 
 
 def test_presence_moved_disks_equal_a_fresh_stamp():
-    from sim import PolicingModel
+    from polsim import PolicingModel
 
     model = PolicingModel("default", seed=4, overrides={"time.days": 0.1})
     rng = np.random.default_rng(8)
@@ -223,7 +223,7 @@ def test_presence_moved_disks_equal_a_fresh_stamp():
 
 def test_city_passes_serial_and_parallel_agree_bitwise():
     """Walk weights, deterrence and the visibility sum give the same numbers on one core or all."""
-    from sim.rules import offender, presence
+    from polsim.rules import offender, presence
 
     rng = np.random.default_rng(5)
     shape = (64, 70)
@@ -251,7 +251,7 @@ def test_bench_table_prints_every_row_of_a_stored_run():
     """The table of the stored full run names both ratios, the targets and the sweep and UI rows."""
     from pathlib import Path
 
-    from sim.bench import format_table
+    from polsim.bench import format_table
 
     table = json.loads((Path(__file__).parents[1] / "docs" / "bench_full.json").read_text())
     text = format_table(table)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.dispatch import ON_SCENE, PATROLLING, PURSUING
-from sim.incident import Incident
-from sim.policies import POLICIES, Combined, Cordon, HotspotPatrol, make_policy
-from sim.policies.cordon import ActiveCordon
-from sim.policies.zones import assign_balanced, tile_labels
-from sim.rules.offender import FLEEING, JAILED
+from polsim.dispatch import ON_SCENE, PATROLLING, PURSUING
+from polsim.incident import Incident
+from polsim.policies import POLICIES, Combined, Cordon, HotspotPatrol, make_policy
+from polsim.policies.cordon import ActiveCordon
+from polsim.policies.zones import assign_balanced, tile_labels
+from polsim.rules.offender import FLEEING, JAILED
 from tests.conftest import small_model
 
 BUILT_IN = ("random", "fixed_posts", "beat", "hotspot", "layered", "grid_fusion", "motorcycle_rapid",
@@ -61,7 +61,7 @@ def test_policies_combine_with_plus_and_load_by_dotted_path():
     assert isinstance(p, Combined) and p.label == "hotspot+cordon" and p.dispatch == "zone"
     assert [type(part) for part in p.parts] == [HotspotPatrol, Cordon]
     assert all(part.dispatch == "zone" for part in p.parts)
-    user = make_policy("sim.policies.beat:BeatPatrol+cordon")
+    user = make_policy("polsim.policies.beat:BeatPatrol+cordon")
     assert user.label == "beat+cordon"
     with pytest.raises(ValueError, match="unknown policy 'nope'"):
         make_policy("hotspot+nope")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.output import summary_json
+from polsim.output import summary_json
 from tests.conftest import small_model
 
 BUSY = {"field.a0_per_min": 5e-3, "time.days": 0.06, "policy.replan_days": 0.03,

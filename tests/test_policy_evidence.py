@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import PolicingModel
+from polsim import PolicingModel
 from tests.conftest import SMALL
 
 HOURS_6 = {**SMALL, "time.days": 0.25}

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.output import summary_json
+from polsim.output import summary_json
 from tests.conftest import small_model
 
 
@@ -42,7 +42,7 @@ def test_backends_agree_with_zone_dispatch_shifts_and_disputes():
 
 
 def test_mesa_backend_has_an_agent_per_row():
-    from sim.agents import Guardian, Offender, PoliceUnit
+    from polsim.agents import Guardian, Offender, PoliceUnit
 
     m = small_model(1, "mesa")
     assert len(m.agents_by_type[Offender]) == len(m.offenders)
@@ -55,7 +55,7 @@ def test_mesa_backend_has_an_agent_per_row():
 
 @pytest.mark.parametrize("seed", [-3, 1.5, "7", True])
 def test_a_bad_seed_is_a_clear_error(seed):
-    from sim import PolicingModel
+    from polsim import PolicingModel
 
     with pytest.raises(ValueError, match="seed must be an integer >= 0"):
         PolicingModel("default", seed=seed)
@@ -63,7 +63,7 @@ def test_a_bad_seed_is_a_clear_error(seed):
 
 _INTERPRETED_RUN = """
 import hashlib, json, sys
-from sim import PolicingModel
+from polsim import PolicingModel
 m = PolicingModel("default", backend=sys.argv[1], seed=2,
                   overrides={"time.days": 0.05, "field.a0_per_min": 1e-3, "disputes.per_day": 200.0})
 m.run()

@@ -7,9 +7,9 @@ import pytest
 from numba import njit
 from scipy import stats
 
-from sim.rules.field import update_field
-from sim.rules.movement import SQRT2, guardian_move, step_budget, unit_move
-from sim.rules.offender import (
+from polsim.rules.field import update_field
+from polsim.rules.movement import SQRT2, guardian_move, step_budget, unit_move
+from polsim.rules.offender import (
     FLEEING,
     JAILED,
     N_PARAMS,
@@ -112,7 +112,7 @@ def _first_passing(target, weights):
 
 
 def test_branch_free_neighbour_pick_is_the_first_running_sum_above_the_target():
-    from sim.rules.offender import _pick_weighted
+    from polsim.rules.offender import _pick_weighted
 
     rng = np.random.default_rng(11)
     for _ in range(20_000):

@@ -10,7 +10,7 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.scenario import SCENARIO_DIR, ScenarioError, load_scenario, load_spec, parse_override
+from polsim.scenario import SCENARIO_DIR, ScenarioError, load_scenario, load_spec, parse_override
 
 DEFAULT = tomllib.loads((SCENARIO_DIR / "default.toml").read_text())
 
@@ -60,7 +60,7 @@ def test_bad_field_is_named_with_what_is_allowed(tmp_path, change, field, words)
 
 
 def test_unit_based_on_blocked_cell_is_rejected(tmp_path):
-    from sim.city import generate_city
+    from polsim.city import generate_city
 
     spec, _ = load_spec("default")
     city = generate_city(spec.city)

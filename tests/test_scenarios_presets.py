@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim import PolicingModel
-from sim.cli import main
-from sim.scenario import SCENARIO_DIR, load_spec
+from polsim import PolicingModel
+from polsim.cli import main
+from polsim.scenario import SCENARIO_DIR, load_spec
 
 PRESETS = ("nantong", "nanning_2018_before", "nanning_2019_after", "wuxi", "yancheng", "guian")
 

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from experiments import store
-from experiments.plan import read_plan
+from polsim.experiments import store
+from polsim.experiments.plan import read_plan
 
 BIN = Path(sys.executable).parent
 

@@ -7,11 +7,11 @@ import textwrap
 import numpy as np
 import pytest
 
-from experiments.design import grid_points, sample_points
-from experiments.plan import make_plan
-from experiments.spec import load_sweep
-from sim.cli import main
-from sim.scenario import ScenarioError
+from polsim.cli import main
+from polsim.experiments.design import grid_points, sample_points
+from polsim.experiments.plan import make_plan
+from polsim.experiments.spec import load_sweep
+from polsim.scenario import ScenarioError
 
 GRID = """
 name = "t"
@@ -137,7 +137,7 @@ def test_spec_errors_name_the_file_and_field(tmp_path):
 def test_existing_sweep_needs_resume_and_an_unchanged_spec(tmp_path, capsys):
     path = write(tmp_path, GRID)
     out = tmp_path / "out"
-    from experiments.plan import write_plan
+    from polsim.experiments.plan import write_plan
 
     write_plan(out, make_plan(load_sweep(path)))
     assert main(["sweep", str(path), "--out", str(out)]) == 2
@@ -152,7 +152,7 @@ def test_existing_sweep_needs_resume_and_an_unchanged_spec(tmp_path, capsys):
 def test_sampled_heatmap_bins_hold_their_points(tmp_path):
     import pandas as pd
 
-    from experiments.report import HEATMAP_BINS, _binned
+    from polsim.experiments.report import HEATMAP_BINS, _binned
 
     spec = load_sweep(write(tmp_path, """
         scenario = "default"

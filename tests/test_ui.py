@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.cli import build_parser, main
-from sim.dispatch import PATROLLING
-from sim.scenario import LAND_USES, ScenarioError
-from viz.ui import raster
-from viz.ui.compare import compare
-from viz.ui.details import cell_details, click_details, unit_near
-from viz.ui.runner import Runner, clock_text
-from viz.ui.session import CUSTOM, Settings, build_model, shipped_scenarios
+from polsim.cli import build_parser, main
+from polsim.dispatch import PATROLLING
+from polsim.scenario import LAND_USES, ScenarioError
+from polsim.viz.ui import raster
+from polsim.viz.ui.compare import compare
+from polsim.viz.ui.details import cell_details, click_details, unit_near
+from polsim.viz.ui.runner import Runner, clock_text
+from polsim.viz.ui.session import CUSTOM, Settings, build_model, shipped_scenarios
 
 SMALL_TOML = """
 name = "tiny"

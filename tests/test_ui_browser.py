@@ -16,12 +16,12 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from sim.policies import POLICIES
-from sim.scenario import LAND_USES, ScenarioError
-from viz.ui.compare import compare
-from viz.ui.details import unit_near
-from viz.ui.serve import CHROMIUM, CHROMIUM_ARGS, running_server
-from viz.ui.session import CUSTOM, Settings, build_model
+from polsim.policies import POLICIES
+from polsim.scenario import LAND_USES, ScenarioError
+from polsim.viz.ui.compare import compare
+from polsim.viz.ui.details import unit_near
+from polsim.viz.ui.serve import CHROMIUM, CHROMIUM_ARGS, running_server
+from polsim.viz.ui.session import CUSTOM, Settings, build_model
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +111,7 @@ def test_changing_the_policy_resets_the_model(page):
         new = others[0]
         choose(page, "polsim-policy", new)
     else:  # only the baseline is built in: the page also takes a policy class by path
-        new = "sim.policies.base:RandomPatrol"
+        new = "polsim.policies.base:RandomPatrol"
         page.locator(".polsim-custom-policy input").fill(new)
         page.get_by_role("button", name="Use this policy").click()
     expect(page.locator(".polsim-policy-name")).to_have_text(new, timeout=30000)

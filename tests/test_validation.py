@@ -10,10 +10,10 @@ import math
 import numpy as np
 import pytest
 
-from sim.model import PolicingModel
-from sim.rules import offender
-from sim.validation import backends, erlang, hotspots, suppression, travel, wdq
-from sim.validation.queueing import (
+from polsim.model import PolicingModel
+from polsim.rules import offender
+from polsim.validation import backends, erlang, hotspots, suppression, travel, wdq
+from polsim.validation.queueing import (
     CRITICAL_T,
     batch_means,
     erlang_c,

@@ -1,4 +1,4 @@
-"""The polsim web UI, a Solara page: ``polsim ui`` serves it (``solara run viz.app`` works too).
+"""The polsim web UI, a Solara page: ``polsim ui`` serves it (``solara run polsim.viz.app`` works too).
 
 Sidebar: scenario (shipped, or TOML pasted or uploaded), policy, seed, the key parameters,
 and play / pause / step / reset with a speed. Main area: the map (switchable layer, units by
@@ -31,11 +31,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from mesa.visualization.components.matplotlib_components import PlotMatplotlib  # noqa: E402
 from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 
-from sim.scenario import ScenarioError  # noqa: E402
-from viz.ui import charts, details, raster  # noqa: E402
-from viz.ui.compare import Comparison, compare  # noqa: E402
-from viz.ui.runner import Runner, clock_text  # noqa: E402
-from viz.ui.session import CUSTOM, PASTED_NAME, Settings, policy_names, shipped_scenarios  # noqa: E402
+from polsim.scenario import ScenarioError  # noqa: E402
+from polsim.viz.ui import charts, details, raster  # noqa: E402
+from polsim.viz.ui.compare import Comparison, compare  # noqa: E402
+from polsim.viz.ui.runner import Runner, clock_text  # noqa: E402
+from polsim.viz.ui.session import CUSTOM, PASTED_NAME, Settings, policy_names, shipped_scenarios  # noqa: E402
 
 CHART_SECONDS = 2.0
 """While playing, charts are redrawn at most this often (the map is redrawn every frame)."""
@@ -152,7 +152,7 @@ def ScenarioCard(runner: Runner):
 
 
 def _shipped_text(name: str) -> str:
-    from sim.scenario.loader import resolve_path
+    from polsim.scenario.loader import resolve_path
 
     path = resolve_path(name if name != CUSTOM else "default")
     return path.read_text(encoding="utf-8")

@@ -21,8 +21,8 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from sim.metrics import RESPONSE_TARGETS_MIN  # noqa: E402
-from sim.output import write_atomically  # noqa: E402
+from polsim.metrics import RESPONSE_TARGETS_MIN  # noqa: E402
+from polsim.output import write_atomically  # noqa: E402
 
 DPI = 110
 

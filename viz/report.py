@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sim.compare.tables import metric_label
-from sim.output import write_atomically
-from sim.stats import Interval
-from viz import figures
+from polsim.compare.tables import metric_label
+from polsim.output import write_atomically
+from polsim.stats import Interval
+from polsim.viz import figures
 
 FIGURES = {
     "response_cdf.png": "Share of calls reached within t minutes (dashed: the 1, 3 and 5-minute targets).",

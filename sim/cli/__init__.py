@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 import sys
 
-from sim.scenario import ScenarioError
+from polsim.scenario import ScenarioError
 
 EXIT_BAD_INPUT = 2
 

@@ -7,12 +7,12 @@ import json
 import os
 from pathlib import Path
 
-from sim.cli import UsageError
+from polsim.cli import UsageError
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``bench``."""
-    from sim.bench import ROWS
+    from polsim.bench import ROWS
 
     p = subparsers.add_parser(
         "bench", help="measure the engine: backends and their ratio, kernel, scaling, memory, "
@@ -27,7 +27,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Measure, print the table, write the JSON (atomically) if asked."""
-    from sim.bench import ROWS, format_table, run_bench
+    from polsim.bench import ROWS, format_table, run_bench
 
     rows = [r.strip() for r in args.only.split(",")] if args.only else None
     unknown = [r for r in rows or [] if r not in ROWS]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sim.cli import UsageError
-from sim.policies import make_policy
-from sim.scenario import PolicingScenario, load_scenario, parse_override
+from polsim.cli import UsageError
+from polsim.policies import make_policy
+from polsim.scenario import PolicingScenario, load_scenario, parse_override
 
 
 def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:

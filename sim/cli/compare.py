@@ -7,13 +7,13 @@ import os
 import time
 from pathlib import Path
 
-from sim.cli import UsageError
-from sim.cli.common import add_scenario_arguments, check_seed, load_checked, overrides_from
-from sim.compare import Arm, CompareSettings, crossed_arms
-from sim.compare.analysis import analyse, map_data
-from sim.compare.runs import run_all
-from sim.compare.write import write_tables
-from sim.policies import make_policy
+from polsim.cli import UsageError
+from polsim.cli.common import add_scenario_arguments, check_seed, load_checked, overrides_from
+from polsim.compare import Arm, CompareSettings, crossed_arms
+from polsim.compare.analysis import analyse, map_data
+from polsim.compare.runs import run_all
+from polsim.compare.write import write_tables
+from polsim.policies import make_policy
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -107,7 +107,7 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
 
 def run(args: argparse.Namespace) -> int:
     """Validate, run every policy on every seed, write tables, figures and report.html."""
-    from viz.report import write_report  # matplotlib only once the input is known good
+    from polsim.viz.report import write_report  # matplotlib only once the input is known good
 
     settings = settings_from(args)
     started = time.perf_counter()

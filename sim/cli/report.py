@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli import UsageError
+from polsim.cli import UsageError
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -19,8 +19,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Write the report into the sweep folder and say where it is."""
-    from experiments.plan import PLAN_FILE
-    from experiments.report import write_report
+    from polsim.experiments.plan import PLAN_FILE
+    from polsim.experiments.report import write_report
 
     if not (args.dir / PLAN_FILE).exists():
         raise UsageError(f"{args.dir}: not a sweep folder ({PLAN_FILE} missing); run polsim sweep first")

@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from sim.cli.common import add_scenario_arguments, check_seed, load_checked
-from sim.model import PolicingModel
-from sim.output import write_run
+from polsim.cli.common import add_scenario_arguments, check_seed, load_checked
+from polsim.model import PolicingModel
+from polsim.output import write_run
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

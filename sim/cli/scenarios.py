@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli import EXIT_BAD_INPUT
-from sim.scenario import SCENARIO_DIR, ScenarioError, ScenarioSpec, load_spec
+from polsim.cli import EXIT_BAD_INPUT
+from polsim.scenario import SCENARIO_DIR, ScenarioError, ScenarioSpec, load_spec
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli import UsageError
+from polsim.cli import UsageError
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -25,11 +25,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the spec, write or check the plan, run what is missing, say where results are."""
-    from experiments.plan import PLAN_FILE, make_plan, read_plan, write_plan
-    from experiments.spec import load_sweep
+    from polsim.experiments.plan import PLAN_FILE, make_plan, read_plan, write_plan
+    from polsim.experiments.spec import load_sweep
 
     try:
-        from experiments.runner import dask_client, run_plan
+        from polsim.experiments.runner import dask_client, run_plan
     except ImportError as err:
         raise UsageError(f"polsim sweep needs Dask distributed ({err}); pip install 'polsim[dist]'") from None
     if args.workers is not None and args.workers < 1:

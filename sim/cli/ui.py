@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sim.cli import UsageError
+from polsim.cli import UsageError
 
-APP = "viz.app"
+APP = "polsim.viz.app"
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from sim.cli.common import origins_from
-from sim.cli.scenarios import forces
-from sim.scenario import load_spec, parse_override
+from polsim.cli.common import origins_from
+from polsim.cli.scenarios import forces
+from polsim.scenario import load_spec, parse_override
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

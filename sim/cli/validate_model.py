@@ -20,7 +20,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the cases and print the path of the report."""
-    from sim.validation.report import FULL, QUICK, write_report
+    from polsim.validation.report import FULL, QUICK, write_report
 
     print(write_report(Path(args.out), QUICK if args.quick else FULL))
     return 0

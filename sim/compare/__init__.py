@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sim.compare.areas import AreaRule
-from sim.compare.runs import RunJob, RunResult, run_all, run_one
+from polsim.compare.areas import AreaRule
+from polsim.compare.runs import RunJob, RunResult, run_all, run_one
 
 
 @dataclass(frozen=True)

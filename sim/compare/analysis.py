@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.compare import CompareSettings
-from sim.compare.areas import consensus_areas, displacement_of
-from sim.compare.runs import RunResult
-from sim.compare.tables import compare_metrics
+from polsim.compare import CompareSettings
+from polsim.compare.areas import consensus_areas, displacement_of
+from polsim.compare.runs import RunResult
+from polsim.compare.tables import compare_metrics
 
 
 def by_arm(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str, list[RunResult]]:

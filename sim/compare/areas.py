@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.compare.runs import RunResult
-from sim.displacement import (
+from polsim.compare.runs import RunResult
+from polsim.displacement import (
     UNDEFINED,
     AreaCounts,
     area_counts,

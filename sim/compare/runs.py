@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from sim.model import PolicingModel
+from polsim.model import PolicingModel
 
 TREATED_SAMPLE_MINUTES = 60.0
 """How often (simulated minutes) the policy is asked which cells it treats."""

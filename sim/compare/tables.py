@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sim.stats import paired_interval, t_interval
+from polsim.stats import paired_interval, t_interval
 
 METRIC_LABELS = {
     "response_mean": "response time, mean (min)",

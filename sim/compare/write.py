@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sim.compare.tables import CSV_COLUMNS, csv_rows
-from sim.output import write_atomically
+from polsim.compare.tables import CSV_COLUMNS, csv_rows
+from polsim.output import write_atomically
 
 DISPLACEMENT_COLUMNS = ("policy", "seed", "crime_type", "treated_cells", "buffer_cells", "control_cells",
                         "a_before", "a_after", "b_before", "b_after", "c_before", "c_after",

@@ -7,15 +7,15 @@ import os
 import sys
 from types import ModuleType
 
-from sim.policies.base import PatrolAreas, Policy, RandomPatrol
-from sim.policies.beat import BeatPatrol
-from sim.policies.combined import Combined
-from sim.policies.cordon import Cordon
-from sim.policies.fixed_posts import FixedPosts
-from sim.policies.grid_fusion import GridFusion
-from sim.policies.hotspot import HotspotPatrol
-from sim.policies.layered import LayeredZones
-from sim.policies.motorcycle_rapid import MotorcycleRapid
+from polsim.policies.base import PatrolAreas, Policy, RandomPatrol
+from polsim.policies.beat import BeatPatrol
+from polsim.policies.combined import Combined
+from polsim.policies.cordon import Cordon
+from polsim.policies.fixed_posts import FixedPosts
+from polsim.policies.grid_fusion import GridFusion
+from polsim.policies.hotspot import HotspotPatrol
+from polsim.policies.layered import LayeredZones
+from polsim.policies.motorcycle_rapid import MotorcycleRapid
 
 POLICIES: dict[str, type[Policy]] = {
     cls.name: cls for cls in (RandomPatrol, FixedPosts, BeatPatrol, HotspotPatrol, LayeredZones,
@@ -39,7 +39,7 @@ def make_policy(name: str | Policy, dispatch: str | None = None) -> Policy:
         except (ImportError, AttributeError, SyntaxError) as err:
             raise ValueError(f"policy {name!r} cannot be loaded: {err}") from None
         if not (isinstance(cls, type) and issubclass(cls, Policy)):
-            raise ValueError(f"policy {name!r} is not a sim.policies.Policy subclass")
+            raise ValueError(f"policy {name!r} is not a polsim.policies.Policy subclass")
         return cls(dispatch=dispatch)
     allowed = ", ".join(sorted(POLICIES))
     raise ValueError(f"unknown policy {name!r}; allowed: {allowed}, a+b, or package.module:Class")

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.rules.patrol import draw_cells
+from polsim.rules.patrol import draw_cells
 
 if TYPE_CHECKING:
-    from sim.incident import Incident
-    from sim.model import PolicingModel
+    from polsim.incident import Incident
+    from polsim.model import PolicingModel
 
 
 class PatrolAreas:

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies.base import PatrolAreas, Policy
-from sim.policies.zones import area_centres, assign_balanced, tile_labels
+from polsim.policies.base import PatrolAreas, Policy
+from polsim.policies.zones import area_centres, assign_balanced, tile_labels
 
 if TYPE_CHECKING:
-    from sim.incident import Incident
-    from sim.model import PolicingModel
+    from polsim.incident import Incident
+    from polsim.model import PolicingModel
 
 
 class BeatPatrol(Policy):

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies.base import Policy
+from polsim.policies.base import Policy
 
 if TYPE_CHECKING:
-    from sim.incident import Incident
-    from sim.model import PolicingModel
+    from polsim.incident import Incident
+    from polsim.model import PolicingModel
 
 
 class Combined(Policy):

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import ndimage
 
-from sim.dispatch import PURSUING
-from sim.policies.base import Policy
+from polsim.dispatch import PURSUING
+from polsim.policies.base import Policy
 
 if TYPE_CHECKING:
-    from sim.incident import Incident
-    from sim.model import PolicingModel
+    from polsim.incident import Incident
+    from polsim.model import PolicingModel
 
 # Interception points as unit directions: the four streets out of the scene first (offenders
 # flee along the street axes), then the diagonals.

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.policies.base import Policy
-from sim.rules.presence import stamp_disks
+from polsim.policies.base import Policy
+from polsim.rules.presence import stamp_disks
 
 if TYPE_CHECKING:
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
 
 class FixedPosts(Policy):

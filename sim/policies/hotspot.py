@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import ndimage
 
-from sim.policies.base import Policy
+from polsim.policies.base import Policy
 
 if TYPE_CHECKING:
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
 
 class HotspotPatrol(Policy):

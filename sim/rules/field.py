@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.rules import on_every_core
-from sim.rules.offender import neighbour
+from polsim.rules import on_every_core
+from polsim.rules.offender import neighbour
 
 
 @njit(cache=True, inline="always")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.rules import on_every_core
-from sim.rules.prefetch import prefetch
+from polsim.rules import on_every_core
+from polsim.rules.prefetch import prefetch
 
 WALKING, FLEEING, JAILED, INACTIVE = 0, 1, 2, 3
 """Offender status codes."""

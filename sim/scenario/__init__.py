@@ -1,6 +1,6 @@
 """Scenarios: the file format, its validation, and loading into a Mesa scenario."""
 
-from sim.scenario.loader import (
+from polsim.scenario.loader import (
     SCENARIO_DIR,
     PolicingScenario,
     load_scenario,
@@ -8,8 +8,8 @@ from sim.scenario.loader import (
     parse_override,
     resolve_path,
 )
-from sim.scenario.schema import DETECTORS, LAND_USES, UNIT_STATES, ScenarioSpec
-from sim.scenario.validate import ScenarioError
+from polsim.scenario.schema import DETECTORS, LAND_USES, UNIT_STATES, ScenarioSpec
+from polsim.scenario.validate import ScenarioError
 
 __all__ = [
     "DETECTORS",

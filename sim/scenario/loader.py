@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import copy
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from mesa.experimental.scenarios import Scenario
 
-from sim.scenario.schema import BUILTIN_UNITS, ScenarioSpec, _crime_types
-from sim.scenario.validate import ScenarioError, build, to_plain
+from polsim.scenario.schema import BUILTIN_UNITS, ScenarioSpec, _crime_types
+from polsim.scenario.validate import ScenarioError, build, to_plain
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
-"""The scenario files shipped with polsim (the default city and the seed-city presets)."""
+SCENARIO_DIR = Path(str(files("polsim.scenarios")))
+"""The scenario files shipped with polsim (the default city and the seed-city presets): the
+repository's ``scenarios/`` folder in a checkout, package data in an installed wheel."""
 
 
 class PolicingScenario(Scenario):
@@ -181,7 +183,7 @@ def _check_against_city(spec: ScenarioSpec, file: str) -> None:
     explicit = {name: u for name, u in spec.units.items() if u.base_cells}
     if not explicit:
         return
-    from sim.city import city_for
+    from polsim.city import city_for
 
     city = city_for(spec.city)
     for name, unit in explicit.items():

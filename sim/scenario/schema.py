@@ -1,7 +1,7 @@
 """The sections of a scenario file: every field, its type, bounds and default.
 
 One frozen dataclass per TOML table. Field metadata carries the bounds that
-:mod:`sim.scenario.validate` checks; the defaults are the small default city. Units are
+:mod:`polsim.scenario.validate` checks; the defaults are the small default city. Units are
 minutes, metres and km/h throughout; probabilities are 0..1.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from sim.scenario.validate import bounded
+from polsim.scenario.validate import bounded
 
 LAND_USES = ("residential", "commercial", "market", "school", "park", "transit", "blocked")
 """Land-use classes, in the order of their integer codes in ``City.land_use``."""

@@ -1,7 +1,7 @@
-"""``python -m sim.validation [--quick] [--out docs]``: regenerate docs/validation.md."""
+"""``python -m polsim.validation [--quick] [--out docs]``: regenerate docs/validation.md."""
 
 import sys
 
-from sim.validation.report import main
+from polsim.validation.report import main
 
 sys.exit(main())

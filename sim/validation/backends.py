@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.validation.threads import one_thread
+from polsim.validation.threads import one_thread
 
 MID_SIZE = {"city.rows": 100, "city.cols": 100, "offenders.count": 3000}
 """The mid-size city: 100 x 100 cells (10 x 10 km), 3000 offenders, the default forces and
@@ -40,7 +40,7 @@ class BackendPair:
 def compare_backends(seed: int, days: float = 1.0, scenario: str = "default",
                      overrides: dict | None = None) -> BackendPair:
     """Run the mid-size scenario on both backends with one seed and compare everything."""
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
     over = {**MID_SIZE, "time.days": days, **(overrides or {})}
     runs = {}

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.validation.queueing import CRITICAL_T, batch_means, erlang_c, erlang_c_mean_wait
-from sim.validation.threads import one_thread
+from polsim.validation.queueing import CRITICAL_T, batch_means, erlang_c, erlang_c_mean_wait
+from polsim.validation.threads import one_thread
 
 STEP_MIN = 0.5
 """Step length (minutes). Disputes appear at step boundaries; the call delay spreads them."""
@@ -75,7 +75,7 @@ class MMCResult:
 def simulate_mmc(lam: float, mu: float, c: int, minutes: float, seed: int = 1,
                  warmup: float = 0.1) -> MMCResult:
     """Run the reduced scenario and compare waits with Erlang C (conservative batch-means errors)."""
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
     with one_thread():
         model = PolicingModel("default", overrides=mmc_overrides(lam, mu, c, minutes), seed=seed)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from sim.validation.threads import one_thread
+from polsim.validation.threads import one_thread
 
 OMEGA, A0, DT = 1.0 / 15.0, 1.0 / 30.0, 0.01
 """The paper's fixed parameters (its Figure 2): decay, baseline attractiveness, time step."""
@@ -172,7 +172,7 @@ class HotspotRun:
 def run_regime(regime: Regime, size: int = 128, times: tuple[float, ...] = (10, 50, 150, 300),
                seed: int = 1, backend: str = "numba", progress: bool = False) -> HotspotRun:
     """Run the paper's model and keep B at each of ``times`` (dimensionless)."""
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
     out = HotspotRun(regime, size)
     with one_thread():

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from sim.displacement import Displacement, area_counts, buffer_ring, control_area, weighted_displacement
-from sim.presence import Presence
-from sim.validation.hotspots import DT, STATIONARY, Regime, count_hotspots, short2008_overrides
-from sim.validation.threads import one_thread
+from polsim.displacement import Displacement, area_counts, buffer_ring, control_area, weighted_displacement
+from polsim.presence import Presence
+from polsim.validation.hotspots import DT, STATIONARY, Regime, count_hotspots, short2008_overrides
+from polsim.validation.threads import one_thread
 
 SUPPRESSED = 50.0
 """Deterrence exponent on treated cells: exp(-50) ~ 2e-22, so no crime happens there."""
@@ -162,7 +162,7 @@ def run_suppression(regime: Regime, size: int = 40, form: float = 100.0, window:
 
     ``seed_height``: B added at the centre at t = 0 (the subcritical nucleus); None seeds nothing.
     """
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
     steps = int(round(window / DT))
     with one_thread():
@@ -210,7 +210,7 @@ def nucleus_decay(regime: Regime = SUBCRITICAL, size: int = 40, height: float = 
 
     Shows whether the seeded nucleus would persist on its own (a subcritical hotspot) or decay.
     """
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
     trace = []
     with one_thread():

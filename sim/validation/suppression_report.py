@@ -9,7 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sim.validation.suppression import SuppressionRun  # noqa: E402
+from polsim.validation.suppression import SuppressionRun  # noqa: E402
 
 WINDOWS = ("before", "during", "after")
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.validation.erlang import mmc_overrides
-from sim.validation.queueing import CRITICAL_T, batch_means, ideal_mg1_waits, pollaczek_khinchine_wait
-from sim.validation.threads import one_thread
+from polsim.validation.erlang import mmc_overrides
+from polsim.validation.queueing import CRITICAL_T, batch_means, ideal_mg1_waits, pollaczek_khinchine_wait
+from polsim.validation.threads import one_thread
 
 SIDE, SPEED_CELLS_MIN, ON_SCENE_MIN, STEP_MIN = 21, 2.0, 5.0, 0.25
 """The square's side (cells), the car's speed (cells per minute: 100 m cells at 12 km/h),
@@ -88,7 +88,7 @@ def sample_service(rng: np.random.Generator, size: int, n: int, base: tuple[int,
 
 def model_base(lam: float = 0.03, minutes: float = 1000.0, seed: int = 1) -> tuple[int, int]:
     """The car's base cell as polsim places it in :func:`travel_overrides`' scenario (not run)."""
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
     u = PolicingModel("default", overrides=travel_overrides(lam, minutes), seed=seed).units
     return int(u.base_r[0]), int(u.base_c[0])
@@ -143,7 +143,7 @@ class TravelResult:
 
 def simulate_travel(lam: float, minutes: float, seed: int = 1, warmup: float = 0.1) -> TravelResult:
     """Run the reduced scenario and compare mean wait and response with the closed form."""
-    from sim.model import PolicingModel
+    from polsim.model import PolicingModel
 
     with one_thread():
         model = PolicingModel("default", overrides=travel_overrides(lam, minutes), seed=seed)

@@ -9,8 +9,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sim.validation import travel  # noqa: E402
-from sim.validation.travel import TravelResult  # noqa: E402
+from polsim.validation import travel  # noqa: E402
+from polsim.validation.travel import TravelResult  # noqa: E402
 
 
 def figure(results: list[TravelResult], path: Path) -> None:

@@ -1,7 +1,7 @@
 """The live charts of one model: crimes by hour and type, and the response-time CDF.
 
 Units busy and calls waiting over time come from the model's ``DataCollector`` through
-Mesa's own plot component (see :mod:`viz.app`); the CDF reuses the compare report's figure.
+Mesa's own plot component (see :mod:`polsim.viz.app`); the CDF reuses the compare report's figure.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
-from sim.model import PolicingModel
-from viz.figures import response_cdf
+from polsim.model import PolicingModel
+from polsim.viz.figures import response_cdf
 
 MARGINS = {"left": 0.1, "right": 0.98, "top": 0.9, "bottom": 0.15}
 BUSY_SERIES = {"units_busy": "tab:blue", "calls_waiting": "tab:red"}

@@ -1,6 +1,6 @@
 """Compare mode: two policies on the same seed, their crime maps, the difference and headlines.
 
-Each side is exactly one run of ``polsim compare`` (:func:`sim.compare.runs.run_one`), and the
+Each side is exactly one run of ``polsim compare`` (:func:`polsim.compare.runs.run_one`), and the
 displacement is that command's Weighted Displacement Quotient against side A as the
 baseline, so the page and the command agree number for number.
 """
@@ -14,10 +14,10 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from sim.compare.areas import AreaRule, displacement_of
-from sim.compare.runs import RunJob, RunResult, run_one
-from viz.figures import crime_maps, difference_maps
-from viz.ui.session import CUSTOM, Settings, load_spec_of
+from polsim.compare.areas import AreaRule, displacement_of
+from polsim.compare.runs import RunJob, RunResult, run_one
+from polsim.viz.figures import crime_maps, difference_maps
+from polsim.viz.ui.session import CUSTOM, Settings, load_spec_of
 
 
 @dataclass

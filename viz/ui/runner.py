@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sim.model import PolicingModel
-from viz.ui.session import Settings, build_model
+from polsim.model import PolicingModel
+from polsim.viz.ui.session import Settings, build_model
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """Take the README's screenshot of the UI (``docs/ui.png``) in headless Chromium.
 
-``.venv/bin/python -m viz.ui.screenshot [--out docs/ui.png] [--play-seconds 15]``: serves the
+``.venv/bin/python -m polsim.viz.ui.screenshot [--out docs/ui.png] [--play-seconds 15]``: serves the
 app, picks the hotspot policy (when it exists) so that treated cells show, plays at full
 speed for a while, pauses and saves the page.
 """
@@ -11,8 +11,8 @@ import argparse
 import re
 from pathlib import Path
 
-from sim.policies import POLICIES
-from viz.ui.serve import app_page
+from polsim.policies import POLICIES
+from polsim.viz.ui.serve import app_page
 
 
 def choose(page, select_class: str, option: str) -> None:

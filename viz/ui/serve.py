@@ -9,7 +9,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sim.cli.ui import ROOT, server_command, server_env
+from polsim.cli.ui import ROOT, server_command, server_env
 
 CHROMIUM = "/usr/bin/chromium"
 """Debian's Chromium, which the browser tests and the frame-rate benchmark drive."""

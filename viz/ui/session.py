@@ -2,7 +2,7 @@
 
 The page's controls (scenario, pasted TOML, policy, seed, sliders) fill a :class:`Settings`;
 :func:`build_model` turns it into a ``PolicingModel`` through the engine's own loader, so a
-bad value is the engine's one-line :class:`~sim.scenario.ScenarioError`, never a traceback.
+bad value is the engine's one-line :class:`~polsim.scenario.ScenarioError`, never a traceback.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.model import PolicingModel
-from sim.policies import POLICIES
-from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.loader import SCENARIO_DIR, parse_toml
-from sim.scenario.schema import ScenarioSpec
+from polsim.model import PolicingModel
+from polsim.policies import POLICIES
+from polsim.scenario import ScenarioError, load_scenario
+from polsim.scenario.loader import SCENARIO_DIR, parse_toml
+from polsim.scenario.schema import ScenarioSpec
 
 CUSTOM = "custom TOML"
 """The scenario choice that stands for a TOML pasted or uploaded in the page."""
