@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
+from polsim.geo import Geo
 from polsim.scenario.schema import LAND_USES, CitySpec
 
 LU = {name: i for i, name in enumerate(LAND_USES)}
@@ -42,6 +43,8 @@ class City:
     district_id: np.ndarray
     grid_codes: list[str]
     bases: dict[str, np.ndarray] = field(default_factory=dict)
+    geo: Geo | None = None
+    """Where the lattice lies on the map (None: a generated city given no ``origin``)."""
 
     @property
     def rows(self) -> int:
@@ -133,6 +136,8 @@ def generate_city(spec: CitySpec) -> City:
                 grid_id, station_id, district_id, codes)
     city.camera = _cameras(spec, city, rng)
     city.bases = _bases(spec, city)
+    if spec.origin:
+        city.geo = Geo.centred_on(spec.origin[0], spec.origin[1], spec.rows, spec.cols, spec.cell_m)
     return city
 
 

@@ -81,6 +81,10 @@ class CitySpec:
          1.2, 1.1, 1.0, 1.0, 1.1, 1.3, 1.4, 1.3, 1.1, 0.9, 0.6, 0.4],
         "city-wide footfall multiplier by hour", length=24, ge=0,
     )
+    origin: list[float] = bounded(
+        [], "[longitude, latitude] of the city's centre, placing the lattice on the map in the UTM "
+        "zone of that point (empty: a city with no place)", ge=-180, le=180,
+    )
     congestion_by_hour: list[float] = bounded(
         [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.6, 0.5, 0.7, 0.8, 0.8,
          0.8, 0.8, 0.8, 0.8, 0.7, 0.5, 0.5, 0.7, 0.9, 1.0, 1.0, 1.0],
@@ -91,6 +95,9 @@ class CitySpec:
         total = sum(self.land_use.values())
         if self.land_use and abs(total - 1.0) > 1e-6 and total > 1.0:
             raise ValueError(f"city.land_use shares add up to {total:.3f}; allowed: at most 1")
+        if self.origin and (len(self.origin) != 2 or not -80 <= self.origin[1] <= 84):
+            raise ValueError("city.origin: must be [longitude, latitude] with latitude in -80..84, "
+                             f"got {self.origin}")
         if self.land_use.get("blocked", 0.0) > 0.5:
             raise ValueError("city.land_use.blocked: must be <= 0.5 so the city stays connected")
 
