@@ -12,14 +12,11 @@ from typing import TYPE_CHECKING
 import mesa
 
 from polsim.rules.movement import guardian_move, unit_move
-from polsim.rules.offender import offender_step
-from polsim.scenario.schema import UNIT_STATES
+from polsim.rules.offender import OFFENDER_STATUS, offender_step
+from polsim.units import UNIT_STATES
 
 if TYPE_CHECKING:
     from polsim.model import PolicingModel
-
-OFFENDER_STATUS = ("walking", "fleeing", "jailed", "inactive")
-
 
 class RowAgent(mesa.Agent):
     """An agent whose state is row ``index`` of one of the model's state arrays."""
@@ -47,7 +44,7 @@ class Offender(RowAgent):
 
     def step(self) -> None:
         """One step of the offender rule on this offender's row."""
-        offender_step(self.index, *self.model.step_args.offenders)
+        offender_step(self.index, self.model.step_args.offenders)
 
 
 class PoliceUnit(RowAgent):
@@ -72,7 +69,7 @@ class PoliceUnit(RowAgent):
 
     def step(self) -> None:
         """Move toward the current target."""
-        unit_move(self.index, *self.model.step_args.units)
+        unit_move(self.index, self.model.step_args.units)
 
 
 class Guardian(RowAgent):
@@ -85,4 +82,4 @@ class Guardian(RowAgent):
 
     def step(self) -> None:
         """A step of the guardian walk inside its grid."""
-        guardian_move(self.index, *self.model.step_args.guardians)
+        guardian_move(self.index, self.model.step_args.guardians)

@@ -1,6 +1,6 @@
 """The two backends that drive the rules: ``mesa`` (an agent per row) and ``numba`` (loops).
 
-Both hand every rule the same argument tuples (``model.step_args``), so they differ only in
+Both hand every rule the same named arguments (``model.step_args``), so they differ only in
 who calls the rule for each row: a ``mesa.Agent.step`` or a compiled loop. The loops live
 beside their rules (``sim/rules/``): Numba's on-disk cache is keyed on the file that defines
 a compiled function, so a loop in another file would keep running an edited rule's old code.
@@ -44,7 +44,7 @@ class NumbaBackend:
     def step_offenders(self, model: PolicingModel) -> None:
         """Run the offender rule over all offenders (rows are kept in cell order)."""
         loop = offenders_loop if len(self.rows) >= PARALLEL_MIN_OFFENDERS else offenders_loop_serial
-        loop(self.rows, model.step_args.offenders, prefetch_ahead(len(self.rows), model.passable.size))
+        loop(self.rows, model.step_args.offenders, prefetch_ahead(len(self.rows), model.city.passable.size))
 
     def step_units(self, model: PolicingModel) -> None:
         """Run the movement rule over all units."""

@@ -136,31 +136,33 @@ def kernel_state(n: int, side: int, seed: int = 0) -> tuple[tuple, np.ndarray]:
                         p=[0.9, 0.05, 0.05]).astype(np.int64)
     timer = np.full(n, 5, np.int64)
     type_cdf = np.cumsum(np.full((7, 6), 1 / 6), axis=1)
-    params = np.zeros(off.N_PARAMS)
-    params[[off.P_DT, off.P_HOUR_FACTOR, off.P_CAPTURE]] = 1.0, 1.0, 0.5
-    params[[off.P_FLEE_STEPS, off.P_JAIL_STEPS, off.P_FLEE_CELLS]] = 10, 100, 2
+    params = off.OffenderParams(dt=1.0, hour_factor=1.0, capture_probability=0.5, flee_steps=10, jail_steps=100,
+                                flee_cells=2, remove_after_crime=False, periodic=False)
     weight = np.zeros(shape)
     off.walk_weights(weight, a0, b, 1.0, risk, RISK_AVERSION, passable)
-    return (r, c, status, timer, r.copy(), c.copy(), r.copy(), c.copy(),
-            np.full(n, -1, np.int64), np.zeros(n, bool), a0, b, weight, deterrence, capture,
-            passable, land_use, type_cdf, np.ones(6, bool), params, rng.random((n, 4))), risk
+    args = off.OffenderArgs(r=r, c=c, status=status, timer=timer, origin_r=r.copy(), origin_c=c.copy(),
+                            home_r=r.copy(), home_c=c.copy(), crime=np.full(n, -1, np.int64),
+                            arrested=np.zeros(n, bool), a0=a0, b=b, weight=weight, deterrence=deterrence,
+                            capture=capture, passable=passable, type_label=land_use, type_cdf=type_cdf,
+                            type_flees=np.ones(6, bool), draws=rng.random((n, 4)), **params._asdict())
+    return args, risk
 
 
 RISK_AVERSION = 1.0
 """The offenders' aversion to police risk in the kernel's state."""
 
 
-def kernel_arrays(n: int, side: int, seed: int = 0) -> tuple:
+def kernel_arrays(n: int, side: int, seed: int = 0):
     """The offender rule's arguments for ``n`` offenders on a ``side`` x ``side`` city
     (``kernel_state`` without the police risk raster)."""
     return kernel_state(n, side, seed)[0]
 
 
-def kernel_step(order: np.ndarray, args: tuple, risk: np.ndarray) -> None:
+def kernel_step(order: np.ndarray, args, risk: np.ndarray) -> None:
     """One offender step as the model takes it: this step's walk weights, then the loop."""
-    from polsim.rules.offender import P_HOUR_FACTOR, offenders_loop, prefetch_ahead, walk_weights
+    from polsim.rules.offender import offenders_loop, prefetch_ahead, walk_weights
 
-    walk_weights(args[12], args[10], args[11], args[19][P_HOUR_FACTOR], risk, RISK_AVERSION, args[15])
+    walk_weights(args.weight, args.a0, args.b, args.hour_factor, risk, RISK_AVERSION, args.passable)
     offenders_loop(order, args, prefetch_ahead(order.size, risk.size))
 
 

@@ -2,101 +2,104 @@
 
 Calls wait in order of priority, then call time. Whenever a call comes in or a unit comes
 free, every waiting call in that order gets the available capable unit with the shortest
-estimated travel time from its live position (AVL, the reports' "one map"), or, under the
-zone-bound rule, the best unit of the incident's own station zone when one is free.
-Serious incidents also get backup units, which never hold up a first response.
+travel time from its live position (AVL, the reports' "one map"; the time comes from the
+travel rule that movement follows, :mod:`polsim.rules.travel`), or, under the zone-bound
+rule, the best unit of the incident's own zone when one is free. Serious incidents also get
+backup units, which never hold up a first response.
+
+The centre decides; the units module writes the units' states (:class:`polsim.units.Units`).
+What the policy says about a call (which units may take it, which are its zone's own) comes
+in as two functions, so the centre knows nothing of policies or of the model.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from polsim.incident import Incident
-from polsim.scenario.schema import UNIT_STATES
+from polsim.rules.travel import minutes_to
+from polsim.scenario.schema import DispatchSpec
 
 if TYPE_CHECKING:
-    from polsim.model import PolicingModel
+    from polsim.city import City
+    from polsim.clock import Clock
+    from polsim.incident import Incident
+    from polsim.units import Units
 
-PATROLLING, DISPATCHED, ON_SCENE, PURSUING, RETURNING, OFF_SHIFT = range(len(UNIT_STATES))
-AVAILABLE_STATES = (PATROLLING, RETURNING)
-BUSY_STATES = (DISPATCHED, ON_SCENE, PURSUING)
+UnitFilter = Callable[["Incident", np.ndarray], np.ndarray]
+"""A policy's narrowing of the units that may take a call: (incident, allowed) -> allowed."""
+ZoneUnits = Callable[["Incident"], np.ndarray]
+"""A policy's answer to which units are an incident's own zone's: incident -> mask."""
 
 
 class DispatchCentre:
-    """Queues calls by priority and sends the nearest available capable unit."""
+    """Queues calls by priority and sends the nearest available capable unit.
 
-    def __init__(self, model: PolicingModel) -> None:
-        self.model = model
+    Args:
+        clock: the time now and of day (shifts, traffic).
+        units: the units it sends (their owner writes their states).
+        city: the city's traffic by hour.
+        spec: the scenario's dispatch section (backup, return to base, instant travel).
+        rule: ``"avl"`` (nearest unit) or ``"zone"`` (the zone's own units first).
+        eligible: the policy's narrowing of the units allowed to take a call.
+        zone_units: the policy's zones, for the zone-bound rule.
+    """
+
+    def __init__(self, clock: Clock, units: Units, city: City, spec: DispatchSpec, rule: str,
+                 eligible: UnitFilter, zone_units: ZoneUnits) -> None:
+        self.clock, self.units, self.city, self.spec, self.rule = clock, units, city, spec, rule
+        self.eligible, self.zone_units = eligible, zone_units
         self.waiting: list[tuple[Incident, bool]] = []  # (incident, is_backup)
-        units = model.units
-        cell_m = model.city.cell_m
-        self.responds = units.per_type("responds", bool)
-        self.radius_cells = units.per_type("response_radius_m") / cell_m
 
     @property
     def calls_waiting(self) -> int:
         """First-response calls still waiting for a unit."""
         return sum(1 for _, backup in self.waiting if not backup)
 
+    def available(self) -> np.ndarray:
+        """Units free to take a call now (with ``return_to_base``, not while driving home)."""
+        return self.units.available(self.spec.return_to_base)
+
+    def travel_minutes(self, r: int, c: int) -> np.ndarray:
+        """Minutes for every unit to reach cell (r, c) from where it is now."""
+        u = self.units
+        return minutes_to(r, c, u.r, u.c, u.speed, u.sensitivity, u.flies, self.city.congestion(self.clock.hour))
+
+    def within_reach(self, r: int, c: int) -> np.ndarray:
+        """Units allowed to take a call at (r, c): posts only within their radius of base."""
+        u = self.units
+        from_base = np.abs(u.base_r - r) + np.abs(u.base_c - c)
+        return (u.response_radius_cells <= 0) | (from_base <= u.response_radius_cells + 1e-9)
+
+    def choose(self, inc: Incident, free: np.ndarray) -> int:
+        """The unit to send to ``inc`` among ``free`` ones, or -1 when none can go."""
+        ok = self.eligible(inc, free & self.within_reach(inc.r, inc.c))
+        if not ok.any():
+            return -1
+        minutes = self.travel_minutes(inc.r, inc.c)
+        if self.rule == "zone":
+            own = ok & self.zone_units(inc)
+            if own.any():
+                ok = own
+        return int(np.argmin(np.where(ok, minutes, np.inf)))
+
+    # -- calls in -----------------------------------------------------------------------------
     def enqueue(self, inc: Incident) -> None:
         """A call reaches the centre: queue it (and its backup requests) and dispatch."""
         self.waiting.append((inc, False))
         if inc.serious:
-            backups = self.model.scenario.spec.dispatch.backup_units
-            self.waiting.extend((inc, True) for _ in range(backups))
+            self.waiting.extend((inc, True) for _ in range(self.spec.backup_units))
         self.dispatch_waiting()
-
-    def available(self) -> np.ndarray:
-        """Units free to take a call now (with ``return_to_base``, not while driving home)."""
-        u = self.model.units
-        if self.model.spec.dispatch.return_to_base:
-            return self.responds & (u.state == PATROLLING)
-        return self.responds & u.in_state(AVAILABLE_STATES)
-
-    def back_at_base(self, unit: int) -> None:
-        """``unit`` has driven home after a job (``return_to_base``): free again, serve the queue."""
-        if self.model.units.state[unit] == RETURNING:
-            self.model.units.state[unit] = PATROLLING
-            self.dispatch_waiting()
-
-    def travel_minutes(self, r: int, c: int) -> np.ndarray:
-        """Estimated minutes for every unit to reach cell (r, c) from where it is now."""
-        u = self.model.units
-        dr, dc = np.abs(u.r - r), np.abs(u.c - c)
-        dist = np.where(u.flies, np.maximum(dr, dc) + (np.sqrt(2) - 1) * np.minimum(dr, dc), dr + dc)
-        congestion = self.model.city.congestion(self.model.hour)
-        speed = u.speed * (1.0 - u.sensitivity + u.sensitivity * congestion)
-        return dist / speed
-
-    def within_reach(self, r: int, c: int) -> np.ndarray:
-        """Units allowed to take a call at (r, c): posts only within their radius of base."""
-        u = self.model.units
-        from_base = np.abs(u.base_r - r) + np.abs(u.base_c - c)
-        return (self.radius_cells <= 0) | (from_base <= self.radius_cells + 1e-9)
-
-    def choose(self, inc: Incident, free: np.ndarray) -> int:
-        """The unit to send to ``inc`` among ``free`` ones, or -1 when none can go."""
-        model = self.model
-        ok = free & self.within_reach(inc.r, inc.c)
-        ok = model.policy.eligible_units(model, inc, ok)
-        if not ok.any():
-            return -1
-        minutes = self.travel_minutes(inc.r, inc.c)
-        if model.dispatch_rule == "zone":
-            own = ok & model.policy.zone_units(model, inc)
-            if own.any():
-                ok = own
-        return int(np.argmin(np.where(ok, minutes, np.inf)))
 
     def dispatch_waiting(self) -> None:
         """Serve waiting calls in priority order with whatever units are free."""
         if not self.waiting:
             return
         free = self.available()
-        order = sorted(self.waiting, key=lambda item: (item[0].priority, item[1], item[0].t_call,
-                                                        item[0].id))
+        order = sorted(self.waiting, key=lambda item: (item[0].priority, item[1], item[0].t_call, item[0].id))
         still = []
         for inc, backup in order:
             unit = self.choose(inc, free) if free.any() else -1
@@ -109,37 +112,42 @@ class DispatchCentre:
 
     def assign(self, inc: Incident, unit: int) -> None:
         """Send ``unit`` to ``inc``: it drives to the incident cell from where it is."""
-        u, now = self.model.units, self.model.env.now
-        if inc.t_dispatch != inc.t_dispatch:
-            inc.t_dispatch = now
+        if math.isnan(inc.t_dispatch):
+            inc.t_dispatch = self.clock.now
         inc.units.append(unit)
-        u.state[unit] = DISPATCHED
-        u.incident[unit] = inc.id
-        u.tgt_r[unit], u.tgt_c[unit] = inc.r, inc.c
-        u.moving[unit] = True
-        if self.model.spec.dispatch.instant_travel:
+        self.units.send(unit, inc.id, inc.r, inc.c)
+        if self.spec.instant_travel:
             # Zero travel time: busy time is then exactly the time on scene (an M/M/c server).
-            u.r[unit], u.c[unit] = inc.r, inc.c
-            u.moving[unit] = False
+            self.units.teleport_to_target(unit)
             self.arrive(unit, inc)
 
+    # -- units report ---------------------------------------------------------------------------
     def arrive(self, unit: int, inc: Incident) -> None:
         """``unit`` reaches the scene; the first arrival starts the clock on scene."""
-        u = self.model.units
+        u = self.units
         if inc.is_open and u.incident[unit] == inc.id:
-            u.state[unit] = ON_SCENE
-            if inc.t_arrival != inc.t_arrival:
-                inc.t_arrival = self.model.env.now
+            u.arrive(unit)
+            if math.isnan(inc.t_arrival):
+                inc.t_arrival = self.clock.now
                 inc.first_unit = unit
                 inc.first_unit_type = u.type_names[u.type_idx[unit]]
                 inc.arrived.succeed()
 
-    def close(self, inc: Incident) -> None:
-        """Close ``inc``: every unit on it returns to patrol; drop its unserved backup requests
-        (nothing here may keep a closed incident: the log archives and drops it)."""
-        self.model.incidents.close(inc, self.model.env.now)
+    def back_at_base(self, unit: int) -> None:
+        """``unit`` has driven home after a job (``return_to_base``): free again, serve the queue."""
+        if self.units.back_at_base(unit):
+            self.dispatch_waiting()
+
+    def finish(self, inc: Incident) -> None:
+        """``inc`` is closed: drop its unserved backup requests, free every unit on it, and
+        serve the queue (nothing here may keep a closed incident: the log archives it)."""
         self.waiting = [(i, b) for i, b in self.waiting if i is not inc]
         for unit in inc.units:
-            if self.model.units.incident[unit] == inc.id:
-                self.model.release_unit(unit)
+            if self.units.incident[unit] == inc.id:
+                self.release(unit)
         self.dispatch_waiting()
+
+    def release(self, unit: int) -> None:
+        """``unit`` is done: back to patrol (or driving home, or off shift if its shift is over)."""
+        on_duty = bool(self.units.on_duty(self.clock.hour_of_day)[unit])
+        self.units.release(unit, on_duty, self.spec.return_to_base)

@@ -17,7 +17,7 @@ from polsim.incident import NAN, Incident, is_call, is_open, reported_by, status
 from polsim.rules.presence import sum_where_positive
 
 if TYPE_CHECKING:
-    from polsim.model import PolicingModel
+    from polsim.city import City
 
 RESPONSE_TARGETS_MIN = (1, 3, 5)
 """The reports' 1-3-5 minute response circles."""
@@ -41,10 +41,9 @@ Columns = Mapping[str, np.ndarray]
 class RunMetrics:
     """Everything a run reports, updated step by step and incident by incident."""
 
-    def __init__(self, model: PolicingModel) -> None:
-        city = model.city
-        self.model = model
-        self.crime_types = list(model.scenario.spec.crimes)
+    def __init__(self, crime_types: list[str], city: City) -> None:
+        self.city = city
+        self.crime_types = list(crime_types)
         shape = (len(self.crime_types), city.rows, city.cols)
         self.crimes_by_cell = np.zeros(shape, np.int64)
         self.crimes_by_hour = np.zeros((24, len(self.crime_types)), np.int64)
@@ -95,7 +94,7 @@ class RunMetrics:
         with the hour (the same numbers as computing them every step).
         """
         if self._footfall_hour is None or self._footfall_hour[0] != hour % 24:
-            footfall = self.model.city.footfall(hour)
+            footfall = self.city.footfall(hour)
             self._footfall_hour = (hour % 24, footfall, float(footfall.sum()))
         return self._footfall_hour[1], self._footfall_hour[2]
 
@@ -113,8 +112,9 @@ class RunMetrics:
             self._footfall_cdf = (hour % 24, cdf)
         return self._footfall_cdf[1]
 
-    def summary(self, incidents: Columns) -> dict[str, Any]:
-        """The run's headline numbers (no wall-clock value, so seeded runs repeat byte for byte).
+    def summary(self, incidents: Columns, now: float) -> dict[str, Any]:
+        """The run's headline numbers at ``now`` (no wall-clock value, so seeded runs repeat
+        byte for byte).
 
         ``incidents`` holds at least the ``SUMMARY_COLUMNS`` of every incident. The summary's
         ``incidents`` counts those reported by the end of the run (the rows of the incident
@@ -122,7 +122,6 @@ class RunMetrics:
         ``incidents_unreported``, not a call, and has no detector yet in ``detected_by``.
         """
         by_type = self.crimes_by_cell.sum(axis=(1, 2))
-        now = self.model.now
         reported = reported_by(incidents["t_call"], incidents["mediated_by"], now)
         n_reported = int(reported.sum())
         return {
@@ -189,20 +188,20 @@ def _count(items) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def incident_rows(model: PolicingModel, incidents: Columns, first_id: int = 0) -> dict[str, np.ndarray]:
+def incident_rows(incidents: Columns, now: float, grid_codes_at, first_id: int = 0) -> dict[str, np.ndarray]:
     """The columns of ``incidents.parquet`` from every field of the incidents ``first_id`` on,
-    as known at ``model.now``.
+    as known at ``now`` (``grid_codes_at(rows, cols)`` gives the cells' grid codes).
 
     A detection or call scheduled after the end of the run has not happened: its time is NaN
     (and the detector blank while nobody has detected it), and the row's ``status`` is
     ``unreported``, so the table and the summary agree on what a call is.
     """
-    i, now = incidents, model.now
+    i = incidents
     r, c = i["r"].astype(np.int32), i["c"].astype(np.int32)
     t_detect = np.where(i["t_detect"] <= now, i["t_detect"], NAN)
-    detected_by = np.where(t_detect == t_detect, i["detected_by"], "").astype(object)
+    detected_by = np.where(np.isnan(t_detect), "", i["detected_by"]).astype(object)
     values = (np.arange(first_id, first_id + r.size), i["kind"], i["priority"], r, c,
-              model.city.grid_codes_at(r, c), i["t_crime"], t_detect,
+              grid_codes_at(r, c), i["t_crime"], t_detect,
               np.where(i["t_call"] <= now, i["t_call"], NAN), i["t_dispatch"], i["t_arrival"],
               i["t_close"], detected_by, i["on_view"], i["first_unit"], i["first_unit_type"], i["arrested"],
               i["t_capture"], i["escalated"], i["mediated_by"],

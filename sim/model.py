@@ -30,19 +30,21 @@ import simpy
 
 from polsim.backends import BACKENDS
 from polsim.city import City, city_for
-from polsim.detection import N_DRAWS, SERVICE_DRAW, detect, exponential
-from polsim.dispatch import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, DispatchCentre
+from polsim.clock import Clock
+from polsim.detection import N_DRAWS, SERVICE_DRAW, Detector, exponential
+from polsim.dispatch import DispatchCentre
+from polsim.field import AttractivenessField, CrimeMix
+from polsim.guardians import Guardians
 from polsim.incident import Incident, crime_life, dispute_life
 from polsim.incident_log import CHUNK_ROWS, IncidentLog
 from polsim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
+from polsim.offenders import Offenders
 from polsim.policies import Policy, make_policy
-from polsim.population import Guardians, Offenders, Units
 from polsim.presence import Presence
-from polsim.rules import offender as off
-from polsim.rules.field import decay_factor, update_field
-from polsim.rules.offender import FLEEING, INACTIVE
-from polsim.scenario import LAND_USES, PolicingScenario, load_scenario
+from polsim.rules.offender import FLEEING, INACTIVE, WALKING, OffenderParams
+from polsim.scenario import PolicingScenario, load_scenario
 from polsim.streams import Streams
+from polsim.units import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, Units
 
 DEFAULT_SCENARIO = "default"
 
@@ -87,6 +89,7 @@ class PolicingModel(mesa.Model):
 
     # -- construction -------------------------------------------------------------------
     def _build(self) -> None:
+        """Build the city, the people and the components, each from what it uses."""
         spec = self.spec
         self.dt = spec.time.step_minutes
         self.max_steps = int(round(spec.time.days * 1440 / self.dt))
@@ -96,17 +99,21 @@ class PolicingModel(mesa.Model):
         self.offenders.sort_by_cell(self.city.cols)
         self.offender_crime_t = np.zeros(len(self.offenders))
         self.units = Units.build(spec, self.city)
-        self.guardians = Guardians.place(spec, self.city, place)
+        self.guardians = Guardians.place(spec.guardians, self.city, place)
         self.env = simpy.Environment()
-        self.presence = Presence(self)
-        self.metrics = RunMetrics(self)
-        self.dispatch = DispatchCentre(self)
+        self.clock = Clock(self.env, spec.time.start_hour)
+        self.presence = Presence(self.city, self.units, self.guardians, spec.guardians, spec.deterrence)
+        self.metrics = RunMetrics(list(spec.crimes), self.city)
         self.dispatch_rule = self.policy.dispatch or spec.dispatch.rule
+        self.dispatch = DispatchCentre(
+            self.clock, self.units, self.city, spec.dispatch, self.dispatch_rule,
+            eligible=lambda inc, ok: self.policy.eligible_units(self, inc, ok),
+            zone_units=lambda inc: self.policy.zone_units(self, inc))
+        self.detector = Detector(spec.guardians, spec.dispatch.relay_min, self.city, self.presence, self.clock,
+                                 can_take=lambda unit: bool(self.dispatch.available()[unit]))
         self.incidents = IncidentLog()
-        self._build_field()
-        self._build_crime_tables()
-        self.shift = np.array([ut.shift for ut in self.units.types], np.int64).reshape(-1, 2)
-        self._duty_by_hour: dict[tuple[int, int], np.ndarray] = {}
+        self.field = AttractivenessField(spec.field, self.city, self.dt)
+        self.crime_mix = CrimeMix.of(spec, self.city)
         self.policy.setup(self)
         self.backend.setup(self)
         self.step_args = SimpleNamespace()
@@ -119,26 +126,14 @@ class PolicingModel(mesa.Model):
             "offenders_fleeing": lambda m: np.count_nonzero(m.offenders.status == FLEEING),
         })
 
-    def _build_field(self) -> None:
-        f, city = self.spec.field, self.city
-        weight = np.array([f.land_use_weight.get(lu, 1.0) for lu in LAND_USES])
-        self.a0 = (f.a0_per_min * weight[city.land_use] * city.passable).astype(np.float64)
-        self.b = np.zeros_like(self.a0)
-        self._b_next = np.zeros_like(self.a0)
-        self._walk_weight = np.zeros_like(self.a0)
-        # the cells of this step's crimes, one entry a crime (the field update counts them)
-        self._crime_r: list[int] = []
-        self._crime_c: list[int] = []
-        self.passable = city.passable.copy()
-        self._decay = decay_factor(f.omega_per_min, self.dt)
-
-    def _build_crime_tables(self) -> None:
-        types = list(self.spec.crimes.values())
-        w = np.array([[ct.weight * ct.affinity.get(lu, 1.0) for ct in types] for lu in LAND_USES])
-        totals = w.sum(axis=1, keepdims=True)
-        self.type_cdf = np.cumsum(np.divide(w, totals, out=np.zeros_like(w), where=totals > 0), axis=1)
-        self.type_flees = np.array([ct.flees for ct in types])
-        self.crime_names = list(self.spec.crimes)
+    def _build_offender_params(self) -> OffenderParams:
+        """The offender rule's parameters; only the hour factor changes from step to step."""
+        o = self.spec.offenders
+        return OffenderParams(
+            dt=self.dt, hour_factor=0.0, capture_probability=o.capture_probability,
+            flee_steps=o.flee_steps, jail_steps=round(o.jail_days * 1440 / self.dt),
+            flee_cells=o.flee_cells_per_step, remove_after_crime=o.model == "short2008",
+            periodic=self.spec.field.periodic)
 
     # -- clock ----------------------------------------------------------------------------
     @property
@@ -149,25 +144,26 @@ class PolicingModel(mesa.Model):
     @property
     def hour(self) -> int:
         """Hour of the day (0-23) at the current time."""
-        return int(self.spec.time.start_hour + self.env.now // 60) % 24
+        return self.clock.hour
 
     def on_duty(self) -> np.ndarray:
-        """Units whose shift covers the current hour (a read-only mask).
+        """Units whose shift covers the current hour (a read-only mask)."""
+        return self.units.on_duty(self.clock.hour_of_day)
 
-        Shifts start and end on whole hours, so the answer only depends on the whole hours of
-        the time of day and of that time plus 24 (both as computed here): it is built once for
-        each pair and kept, rather than rebuilt every step.
-        """
-        hod = (self.spec.time.start_hour + self.env.now / 60.0) % 24
-        key = (int(hod), int(hod + 24))
-        duty = self._duty_by_hour.get(key)
-        if duty is None:
-            start, end = self.shift[self.units.type_idx, 0], self.shift[self.units.type_idx, 1]
-            hour, next_day = key
-            duty = ((hour >= start) & (hour < end)) | ((next_day >= start) & (next_day < end))
-            duty.setflags(write=False)
-            self._duty_by_hour[key] = duty
-        return duty
+    @property
+    def a0(self) -> np.ndarray:
+        """The baseline attractiveness of every cell (``A0``, crimes per offender-minute)."""
+        return self.field.a0
+
+    @property
+    def crime_names(self) -> list[str]:
+        """The scenario's crime types, in the order of their codes."""
+        return self.crime_mix.names
+
+    @property
+    def b(self) -> np.ndarray:
+        """The dynamic attractiveness of every cell (``B``, Short et al. 2008)."""
+        return self.field.b
 
     # -- the step -------------------------------------------------------------------------
     def step(self) -> None:
@@ -177,7 +173,7 @@ class PolicingModel(mesa.Model):
         on_duty = self._change_shifts()
         self.policy.on_step(self)
         self._give_patrol_targets(on_duty)
-        self.presence.stamp(on_duty & (self.units.state != OFF_SHIFT))
+        self.presence.stamp(on_duty & (self.units.state != OFF_SHIFT), self.policy.checkpoint_cells(self))
         self._prepare_step_args()
         self.metrics.step_crimes = 0
         self.backend.step_offenders(self)
@@ -191,49 +187,27 @@ class PolicingModel(mesa.Model):
         self._record_step(on_duty)
         self.env.run(until=self.env.now + self.dt)
         self.incidents.archive_closed()
-        f = self.spec.field
-        update_field(self.b, self._b_next, np.array(self._crime_r, np.int64),
-                     np.array(self._crime_c, np.int64), self.passable, f.eta, self._decay,
-                     f.theta, f.periodic)
-        self._crime_r.clear()
-        self._crime_c.clear()
-        self.b, self._b_next = self._b_next, self.b
+        self.field.update()
         if self.steps % self.spec.output.collect_every == 0:
             self.datacollector.collect(self)
         if self.steps >= self.max_steps:
             self.running = False
 
     def _prepare_step_args(self) -> None:
-        """The argument tuples every backend hands the rules this step."""
-        o, u, g, spec = self.offenders, self.units, self.guardians, self.spec
-        params = self._offender_params
-        params[off.P_HOUR_FACTOR] = spec.field.crime_by_hour[self.hour]
-        off.walk_weights(self._walk_weight, self.a0, self.b, params[off.P_HOUR_FACTOR],
-                         self.presence.risk, spec.offenders.risk_aversion, self.passable)
-        draws = self._draws("offenders", (len(o), 4))
-        self.step_args.offenders = (
-            o.r, o.c, o.status, o.timer, o.origin_r, o.origin_c, o.home_r, o.home_c, o.crime,
-            o.arrested, self.a0, self.b, self._walk_weight, self.presence.deterrence,
-            self.presence.capture, self.passable, self.city.land_use, self.type_cdf,
-            self.type_flees, params, draws)
-        self.step_args.units = (
-            u.r, u.c, u.tgt_r, u.tgt_c, u.credit, u.moving, u.arrive_frac, u.speed, u.sensitivity,
-            u.flies, self.city.road_speed, self.city.congestion(self.hour), self.dt)
-        self.step_args.guardians = (
-            g.r, g.c, g.r0, g.r1, g.c0, g.c1, self.passable, self._draws("guardians", (len(g),)))
-
-    def _build_offender_params(self) -> np.ndarray:
-        """The offender rule's parameters; only the hour factor changes from step to step."""
+        """The named arguments every backend hands the rules this step."""
         spec = self.spec
-        params = np.zeros(off.N_PARAMS)
-        params[off.P_DT] = self.dt
-        params[off.P_CAPTURE] = spec.offenders.capture_probability
-        params[off.P_FLEE_STEPS] = spec.offenders.flee_steps
-        params[off.P_JAIL_STEPS] = round(spec.offenders.jail_days * 1440 / self.dt)
-        params[off.P_FLEE_CELLS] = spec.offenders.flee_cells_per_step
-        params[off.P_REMOVE_AFTER_CRIME] = float(spec.offenders.model == "short2008")
-        params[off.P_PERIODIC] = float(spec.field.periodic)
-        return params
+        params = self._offender_params = self._offender_params._replace(
+            hour_factor=spec.field.crime_by_hour[self.hour])
+        weight = self.field.update_walk_weights(params.hour_factor, self.presence.risk, spec.offenders.risk_aversion)
+        mix = self.crime_mix
+        self.step_args.offenders = self.offenders.rule_args(
+            a0=self.field.a0, b=self.field.b, weight=weight, deterrence=self.presence.deterrence,
+            capture=self.presence.capture, passable=self.field.passable, type_label=mix.type_label,
+            type_cdf=mix.type_cdf, type_flees=mix.flees, params=params,
+            draws=self._draws("offenders", (len(self.offenders), 4)))
+        self.step_args.units = self.units.movement_args(self.city.road_speed, self.city.congestion(self.hour), self.dt)
+        self.step_args.guardians = self.guardians.movement_args(
+            self.city.grid_id, self.field.passable, self._draws("guardians", (len(self.guardians),)))
 
     def _draws(self, stream: str, shape: tuple[int, ...]) -> np.ndarray:
         """This step's uniforms from ``stream``, written into a buffer kept from the last step
@@ -252,16 +226,8 @@ class PolicingModel(mesa.Model):
 
     def _change_shifts(self) -> np.ndarray:
         """Idle units leave at the end of their shift and come back, at base, at its start."""
-        u = self.units
         on_duty = self.on_duty()
-        leaving = ~on_duty & u.in_state((PATROLLING, RETURNING))
-        if leaving.any():
-            u.state[leaving] = OFF_SHIFT
-            u.moving[leaving] = False
-            u.r[leaving], u.c[leaving] = u.base_r[leaving], u.base_c[leaving]
-        coming = on_duty & (u.state == OFF_SHIFT)
-        if coming.any():
-            u.state[coming] = PATROLLING
+        self.units.change_shifts(on_duty)
         self.dispatch.dispatch_waiting()
         return on_duty
 
@@ -271,9 +237,7 @@ class PolicingModel(mesa.Model):
         if need.size == 0:
             return
         tr, tc = self.policy.patrol_targets(self, need, self.streams.patrol.random(need.size))
-        u.tgt_r[need], u.tgt_c[need] = tr, tc
-        u.moving[need] = True
-        u.credit[need] = 0.0
+        u.patrol_to(need, tr, tc)
 
     def _handle_arrests(self) -> None:
         now = self.env.now
@@ -283,39 +247,39 @@ class PolicingModel(mesa.Model):
             self.offenders.incident[i] = -1
 
     def _handle_crimes(self) -> None:
-        """Record this step's crimes, build the detection of each, start reported incidents."""
+        """Record this step's crimes, detect each, start the incidents that are reported."""
         o = self.offenders
         who = np.flatnonzero(o.crime >= 0)
         if who.size == 0:
             return
         draws = self.streams.incidents.random((who.size, N_DRAWS))
         now = self.env.now
+        names = self.crime_mix.names
         for k, i in enumerate(who):
             t_idx = int(o.crime[i])
             r, c = int(o.r[i]), int(o.c[i])
-            self.record_crime(t_idx, r, c)
+            self._record_crime(t_idx, r, c)
             self.offender_crime_t[i] = now
-            crime = self.spec.crimes[self.crime_names[t_idx]]
-            found = detect(self, r, c, now, crime, draws[k])
+            crime = self.spec.crimes[names[t_idx]]
+            found = self.detector.detect(r, c, now, crime, draws[k])
             if found is None:
                 continue
-            inc = self._new_incident(self.crime_names[t_idx], crime.priority, r, c, now,
+            inc = self._new_incident(names[t_idx], crime.priority, r, c, now,
                                      exponential(crime.on_scene_min, draws[k, SERVICE_DRAW]),
                                      crime.serious, offender=int(o.id[i]))
             inc.detected_by, inc.t_detect, inc.t_call = found.detector, found.t_detect, found.t_call
             inc.on_view = found.on_view_unit >= 0
             o.incident[i] = inc.id
-            self.env.process(crime_life(self.env, self, inc, found.on_view_unit))
+            self.env.process(crime_life(self.env, inc, self.dispatch, self.incidents, found.on_view_unit))
 
-    def record_crime(self, type_idx: int, r: int, c: int) -> None:
+    def _record_crime(self, type_idx: int, r: int, c: int) -> None:
         """Count a crime and let it raise the attractiveness of its cell next step."""
         self.metrics.record_crime(type_idx, r, c, self.hour)
-        self._crime_r.append(r)
-        self._crime_c.append(c)
+        self.field.add_crime(r, c)
 
-    def record_escalation(self, inc: Incident) -> None:
+    def _escalated(self, inc: Incident) -> None:
         """A dispute turned violent: an assault at its cell."""
-        self.record_crime(self.crime_names.index("assault"), inc.r, inc.c)
+        self._record_crime(self.crime_mix.names.index("assault"), inc.r, inc.c)
 
     def _new_incident(self, kind: str, priority: int, r: int, c: int, t: float,
                       on_scene: float, serious: bool, offender: int = -1) -> Incident:
@@ -344,8 +308,10 @@ class PolicingModel(mesa.Model):
             seen = self.presence.grid_workers[r, c] > 0 and draw[2] < d.grid_worker_mediates
             if seen:
                 inc.detected_by = "grid_worker"
-            self.env.process(dispute_life(self.env, self, inc, exponential(d.escalate_after_min, draw[3]),
-                                          seen, d.mediation_min))
+            self.env.process(dispute_life(
+                self.env, inc, self.dispatch, self.incidents, escalate_after=exponential(d.escalate_after_min, draw[3]),
+                mediated_by_grid_worker=seen, mediation_min=d.mediation_min, on_escalate=self._escalated,
+                on_end=self.metrics.record_dispute))
 
     def _births(self) -> None:
         """Short et al. (2008): new offenders appear at each cell at rate Gamma."""
@@ -353,7 +319,7 @@ class PolicingModel(mesa.Model):
         if self.spec.offenders.model != "short2008" or gamma <= 0:
             return
         rng = self.streams.births
-        cells = np.flatnonzero(self.passable.ravel())
+        cells = np.flatnonzero(self.field.passable.ravel())
         n = rng.binomial(cells.size, min(1.0, gamma * self.dt))
         if n == 0:
             return
@@ -370,9 +336,10 @@ class PolicingModel(mesa.Model):
         # independent Bernoulli(Gamma dt) birth at every site, as in the paper.
         where = rng.choice(cells, size=n, replace=False)
         o.r[slots], o.c[slots] = where // self.city.cols, where % self.city.cols
-        o.status[slots] = off.WALKING
+        o.status[slots] = WALKING
 
     def _schedule_arrivals(self) -> None:
+        """Units that reached their target this step report it at the exact minute."""
         u = self.units
         arriving = np.flatnonzero(u.arrive_frac >= 0)
         if arriving.size == 0:
@@ -393,32 +360,6 @@ class PolicingModel(mesa.Model):
         working = on_duty | (u.state != OFF_SHIFT)
         self.metrics.record_step(np.count_nonzero(u.in_state(BUSY_STATES)), np.count_nonzero(working),
                                  self.dt, self.presence.police_sight, self.hour)
-
-    # -- units ----------------------------------------------------------------------------
-    def release_unit(self, unit: int) -> None:
-        """A unit is done with its incident: back to patrol (or, with ``dispatch.return_to_base``,
-        driving home, unavailable until there), or off duty if its shift is over."""
-        u = self.units
-        u.incident[unit] = -1
-        u.moving[unit] = False
-        u.state[unit] = PATROLLING if self.on_duty()[unit] else OFF_SHIFT
-        if u.state[unit] == OFF_SHIFT:
-            u.r[unit], u.c[unit] = u.base_r[unit], u.base_c[unit]
-        elif self.spec.dispatch.return_to_base:
-            u.state[unit] = RETURNING
-            u.tgt_r[unit], u.tgt_c[unit] = u.base_r[unit], u.base_c[unit]
-            u.moving[unit], u.credit[unit] = True, 0.0
-
-    def unit_seeing(self, r: int, c: int) -> int:
-        """The nearest on-duty unit whose sight covers (r, c), or -1."""
-        if self.presence.police_sight[r, c] <= 0:
-            return -1
-        u = self.units
-        d2 = (u.r - r) ** 2 + (u.c - c) ** 2
-        sees = (d2 <= self.presence.unit_sight ** 2) & (u.state != OFF_SHIFT)
-        if not sees.any():
-            return -1
-        return int(np.argmin(np.where(sees, d2, np.iinfo(np.int64).max)))
 
     # -- results --------------------------------------------------------------------------
     def run(self, steps: int | None = None, progress: bool = False) -> PolicingModel:
@@ -444,13 +385,14 @@ class PolicingModel(mesa.Model):
             "dispatch": self.dispatch_rule,
             "steps": int(self.steps),
             "sim_minutes": float(self.env.now),
-            **self.metrics.summary(self.incidents.columns(SUMMARY_COLUMNS)),
+            **self.metrics.summary(self.incidents.columns(SUMMARY_COLUMNS), self.now),
         }
 
     def incident_table(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
         """One row per incident (ids ``start .. stop-1``, default all), closed or open, as
         columns (those of ``incidents.parquet``)."""
-        return incident_rows(self, self.incidents.columns(start=start, stop=stop), first_id=start)
+        return incident_rows(self.incidents.columns(start=start, stop=stop), self.now, self.city.grid_codes_at,
+                             first_id=start)
 
     def incident_tables(self, rows: int = CHUNK_ROWS) -> Iterator[dict[str, np.ndarray]]:
         """``incident_table`` in pieces of ``rows`` incidents (at least one, maybe empty), so

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.dispatch import DISPATCHED, ON_SCENE, PATROLLING
+from polsim.units import DISPATCHED, ON_SCENE, PATROLLING
 from polsim.incident import Incident
 from polsim.rules.movement import step_budget
 from tests.conftest import small_model
@@ -48,7 +48,7 @@ def test_dispatch_sends_the_available_unit_with_the_shortest_travel_time():
     u = m.units
     cars = np.flatnonzero(u.speed == u.speed.max())
     u.state[:] = ON_SCENE  # everyone busy...
-    a, b, c = (int(j) for j in np.flatnonzero(m.dispatch.responds & (u.flies == False))[:3])  # noqa: E712
+    a, b, c = (int(j) for j in np.flatnonzero(u.responds & (u.flies == False))[:3])  # noqa: E712
     for j, (r, col) in zip((a, b, c), ((5, 5), (5, 12), (20, 20)), strict=True):
         u.state[j] = PATROLLING
         u.r[j], u.c[j] = r, col
@@ -67,14 +67,14 @@ def test_zone_rule_prefers_the_incidents_own_zone():
     u.state[:] = ON_SCENE
     r, c = int(u.base_r[0]), int(u.base_c[0])
     zone = city.station_id[r, c]
-    own = int(np.flatnonzero((u.zone == zone) & m.dispatch.responds)[0])
-    other = int(np.flatnonzero((u.zone != zone) & m.dispatch.responds & ~u.flies)[0])
+    own = int(np.flatnonzero((u.zone == zone) & u.responds)[0])
+    other = int(np.flatnonzero((u.zone != zone) & u.responds & ~u.flies)[0])
     u.state[[own, other]] = PATROLLING
     u.r[other], u.c[other] = r, c  # the other zone's unit stands right on the incident
     u.r[own], u.c[own] = (r + 6) % city.rows, (c + 6) % city.cols  # farther away
     inc = _incident(m, r, c)
     assert m.dispatch.choose(inc, m.dispatch.available()) == own
-    m.dispatch_rule = "avl"
+    m.dispatch.rule = "avl"
     assert m.dispatch.choose(inc, m.dispatch.available()) == other
 
 
@@ -198,7 +198,7 @@ def test_on_duty_follows_the_shift_hours_at_every_step():
     the kept on-duty masks equal the shift rule evaluated afresh."""
     m = small_model(2, extra={"units.patrol_car.shift": [20, 30], "units.community_officer.shift": [7, 15],
                               "time.start_hour": 5, "time.step_minutes": 7.0, "time.days": 2})
-    start, end = m.shift[m.units.type_idx, 0], m.shift[m.units.type_idx, 1]
+    start, end = m.units.shift[:, 0], m.units.shift[:, 1]
     seen = set()
     for _ in range(m.max_steps):
         hod = (5 + m.now / 60.0) % 24

@@ -23,9 +23,9 @@ def _run_kernel(loop, order, steps=5, ahead=0):
     args = kernel_arrays(4000, 60, seed=3)
     rng = np.random.default_rng(9)
     for _ in range(steps):
-        args[-1][:] = rng.random(args[-1].shape)
+        args.draws[:] = rng.random(args.draws.shape)
         loop(order, args, ahead)
-    return args[:10]  # the offender rows the rule writes
+    return args[:10]  # the offender rows the rule writes (r .. arrested)
 
 
 def test_offender_visit_order_threads_and_prefetch_do_not_change_results():
@@ -40,7 +40,7 @@ def test_offender_visit_order_threads_and_prefetch_do_not_change_results():
         for a, b in zip(ref, _run_kernel(loop, order, ahead=ahead), strict=True):
             np.testing.assert_array_equal(a, b)
     # the rule really acted: some moved, some offended or fled
-    assert (ref[0] != args[0]).any() and (ref[2] != args[2]).any()
+    assert (ref[0] != args.r).any() and (ref[2] != args.status).any()
 
 
 def test_loops_prefetch_only_for_sparse_offenders():
@@ -49,7 +49,7 @@ def test_loops_prefetch_only_for_sparse_offenders():
 
 
 def test_sort_by_cell_moves_whole_rows():
-    from polsim.population import Offenders
+    from polsim.offenders import Offenders
 
     city = generate_city(load_spec("default")[0].city)
     o = Offenders.place(city, 500, np.random.default_rng(2))
@@ -135,7 +135,7 @@ def test_bench_cli_rejects_unknown_row(capsys):
 
 def test_in_state_equals_isin():
     from polsim import PolicingModel
-    from polsim.dispatch import AVAILABLE_STATES, BUSY_STATES
+    from polsim.units import AVAILABLE_STATES, BUSY_STATES
 
     model = PolicingModel("default", seed=2, overrides={"time.days": 0.01})
     u = model.units
@@ -170,14 +170,15 @@ def _fresh_presence(model, on_duty, checkpoints):
     """The presence rasters cleared and stamped from scratch (the rule before delta stamping)."""
     from polsim.rules.presence import stamp_disks
 
-    p, u, g = model.presence, model.units, model.guardians
+    u, g = model.units, model.guardians
     shape = model.b.shape
+    guardian_sight = np.full(len(g), model.city.cells(model.spec.guardians.sight_m))
     out = {}
-    for name, radius, who, r, c in (("police_deter", p.unit_deter, on_duty, u.r, u.c),
-                                    ("police_sight", p.unit_sight, on_duty, u.r, u.c),
-                                    ("capture", p.unit_capture, on_duty, u.r, u.c),
-                                    ("grid_workers", p.guardian_sight, g.grid_worker, g.r, g.c),
-                                    ("volunteers", p.guardian_sight, ~g.grid_worker, g.r, g.c)):
+    for name, radius, who, r, c in (("police_deter", u.deter_cells, on_duty, u.r, u.c),
+                                    ("police_sight", u.sight_cells, on_duty, u.r, u.c),
+                                    ("capture", u.capture_cells, on_duty, u.r, u.c),
+                                    ("grid_workers", guardian_sight, g.grid_worker, g.r, g.c),
+                                    ("volunteers", guardian_sight, ~g.grid_worker, g.r, g.c)):
         out[name] = np.zeros(shape)
         stamp_disks(out[name], r, c, radius, np.ones(len(r)), who)
     out["capture"] += checkpoints
@@ -213,8 +214,7 @@ def test_presence_moved_disks_equal_a_fresh_stamp():
                 c[:] = np.clip(c + ~along_rows * step_by, 0, rows - 1)
         on_duty = rng.random(len(u)) < 0.7
         checkpoints = cordon if step % 4 == 1 else 0
-        model.policy.checkpoint_cells = lambda _m, cp=checkpoints: cp
-        model.presence.stamp(on_duty)
+        model.presence.stamp(on_duty, checkpoints)
         fresh = _fresh_presence(model, on_duty, checkpoints)
         for name, raster in fresh.items():
             np.testing.assert_array_equal(getattr(model.presence, name), raster, err_msg=name)

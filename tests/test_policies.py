@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.dispatch import ON_SCENE, PATROLLING, PURSUING
+from polsim.units import ON_SCENE, PATROLLING, PURSUING
 from polsim.incident import Incident
 from polsim.policies import POLICIES, Combined, Cordon, HotspotPatrol, make_policy
 from polsim.policies.cordon import ActiveCordon

@@ -8,24 +8,20 @@ from numba import njit
 from scipy import stats
 
 from polsim.rules.field import update_field
-from polsim.rules.movement import SQRT2, guardian_move, step_budget, unit_move
+from polsim.rules.movement import GuardianMoveArgs, UnitMoveArgs, guardian_move, unit_move
 from polsim.rules.offender import (
     FLEEING,
     JAILED,
-    N_PARAMS,
-    P_CAPTURE,
-    P_DT,
-    P_FLEE_CELLS,
-    P_FLEE_STEPS,
-    P_HOUR_FACTOR,
-    P_JAIL_STEPS,
     WALKING,
+    OffenderArgs,
+    OffenderParams,
     crime_probability,
     offender_step,
     offends,
     walk,
     walk_weights,
 )
+from polsim.rules.travel import SQRT2, step_budget
 
 RNG = np.random.default_rng(2024)
 
@@ -125,78 +121,85 @@ def test_branch_free_neighbour_pick_is_the_first_running_sum_above_the_target():
         assert _pick_weighted(target, *w) == _first_passing(target, w), (w, u)
 
 
-def _one_offender(status=WALKING, a=0.0):
-    arrays = dict(r=np.array([2]), c=np.array([2]), status=np.array([status]), timer=np.array([3]),
-                  origin_r=np.array([2]), origin_c=np.array([1]), home_r=np.array([0]), home_c=np.array([0]),
-                  crime=np.array([-1]), arrested=np.zeros(1, bool))
-    grid = dict(a0=np.full((5, 5), a), b=np.zeros((5, 5)), weight=np.zeros((5, 5)), deter=np.zeros((5, 5)),
-                capture=np.zeros((5, 5)), passable=np.ones((5, 5), bool), land_use=np.zeros((5, 5), np.int8),
-                cdf=np.array([[0.25, 1.0]] * 7), flees=np.array([True, False]))
-    params = np.zeros(N_PARAMS)
-    params[[P_DT, P_HOUR_FACTOR, P_CAPTURE, P_FLEE_STEPS, P_JAIL_STEPS, P_FLEE_CELLS]] = [1, 1, 1, 4, 9, 2]
-    return arrays, grid, params
+def _one_offender(status=WALKING, a=0.0) -> OffenderArgs:
+    params = OffenderParams(dt=1.0, hour_factor=1.0, capture_probability=1.0, flee_steps=4, jail_steps=9,
+                            flee_cells=2, remove_after_crime=False, periodic=False)
+    return OffenderArgs(
+        r=np.array([2]), c=np.array([2]), status=np.array([status]), timer=np.array([3]), origin_r=np.array([2]),
+        origin_c=np.array([1]), home_r=np.array([0]), home_c=np.array([0]), crime=np.array([-1]),
+        arrested=np.zeros(1, bool), a0=np.full((5, 5), a), b=np.zeros((5, 5)), weight=np.zeros((5, 5)),
+        deterrence=np.zeros((5, 5)), capture=np.zeros((5, 5)), passable=np.ones((5, 5), bool),
+        type_label=np.zeros((5, 5), np.int8), type_cdf=np.array([[0.25, 1.0]] * 7),
+        type_flees=np.array([True, False]), draws=np.zeros((1, 4)), **params._asdict())
 
 
-def _step(arrays, grid, params, u):
-    offender_step(0, *arrays.values(), *grid.values(), params, np.array([u]))
+def _step(args: OffenderArgs, u) -> None:
+    args.draws[0] = u
+    offender_step(0, args)
 
 
 def test_crime_draw_picks_type_by_land_use_cdf_and_starts_flight():
-    arrays, grid, params = _one_offender(a=50.0)  # crime is certain
-    _step(arrays, grid, params, [0.9, 0.0, 0.1, 0.5])
-    assert arrays["crime"][0] == 0 and arrays["status"][0] == FLEEING and arrays["timer"][0] == 4
-    arrays, grid, params = _one_offender(a=50.0)
-    _step(arrays, grid, params, [0.9, 0.0, 0.6, 0.5])
-    assert arrays["crime"][0] == 1 and arrays["status"][0] == WALKING  # type 1 does not flee
+    one = _one_offender(a=50.0)  # crime is certain
+    _step(one, [0.9, 0.0, 0.1, 0.5])
+    assert one.crime[0] == 0 and one.status[0] == FLEEING and one.timer[0] == 4
+    one = _one_offender(a=50.0)
+    _step(one, [0.9, 0.0, 0.6, 0.5])
+    assert one.crime[0] == 1 and one.status[0] == WALKING  # type 1 does not flee
 
 
 def test_fleeing_offender_runs_away_and_is_arrested_in_capture_range():
-    arrays, grid, params = _one_offender(status=FLEEING)
-    _step(arrays, grid, params, [0.9, 0.9, 0.9, 0.9])  # origin is west: runs east, 2 cells
-    assert (arrays["r"][0], arrays["c"][0]) == (2, 4) and arrays["timer"][0] == 2
-    grid["capture"][2, 4] = 1
-    _step(arrays, grid, params, [0.5, 0.9, 0.9, 0.5])
-    assert arrays["arrested"][0] and arrays["status"][0] == JAILED and arrays["timer"][0] == 9
+    one = _one_offender(status=FLEEING)
+    _step(one, [0.9, 0.9, 0.9, 0.9])  # origin is west: runs east, 2 cells
+    assert (one.r[0], one.c[0]) == (2, 4) and one.timer[0] == 2
+    one.capture[2, 4] = 1
+    _step(one, [0.5, 0.9, 0.9, 0.5])
+    assert one.arrested[0] and one.status[0] == JAILED and one.timer[0] == 9
     for _ in range(9):
-        _step(arrays, grid, params, [0.5, 0.9, 0.9, 0.5])
-    assert arrays["status"][0] == WALKING and (arrays["r"][0], arrays["c"][0]) == (0, 0)  # released home
+        _step(one, [0.5, 0.9, 0.9, 0.5])
+    assert one.status[0] == WALKING and (one.r[0], one.c[0]) == (0, 0)  # released home
 
 
 def test_unit_never_covers_more_than_its_credit_and_reports_arrival_minute():
-    road = np.ones((50, 50))
-    args = dict(r=np.array([0, 0]), c=np.array([0, 0]), tr=np.array([10, 10]), tc=np.array([10, 10]),
-                credit=np.zeros(2), moving=np.ones(2, bool), frac=np.full(2, -1.0),
-                speed=np.array([3.0, 3.0]), sens=np.array([1.0, 0.0]), flies=np.array([False, True]))
+    a = UnitMoveArgs(r=np.array([0, 0]), c=np.array([0, 0]), tgt_r=np.array([10, 10]), tgt_c=np.array([10, 10]),
+                     credit=np.zeros(2), moving=np.ones(2, bool), arrive_frac=np.full(2, -1.0),
+                     speed=np.array([3.0, 3.0]), sensitivity=np.array([1.0, 0.0]), flies=np.array([False, True]),
+                     road=np.ones((50, 50)), congestion=0.5, dt=1.0)
     travelled = np.zeros(2)
     arrival = [None, None]
     for step in range(20):
-        before = np.stack([args["r"].copy(), args["c"].copy()])
+        before = np.stack([a.r.copy(), a.c.copy()])
         for j in range(2):
-            unit_move(j, *args.values(), road, 0.5, 1.0)
-        moved_l1 = np.abs(args["r"] - before[0]) + np.abs(args["c"] - before[1])
+            unit_move(j, a)
+        moved_l1 = np.abs(a.r - before[0]) + np.abs(a.c - before[1])
         budget = np.array([step_budget(3.0, 0.5, 1.0, 1.0, 1.0), step_budget(3.0, 0.5, 0.0, 1.0, 1.0)])
         # L1 cells for ground; a flying diagonal cell counts as sqrt 2 of credit
-        cost = np.where(args["flies"], np.maximum(moved_l1 - np.minimum(np.abs(args["r"] - before[0]),
-                                                                        np.abs(args["c"] - before[1])), 0)
-                        + (SQRT2 - 1) * np.minimum(np.abs(args["r"] - before[0]), np.abs(args["c"] - before[1])),
-                        moved_l1)
+        diagonal = np.minimum(np.abs(a.r - before[0]), np.abs(a.c - before[1]))
+        cost = np.where(a.flies, np.maximum(moved_l1 - diagonal, 0) + (SQRT2 - 1) * diagonal, moved_l1)
         assert np.all(cost <= budget + SQRT2 + 1e-9)
         travelled += cost
         for j in range(2):
-            if args["frac"][j] >= 0 and arrival[j] is None:
-                arrival[j] = step + args["frac"][j]
+            if a.arrive_frac[j] >= 0 and arrival[j] is None:
+                arrival[j] = step + a.arrive_frac[j]
     # ground: 20 cells at 1.5 cells/min (traffic halves it) = 13.33 min; air: 10 sqrt2 cells at 3/min = 4.71
     assert arrival[0] == pytest.approx(20 / 1.5, abs=1 / 1.5)
     assert arrival[1] == pytest.approx(10 * SQRT2 / 3.0, abs=SQRT2 / 3.0)
 
 
-def test_guardian_stays_inside_its_grid():
-    r, c = np.array([5]), np.array([5])
-    bounds = (np.array([5]), np.array([8]), np.array([5]), np.array([8]))
+def test_guardian_stays_inside_its_grid_whatever_its_shape():
+    grid_id = np.zeros((20, 20), np.int32)
+    grid_id[5:8, 5:8] = 1
+    grid_id[8, 6] = 1  # an L-shaped grid: a rectangle would not do
     passable = np.ones((20, 20), bool)
-    for u in RNG.random(3000):
-        guardian_move(0, r, c, *bounds, passable, np.array([u]))
-        assert 5 <= r[0] < 8 and 5 <= c[0] < 8
+    passable[6, 6] = False
+    a = GuardianMoveArgs(r=np.array([5]), c=np.array([5]), grid=np.array([1]), grid_id=grid_id, passable=passable,
+                         draws=np.zeros(1))
+    seen = set()
+    for u in RNG.random(4000):
+        a.draws[0] = u
+        guardian_move(0, a)
+        assert grid_id[a.r[0], a.c[0]] == 1 and passable[a.r[0], a.c[0]]
+        seen.add((int(a.r[0]), int(a.c[0])))
+    assert (8, 6) in seen and len(seen) == 9  # every passable cell of the grid, the foot of the L too
 
 
 def test_field_update_matches_short_2008_formula():

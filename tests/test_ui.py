@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from polsim.cli import build_parser, main
-from polsim.dispatch import PATROLLING
+from polsim.units import PATROLLING
 from polsim.scenario import LAND_USES, ScenarioError
 from polsim.viz.ui import raster
 from polsim.viz.ui.compare import compare

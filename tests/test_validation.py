@@ -120,13 +120,14 @@ def test_short2008_births_are_one_per_site_at_most():
 
 def test_short2008_scenario_is_uniform():
     model = PolicingModel("default", overrides=hotspots.short2008_overrides(hotspots.STATIONARY, 16, 1.0))
-    assert np.all(model.a0 == hotspots.A0) and model.passable.all()
+    assert np.all(model.a0 == hotspots.A0) and model.city.passable.all()
     assert model.spec.field.periodic and not model.spec.deterrence.enabled
     assert len(model.units.r) == 0 and len(model.guardians.r) == 0
     # every crime, on every land use, is a burglary nobody reports (the paper has no other kind)
     burglary = model.crime_names.index("burglary")
     assert set(model.crime_names) == {"burglary", *hotspots.OTHER_CRIMES}
-    assert np.all(model.type_cdf[:, :burglary] == 0) and np.all(model.type_cdf[:, burglary:] == 1)
+    cdf = model.crime_mix.type_cdf
+    assert np.all(cdf[:, :burglary] == 0) and np.all(cdf[:, burglary:] == 1)
     assert model.spec.crimes["burglary"].report_probability == 0
 
 
@@ -136,15 +137,14 @@ def _one_sure_burglary(remove: float) -> tuple[int, str]:
     over.update({"offenders.count": 1, "offenders.short2008_birth_rate": 0.0})
     model = PolicingModel("default", overrides=over, seed=3)
     model._prepare_step_args()
-    args = list(model.step_args.offenders)
-    pos_r, pos_c, status, crime_out, b, params, draws = (args[k] for k in (0, 1, 2, 8, 11, 19, 20))
-    assert status[0] == offender.WALKING
-    b[pos_r[0], pos_c[0]] = 1e6  # crime probability 1 - exp(-A dt) = 1
-    draws[0, 1] = 0.5
-    assert params[offender.P_REMOVE_AFTER_CRIME] == 1.0  # set by offenders.model = "short2008"
-    params[offender.P_REMOVE_AFTER_CRIME] = remove
-    offender.offender_step(0, *args)
-    return int(status[0]), model.crime_names[int(crime_out[0])]
+    args = model.step_args.offenders
+    assert args.status[0] == offender.WALKING
+    args.b[args.r[0], args.c[0]] = 1e6  # crime probability 1 - exp(-A dt) = 1
+    args.draws[0, 1] = 0.5
+    assert args.remove_after_crime  # set by offenders.model = "short2008"
+    args = args._replace(remove_after_crime=bool(remove))
+    offender.offender_step(0, args)
+    return int(args.status[0]), model.crime_names[int(args.crime[0])]
 
 
 def test_short2008_burglar_is_removed_after_its_crime():

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from polsim.policies.base import PatrolAreas, Policy
+from polsim.areas import PatrolAreas
+from polsim.policies.base import Policy
 from polsim.policies.zones import area_centres, assign_balanced, tile_labels
 
 if TYPE_CHECKING:

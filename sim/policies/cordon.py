@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy import ndimage
 
-from polsim.dispatch import PURSUING
 from polsim.policies.base import Policy
+from polsim.units import PURSUING
 
 if TYPE_CHECKING:
     from polsim.incident import Incident
@@ -56,7 +56,7 @@ class Cordon(Policy):
         self.radius = city.cells(opts.cordon_radius_m)
         self.n_units = opts.cordon_units
         self.minutes = opts.cordon_min
-        self.can_hold = m.per_type("can_arrest", bool) & (self.style != "stay")
+        self.can_hold = m.can_arrest & (self.style != "stay")
         _, self.nearest = ndimage.distance_transform_edt(~city.passable, return_indices=True)
         self.checkpoints = checkpoint_raster(city.rows, city.cols, city.spec.arterial_every, city.passable)
         self.scanned = 0
@@ -98,9 +98,7 @@ class Cordon(Policy):
                 break
             j = int(np.argmin(np.where(free, model.dispatch.travel_minutes(int(tr), int(tc)), np.inf)))
             free[j] = False
-            m.state[j] = PURSUING
-            m.tgt_r[j], m.tgt_c[j] = tr, tc
-            m.moving[j] = True
+            m.pursue(j, tr, tc)
             sent.append(j)
         self.active.append(ActiveCordon(inc.id, sent, inc.t_call + self.minutes))
 
@@ -109,7 +107,7 @@ class Cordon(Policy):
         self.active.remove(cordon)
         for j in cordon.units:
             if model.units.state[j] == PURSUING:
-                model.release_unit(j)
+                model.dispatch.release(j)
         model.dispatch.dispatch_waiting()
 
     def checkpoint_cells(self, model: PolicingModel) -> np.ndarray | float:

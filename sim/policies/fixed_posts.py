@@ -44,5 +44,5 @@ class FixedPosts(Policy):
         """The cells the standing units deter, around their posts."""
         m = model.units
         raster = np.zeros((model.city.rows, model.city.cols))
-        stamp_disks(raster, m.base_r, m.base_c, model.presence.unit_deter, np.ones(len(m)), self.stands)
+        stamp_disks(raster, m.base_r, m.base_c, m.deter_cells, np.ones(len(m)), self.stands)
         return raster > 0

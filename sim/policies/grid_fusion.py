@@ -34,9 +34,8 @@ class GridFusion(Policy):
         """Tell community officers from vehicles."""
         super().setup(model)
         m = model.units
-        kinds = np.array([m.types[t].kind for t in m.type_idx], dtype=object)
-        self.officer = kinds == "community_officer"
-        self.vehicle = ~self.officer & (kinds != "fixed_post") & ~m.flies
+        self.officer = m.kind == "community_officer"
+        self.vehicle = ~self.officer & (m.kind != "fixed_post") & ~m.flies
 
     def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
         """Minor calls: the district's community officers first; serious calls: vehicles first."""

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from polsim.policies.base import PatrolAreas, Policy
+from polsim.areas import PatrolAreas
+from polsim.policies.base import Policy
 from polsim.policies.zones import area_centres, assign_balanced, tile_labels
 
 if TYPE_CHECKING:
@@ -43,9 +44,8 @@ class LayeredZones(Policy):
         """Cut the three layers of zones and give every layered unit its zone."""
         super().setup(model)
         m, city = model.units, model.city
-        self.layer = np.array([self.LAYER_OF_KIND.get(m.types[t].kind, NO_LAYER) for t in m.type_idx],
-                              np.int64)
-        self.is_post = np.array([m.types[t].kind == "fixed_post" for t in m.type_idx], bool)
+        self.layer = np.array([self.LAYER_OF_KIND.get(kind, NO_LAYER) for kind in m.kind], np.int64)
+        self.is_post = m.kind == "fixed_post"
         self.zones = [tile_labels(city.rows, city.cols, n) for n in model.spec.policy.layer_zones]
         self.layer_areas = [PatrolAreas(z, city.passable) for z in self.zones]
         self.zone_of_unit = np.full(len(m), -1, np.int64)

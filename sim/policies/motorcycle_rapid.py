@@ -33,7 +33,7 @@ class MotorcycleRapid(Policy):
         """Cut one zone per squad and stage each squad at the centre of its own."""
         super().setup(model)
         m, city = model.units, model.city
-        self.squad = np.array([m.types[t].kind == "motorcycle_squad" for t in m.type_idx], bool)
+        self.squad = m.kind == "motorcycle_squad"
         squads = np.flatnonzero(self.squad)
         self.stage_r, self.stage_c = m.base_r.copy(), m.base_c.copy()
         if squads.size:

@@ -5,28 +5,82 @@ Each rule is a Numba function on plain numbers and arrays. ``offender_step`` act
 of the step, so the order in which offenders act cannot change the outcome. Both backends
 call it: the Mesa backend from ``Offender.step``, the Numba backend from a compiled loop.
 
+The rule takes its arguments as one named tuple (:class:`OffenderArgs`: the arrays, and the
+scalar parameters of :class:`OffenderParams`), built by :meth:`polsim.offenders.Offenders.rule_args`.
 Draws per offender and step (one row of ``draws``): 0 arrest, 1 crime, 2 crime type, 3 move.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from polsim.rules import on_every_core
 from polsim.rules.prefetch import prefetch
 
-WALKING, FLEEING, JAILED, INACTIVE = 0, 1, 2, 3
-"""Offender status codes."""
+OFFENDER_STATUS = ("walking", "fleeing", "jailed", "inactive")
+"""Offender states, in the order of their integer codes."""
+WALKING, FLEEING, JAILED, INACTIVE = range(len(OFFENDER_STATUS))
 
 # Neighbour offsets: north, south, west, east.
 DR = np.array([-1, 1, 0, 0], dtype=np.int64)
 DC = np.array([0, 0, -1, 1], dtype=np.int64)
 
-# Indices into the float parameter vector handed to ``offender_step``.
-P_DT, P_HOUR_FACTOR, P_CAPTURE, P_FLEE_STEPS, P_JAIL_STEPS, P_FLEE_CELLS = range(6)
-P_REMOVE_AFTER_CRIME, P_PERIODIC = 6, 7
-N_PARAMS = 8
+
+
+class OffenderParams(NamedTuple):
+    """The offender rule's scalar parameters; only ``hour_factor`` changes from step to step."""
+
+    dt: float
+    hour_factor: float
+    capture_probability: float
+    flee_steps: int
+    jail_steps: int
+    flee_cells: int
+    remove_after_crime: bool
+    periodic: bool
+
+
+class OffenderArgs(NamedTuple):
+    """The arguments of :func:`offender_step` for one step.
+
+    The offender arrays (one row per offender; ``crime`` and ``arrested`` are the step's
+    outputs), the rasters as they were at the start of the step (``weight`` is this step's
+    :func:`walk_weights`), the crime-type table (``type_cdf[type_label[r, c]]`` is the
+    cumulative type mix at a cell), one row of draws per offender, and the fields of
+    :class:`OffenderParams` (flat: Numba's parallel loops take no tuple inside a tuple).
+    """
+
+    r: np.ndarray
+    c: np.ndarray
+    status: np.ndarray
+    timer: np.ndarray
+    origin_r: np.ndarray
+    origin_c: np.ndarray
+    home_r: np.ndarray
+    home_c: np.ndarray
+    crime: np.ndarray
+    arrested: np.ndarray
+    a0: np.ndarray
+    b: np.ndarray
+    weight: np.ndarray
+    deterrence: np.ndarray
+    capture: np.ndarray
+    passable: np.ndarray
+    type_label: np.ndarray
+    type_cdf: np.ndarray
+    type_flees: np.ndarray
+    draws: np.ndarray
+    dt: float
+    hour_factor: float
+    capture_probability: float
+    flee_steps: int
+    jail_steps: int
+    flee_cells: int
+    remove_after_crime: bool
+    periodic: bool
 
 
 @njit(cache=True, inline="always")
@@ -198,57 +252,50 @@ def flee(r, c, origin_r, origin_c, cells, passable, u):
 
 
 @njit(cache=True, inline="always")
-def offender_step(i, pos_r, pos_c, status, timer, origin_r, origin_c, home_r, home_c,
-                  crime_out, arrest_out, a0, b, weight, deterrence, capture, passable,
-                  land_use, type_cdf, type_flees, params, draws):
-    """One step of offender ``i``; writes its row, and its crime type (or -1) to ``crime_out``.
-
-    ``weight`` is this step's ``walk_weights`` raster (attractiveness discounted by police risk).
-    """
-    crime_out[i] = -1
-    arrest_out[i] = False
-    s = status[i]
+def offender_step(i, a):
+    """One step of offender ``i`` (``a``: :class:`OffenderArgs`); writes its row, and its
+    crime type (or -1) to ``a.crime``."""
+    a.crime[i] = -1
+    a.arrested[i] = False
+    s = a.status[i]
     if s == INACTIVE:
         return
-    r, c = pos_r[i], pos_c[i]
+    r, c = a.r[i], a.c[i]
     if s == JAILED:
-        timer[i] -= 1
-        if timer[i] <= 0:
-            status[i] = WALKING
-            pos_r[i], pos_c[i] = home_r[i], home_c[i]
+        a.timer[i] -= 1
+        if a.timer[i] <= 0:
+            a.status[i] = WALKING
+            a.r[i], a.c[i] = a.home_r[i], a.home_c[i]
         return
     if s == FLEEING:
-        if capture[r, c] > 0 and draws[i, 0] < params[P_CAPTURE]:
-            status[i] = JAILED
-            timer[i] = int(params[P_JAIL_STEPS])
-            arrest_out[i] = True
+        if a.capture[r, c] > 0 and a.draws[i, 0] < a.capture_probability:
+            a.status[i] = JAILED
+            a.timer[i] = a.jail_steps
+            a.arrested[i] = True
             return
-        pos_r[i], pos_c[i] = flee(r, c, origin_r[i], origin_c[i], int(params[P_FLEE_CELLS]),
-                                  passable, draws[i, 3])
-        timer[i] -= 1
-        if timer[i] <= 0:
-            status[i] = WALKING
+        a.r[i], a.c[i] = flee(r, c, a.origin_r[i], a.origin_c[i], a.flee_cells, a.passable, a.draws[i, 3])
+        a.timer[i] -= 1
+        if a.timer[i] <= 0:
+            a.status[i] = WALKING
         return
-    hour_factor = params[P_HOUR_FACTOR]
-    a = attractiveness(a0, b, hour_factor, r, c)
-    if offends(a, deterrence, r, c, params[P_DT], draws[i, 1]):
-        k = pick_index(type_cdf[land_use[r, c]], draws[i, 2])
-        crime_out[i] = k
-        if params[P_REMOVE_AFTER_CRIME] > 0:
-            status[i] = INACTIVE  # Short et al. (2008): the burglar leaves after one crime
-        elif type_flees[k] and params[P_FLEE_STEPS] > 0:
-            status[i] = FLEEING
-            timer[i] = int(params[P_FLEE_STEPS])
-            origin_r[i], origin_c[i] = r, c
+    attract = attractiveness(a.a0, a.b, a.hour_factor, r, c)
+    if offends(attract, a.deterrence, r, c, a.dt, a.draws[i, 1]):
+        k = pick_index(a.type_cdf[a.type_label[r, c]], a.draws[i, 2])
+        a.crime[i] = k
+        if a.remove_after_crime:
+            a.status[i] = INACTIVE  # Short et al. (2008): the burglar leaves after one crime
+        elif a.type_flees[k] and a.flee_steps > 0:
+            a.status[i] = FLEEING
+            a.timer[i] = a.flee_steps
+            a.origin_r[i], a.origin_c[i] = r, c
         return
-    pos_r[i], pos_c[i] = walk(r, c, weight, params[P_PERIODIC] > 0, draws[i, 3])
+    a.r[i], a.c[i] = walk(r, c, a.weight, a.periodic, a.draws[i, 3])
 
 
 # The rules are inlined into the loops below (``inline="always"``) and the loops run without
 # reference counting (``_nrt=False``: nothing in a rule allocates). A call per row with ~20
 # array arguments, and the reference counts of the arrays its inlined body touches, cost
-# ~400 ns an offender; the loops unpack the argument tuple once, before the loop, for the
-# same reason (a tuple item read inside the loop is counted again every row).
+# ~400 ns an offender.
 
 
 PREFETCH_AHEAD = 16
@@ -267,22 +314,39 @@ def prefetch_ahead(offenders: int, cells: int) -> int:
 
 
 @njit(cache=True, inline="always")
-def _prefetch_cells(order, k, ahead, pos_r, pos_c, a0, b, weight):
+def _prefetch_cells(order, k, ahead, a):
     """Ask for the cache lines that the offender ``ahead`` rows on will read: its cell's
     attractiveness and the walk weights of the rows around it (a hint: no value changes)."""
     if ahead == 0 or k + ahead >= order.shape[0]:
         return
     i = order[k + ahead]
-    r, c = pos_r[i], pos_c[i]
-    prefetch(a0, r, c)
-    prefetch(b, r, c)
-    prefetch(weight, max(r - 1, 0), c)
-    prefetch(weight, r, c)
-    prefetch(weight, min(r + 1, weight.shape[0] - 1), c)
+    r, c = a.r[i], a.c[i]
+    prefetch(a.a0, r, c)
+    prefetch(a.b, r, c)
+    prefetch(a.weight, max(r - 1, 0), c)
+    prefetch(a.weight, r, c)
+    prefetch(a.weight, min(r + 1, a.weight.shape[0] - 1), c)
 
 
-@njit(cache=True, parallel=True, _nrt=False)
-def offenders_loop(order, args, ahead=0):
+CHUNKS_PER_THREAD = 8
+"""Pieces of the offender rows per thread in the parallel loop (small enough to even out
+threads that finish early, large enough that a piece costs far more than handing it out)."""
+
+
+@njit(cache=True, _nrt=False, inline="never")
+def _visit(order, lo, hi, args, ahead):
+    """``offender_step`` for the rows ``order[lo:hi]``, prefetching ``ahead`` rows on.
+
+    Never inlined: Numba's parallel loops lose writes made through a named tuple's arrays
+    inside the loop body (numba#5872, #7135, still open in 0.68), but not those made in a
+    function the loop calls. The parallel loop therefore hands out pieces of rows to this one.
+    """
+    for k in range(lo, hi):
+        _prefetch_cells(order, k, ahead, args)
+        offender_step(order[k], args)
+
+
+def offenders_loop(order, args, ahead=0) -> None:
     """``offender_step`` for every offender, visited in ``order``, prefetching ``ahead`` rows on.
 
     Rows are independent (each reads the rasters as they were at the start of the step and
@@ -290,20 +354,18 @@ def offenders_loop(order, args, ahead=0):
     result. The model keeps the rows sorted by cell, so visiting them in row order keeps
     both the rows and the raster reads in cache.
     """
-    (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
-     a20) = args
-    for k in prange(order.shape[0]):
-        _prefetch_cells(order, k, ahead, a0, a1, a10, a11, a12)
-        offender_step(order[k], a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
-                      a15, a16, a17, a18, a19, a20)
+    _visit_in_pieces(order, args, ahead, CHUNKS_PER_THREAD * get_num_threads())
+
+
+@njit(cache=True, parallel=True, _nrt=False)
+def _visit_in_pieces(order, args, ahead, pieces):
+    """:func:`_visit` over ``pieces`` pieces of the rows, shared out among the threads."""
+    n = order.shape[0]
+    for p in prange(pieces):
+        _visit(order, p * n // pieces, (p + 1) * n // pieces, args, ahead)
 
 
 @njit(cache=True, _nrt=False)
 def offenders_loop_serial(order, args, ahead=0):
     """``offenders_loop`` on one thread, for populations too small to share out."""
-    (a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14, a15, a16, a17, a18, a19,
-     a20) = args
-    for k in range(order.shape[0]):
-        _prefetch_cells(order, k, ahead, a0, a1, a10, a11, a12)
-        offender_step(order[k], a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13, a14,
-                      a15, a16, a17, a18, a19, a20)
+    _visit(order, 0, order.shape[0], args, ahead)

@@ -8,14 +8,12 @@ from polsim.scenario.loader import (
     parse_override,
     resolve_path,
 )
-from polsim.scenario.schema import DETECTORS, LAND_USES, UNIT_STATES, ScenarioSpec
+from polsim.scenario.schema import LAND_USES, ScenarioSpec
 from polsim.scenario.validate import ScenarioError
 
 __all__ = [
-    "DETECTORS",
     "LAND_USES",
     "SCENARIO_DIR",
-    "UNIT_STATES",
     "PolicingScenario",
     "ScenarioError",
     "ScenarioSpec",

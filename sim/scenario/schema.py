@@ -15,18 +15,10 @@ from polsim.scenario.validate import bounded
 LAND_USES = ("residential", "commercial", "market", "school", "park", "transit", "blocked")
 """Land-use classes, in the order of their integer codes in ``City.land_use``."""
 
-DETECTORS = ("victim", "witness", "grid_worker", "volunteer", "camera", "on_view")
-"""Who first detected an incident, in the order of their integer codes."""
-
-UNIT_STATES = ("patrolling", "dispatched", "on_scene", "pursuing", "returning", "off_shift")
-"""States of a police unit, in the order of their integer codes."""
-
 BUILTIN_KINDS = ("patrol_car", "strike_vehicle", "motorcycle_squad", "community_officer",
                  "fixed_post", "drone")
 BASES = ("station", "district", "workstation", "centre", "grid")
 PATROL_STYLES = ("roam", "zone", "grid", "stay")
-
-_FLAT_DAY = [1.0] * 24
 
 
 @dataclass(frozen=True)

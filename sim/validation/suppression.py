@@ -41,13 +41,13 @@ class SuppressedPresence(Presence):
     """The engine's presence rasters, plus police posted on ``treated`` cells when ``active``."""
 
     def __init__(self, model, treated: np.ndarray) -> None:
-        super().__init__(model)
+        super().__init__(model.city, model.units, model.guardians, model.spec.guardians, model.spec.deterrence)
         self.treated = np.asarray(treated, bool)
         self.active = False
 
-    def stamp(self, on_duty: np.ndarray) -> None:
+    def stamp(self, on_duty: np.ndarray, checkpoints: np.ndarray | float = 0) -> None:
         """Stamp as the engine does, then suppress crime on the treated cells."""
-        super().stamp(on_duty)
+        super().stamp(on_duty, checkpoints)
         if self.active:
             self.deterrence[self.treated] = SUPPRESSED
 
@@ -64,7 +64,7 @@ class SuppressHotspot:
         self.radius = radius
         self.centre = (0, 0)
         self.presence = SuppressedPresence(model, np.zeros_like(model.b, bool))
-        model.presence = self.presence
+        model.presence = model.detector.presence = self.presence
 
     def post(self, mean_b: np.ndarray) -> np.ndarray:
         """Choose the treated disc around the maximum of ``mean_b`` and start suppressing."""

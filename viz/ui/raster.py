@@ -15,10 +15,10 @@ import numpy as np
 from matplotlib import colormaps
 from PIL import Image, ImageDraw
 
-from polsim.dispatch import DISPATCHED
 from polsim.model import PolicingModel
 from polsim.rules.offender import FLEEING, WALKING
-from polsim.scenario.schema import LAND_USES, UNIT_STATES
+from polsim.scenario.schema import LAND_USES
+from polsim.units import DISPATCHED, UNIT_STATES
 
 LAYERS = ("land use", "attractiveness", "crime so far", "footfall")
 """The switchable base layers of the map."""
