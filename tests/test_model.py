@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.units import DISPATCHED, ON_SCENE, PATROLLING
 from polsim.incident import Incident
 from polsim.rules.movement import step_budget
+from polsim.units import DISPATCHED, ON_SCENE, PATROLLING
 from tests.conftest import small_model
 
 
