@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from polsim.rules.movement import guardian_move, unit_move
-from polsim.rules.offender import OFFENDER_STATUS, offender_step
+from polsim.rules.movement import guardian_row, unit_row
+from polsim.rules.offender import OFFENDER_STATUS, offender_row
 from polsim.units import UNIT_STATES
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class Offender(RowAgent):
 
     def step(self) -> None:
         """One step of the offender rule on this offender's row."""
-        offender_step(self.index, self.model.step_args.offenders)
+        offender_row(self.index, self.model.backend.row_args.offenders)
 
 
 class PoliceUnit(RowAgent):
@@ -69,7 +69,7 @@ class PoliceUnit(RowAgent):
 
     def step(self) -> None:
         """Move toward the current target."""
-        unit_move(self.index, self.model.step_args.units)
+        unit_row(self.index, self.model.backend.row_args.units)
 
 
 class Guardian(RowAgent):
@@ -82,4 +82,4 @@ class Guardian(RowAgent):
 
     def step(self) -> None:
         """A step of the guardian walk inside its grid."""
-        guardian_move(self.index, self.model.step_args.guardians)
+        guardian_row(self.index, self.model.backend.row_args.guardians)

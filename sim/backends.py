@@ -8,6 +8,7 @@ a compiled function, so a loop in another file would keep running an edited rule
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -56,12 +57,18 @@ class NumbaBackend:
 
 
 class MesaBackend:
-    """One ``mesa.Agent`` per row; each agent's ``step`` calls the rule on its row."""
+    """One ``mesa.Agent`` per row; each agent's ``step`` calls the rule on its row.
+
+    ``row_args`` holds this step's rule arguments as plain tuples (``tuple(args)``), which the
+    agents hand the rules' row entries (``offender_row``...): Numba types a plain tuple of
+    arrays several times faster than a named one, and the agents call the rule once a row.
+    """
 
     name = "mesa"
 
     def setup(self, model: PolicingModel) -> None:
         """Create the agents."""
+        self.row_args = SimpleNamespace()
         self.add_offenders(model, 0)
         self.units = [PoliceUnit(model, j) for j in range(len(model.units))]
         self.guardians = [Guardian(model, g) for g in range(len(model.guardians))]
@@ -80,15 +87,18 @@ class MesaBackend:
 
     def step_offenders(self, model: PolicingModel) -> None:
         """Every offender agent steps."""
+        self.row_args.offenders = tuple(model.step_args.offenders)
         model.agents_by_type[Offender].do("step")
 
     def step_units(self, model: PolicingModel) -> None:
         """Every unit agent steps."""
+        self.row_args.units = tuple(model.step_args.units)
         if PoliceUnit in model.agents_by_type:
             model.agents_by_type[PoliceUnit].do("step")
 
     def step_guardians(self, model: PolicingModel) -> None:
         """Every guardian agent steps."""
+        self.row_args.guardians = tuple(model.step_args.guardians)
         if Guardian in model.agents_by_type:
             model.agents_by_type[Guardian].do("step")
 

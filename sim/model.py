@@ -35,8 +35,9 @@ from polsim.detection import N_DRAWS, SERVICE_DRAW, Detector, exponential
 from polsim.dispatch import DispatchCentre
 from polsim.field import AttractivenessField, CrimeMix
 from polsim.guardians import Guardians
-from polsim.incident import Incident, crime_life, dispute_life
+from polsim.incident import Incident
 from polsim.incident_log import CHUNK_ROWS, IncidentLog
+from polsim.incident_processes import crime_life, dispute_life
 from polsim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
 from polsim.offenders import Offenders
 from polsim.policies import Policy, make_policy
