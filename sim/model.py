@@ -42,7 +42,7 @@ from polsim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incide
 from polsim.offenders import Offenders
 from polsim.policies import Policy, make_policy
 from polsim.presence import Presence
-from polsim.rules.offender import FLEEING, INACTIVE, WALKING, OffenderParams
+from polsim.rules.offender import FLEEING, INACTIVE, OffenderParams
 from polsim.scenario import PolicingScenario, load_scenario
 from polsim.streams import Streams
 from polsim.units import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, Units
@@ -98,7 +98,6 @@ class PolicingModel(mesa.Model):
         place = self.streams.placement
         self.offenders = Offenders.place(self.city, spec.offenders.count, place)
         self.offenders.sort_by_cell(self.city.cols)
-        self.offender_crime_t = np.zeros(len(self.offenders))
         self.units = Units.build(spec, self.city)
         self.guardians = Guardians.place(spec.guardians, self.city, place)
         self.env = simpy.Environment()
@@ -222,7 +221,6 @@ class PolicingModel(mesa.Model):
         """Keep offender rows in cell order (speed only: any order gives statistically the
         same run, and both backends re-sort at the same steps, so they stay identical)."""
         order = self.offenders.sort_by_cell(self.city.cols)
-        self.offender_crime_t = self.offender_crime_t[order]
         self.backend.reorder_offenders(self, order)
 
     def _change_shifts(self) -> np.ndarray:
@@ -243,9 +241,9 @@ class PolicingModel(mesa.Model):
     def _handle_arrests(self) -> None:
         now = self.env.now
         for i in np.flatnonzero(self.offenders.arrested):
-            self.metrics.record_arrest(now - self.offender_crime_t[i])
-            self.incidents.record_arrest(int(self.offenders.incident[i]), now)
-            self.offenders.incident[i] = -1
+            incident, t_crime = self.offenders.arrested_now(int(i))
+            self.metrics.record_arrest(now - t_crime)
+            self.incidents.record_arrest(incident, now)
 
     def _handle_crimes(self) -> None:
         """Record this step's crimes, detect each, start the incidents that are reported."""
@@ -260,7 +258,7 @@ class PolicingModel(mesa.Model):
             t_idx = int(o.crime[i])
             r, c = int(o.r[i]), int(o.c[i])
             self._record_crime(t_idx, r, c)
-            self.offender_crime_t[i] = now
+            o.offended(int(i), now)
             crime = self.spec.crimes[names[t_idx]]
             found = self.detector.detect(r, c, now, crime, draws[k])
             if found is None:
@@ -270,7 +268,7 @@ class PolicingModel(mesa.Model):
                                      crime.serious, offender=int(o.id[i]))
             inc.detected_by, inc.t_detect, inc.t_call = found.detector, found.t_detect, found.t_call
             inc.on_view = found.on_view_unit >= 0
-            o.incident[i] = inc.id
+            o.reported(int(i), inc.id)
             self.env.process(crime_life(self.env, inc, self.dispatch, self.incidents, found.on_view_unit))
 
     def _record_crime(self, type_idx: int, r: int, c: int) -> None:
@@ -329,15 +327,13 @@ class PolicingModel(mesa.Model):
         if free.size < n:
             start = len(o)
             o.grow(max(n - free.size, len(o) // 2 + 16))
-            self.offender_crime_t = np.resize(self.offender_crime_t, len(o))
             self.backend.add_offenders(self, start)
             free = np.flatnonzero(o.status == INACTIVE)
         slots = free[:n]
         # n distinct cells: a Binomial count spread without replacement is exactly an
         # independent Bernoulli(Gamma dt) birth at every site, as in the paper.
         where = rng.choice(cells, size=n, replace=False)
-        o.r[slots], o.c[slots] = where // self.city.cols, where % self.city.cols
-        o.status[slots] = WALKING
+        o.spawn(slots, where // self.city.cols, where % self.city.cols)
 
     def _schedule_arrivals(self) -> None:
         """Units that reached their target this step report it at the exact minute."""

@@ -38,6 +38,7 @@ class Offenders:
     crime: np.ndarray
     arrested: np.ndarray
     incident: np.ndarray
+    crime_t: np.ndarray
 
     @classmethod
     def place(cls, city: City, n: int, rng: np.random.Generator, active: bool = True) -> Offenders:
@@ -51,7 +52,7 @@ class Offenders:
         status = np.full(n, WALKING if active else INACTIVE, np.int64)
         return cls(np.arange(n, dtype=np.int64), r, c.copy(), status, z.copy(), z.copy(), z.copy(),
                    r.copy(), c.copy(), np.full(n, -1, np.int64), np.zeros(n, bool),
-                   np.full(n, -1, np.int64))
+                   np.full(n, -1, np.int64), np.zeros(n))
 
     def __len__(self) -> int:
         return self.r.shape[0]
@@ -63,6 +64,24 @@ class Offenders:
             fill = INACTIVE if name == "status" else (-1 if name in ("crime", "incident") else 0)
             tail = new_ids if name == "id" else np.full(extra, fill, arr.dtype)
             setattr(self, name, np.concatenate([arr, tail]))
+
+    def offended(self, i: int, t: float) -> None:
+        """Offender row ``i`` committed a crime at time ``t`` (an arrest is timed from it)."""
+        self.crime_t[i] = t
+
+    def reported(self, i: int, incident: int) -> None:
+        """The crime of row ``i`` became ``incident``: an arrest closes its case."""
+        self.incident[i] = incident
+
+    def arrested_now(self, i: int) -> tuple[int, float]:
+        """Row ``i`` was arrested: its incident (-1 if none) and the time of its crime."""
+        incident, self.incident[i] = int(self.incident[i]), -1
+        return incident, float(self.crime_t[i])
+
+    def spawn(self, rows: np.ndarray, r: np.ndarray, c: np.ndarray) -> None:
+        """Inactive ``rows`` become new offenders walking from (r, c) (Short et al. 2008 births)."""
+        self.r[rows], self.c[rows] = r, c
+        self.status[rows] = WALKING
 
     def sort_by_cell(self, cols: int) -> np.ndarray:
         """Reorder the rows by the cell each offender stands on (row-major); return the order.

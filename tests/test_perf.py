@@ -48,32 +48,8 @@ def test_loops_prefetch_only_for_sparse_offenders():
     assert prefetch_ahead(1_000_000, 1_000_000) == 0
 
 
-def test_sort_by_cell_moves_whole_rows():
-    from polsim.offenders import Offenders
-
-    city = generate_city(load_spec("default")[0].city)
-    o = Offenders.place(city, 500, np.random.default_rng(2))
-    o.status[::7] = 2
-    before = {name: arr.copy() for name, arr in vars(o).items()}
-    order = o.sort_by_cell(city.cols)
-    key = o.r * city.cols + o.c
-    assert (np.diff(key) >= 0).all() and sorted(order.tolist()) == list(range(500))
-    for name, arr in vars(o).items():  # every array follows its row, ids included
-        np.testing.assert_array_equal(arr, before[name][order])
 
 
-def test_mesa_agents_follow_their_offender_through_a_re_sort():
-    from polsim.agents import Offender
-    from polsim.model import SORT_EVERY
-    from tests.conftest import small_model
-
-    m = small_model(4, "mesa")
-    m.run(SORT_EVERY - 1)
-    agents = list(m.agents_by_type[Offender])
-    who = {a.unique_id: int(m.offenders.id[a.index]) for a in agents}
-    m._sort_offenders()
-    assert all(int(m.offenders.id[a.index]) == who[a.unique_id] for a in agents)
-    assert sorted(a.index for a in agents) == list(range(len(m.offenders)))
 
 
 @pytest.mark.parametrize("periodic", [False, True])
@@ -133,15 +109,6 @@ def test_bench_cli_rejects_unknown_row(capsys):
     assert "--only" in capsys.readouterr().err
 
 
-def test_in_state_equals_isin():
-    from polsim import PolicingModel
-    from polsim.units import AVAILABLE_STATES, BUSY_STATES
-
-    model = PolicingModel("default", seed=2, overrides={"time.days": 0.01})
-    u = model.units
-    u.state[:] = np.random.default_rng(5).integers(0, 6, len(u))
-    for states in (BUSY_STATES, AVAILABLE_STATES, (0,), (1, 4)):
-        np.testing.assert_array_equal(u.in_state(states), np.isin(u.state, states))
 
 
 def test_footfall_cached_per_hour_equals_the_raster():
@@ -166,59 +133,8 @@ def test_agent_loop_timer_counts_only_the_loops():
     assert 0.0 < spent[0] < time.perf_counter() - t0
 
 
-def _fresh_presence(model, on_duty, checkpoints):
-    """The presence rasters cleared and stamped from scratch (the rule before delta stamping)."""
-    from polsim.rules.presence import stamp_disks
-
-    u, g = model.units, model.guardians
-    shape = model.b.shape
-    guardian_sight = np.full(len(g), model.city.cells(model.spec.guardians.sight_m))
-    out = {}
-    for name, radius, who, r, c in (("police_deter", u.deter_cells, on_duty, u.r, u.c),
-                                    ("police_sight", u.sight_cells, on_duty, u.r, u.c),
-                                    ("capture", u.capture_cells, on_duty, u.r, u.c),
-                                    ("grid_workers", guardian_sight, g.grid_worker, g.r, g.c),
-                                    ("volunteers", guardian_sight, ~g.grid_worker, g.r, g.c)):
-        out[name] = np.zeros(shape)
-        stamp_disks(out[name], r, c, radius, np.ones(len(r)), who)
-    out["capture"] += checkpoints
-    spec = model.spec
-    out["deterrence"] = out["police_deter"] * spec.deterrence.police
-    out["deterrence"] += spec.guardians.grid_worker_deterrence * out["grid_workers"]
-    out["deterrence"] += spec.guardians.volunteer_deterrence * out["volunteers"]
-    out["deterrence"] += spec.guardians.camera_deterrence * model.city.camera
-    return out
 
 
-def test_presence_moved_disks_equal_a_fresh_stamp():
-    from polsim import PolicingModel
-
-    model = PolicingModel("default", seed=4, overrides={"time.days": 0.1})
-    rng = np.random.default_rng(8)
-    u, g, rows = model.units, model.guardians, model.city.rows
-    cordon = (rng.random(model.b.shape) < 0.01).astype(np.int32)
-    edges = [0, 1, rows - 2, rows - 1]
-    for step in range(18):
-        # every third step units jump anywhere (half of them onto the rows and columns at the
-        # city's edge, where disks are cut), the steps between they and the guardians take one
-        # step along a row or column; units go on and off duty; a cordon comes and goes
-        if step % 3 == 0:
-            u.r[:], u.c[:] = rng.integers(0, rows, len(u)), rng.integers(0, rows, len(u))
-            u.r[::4], u.c[1::4] = rng.choice(edges, u.r[::4].size), rng.choice(edges, u.c[1::4].size)
-            g.r[::3] = rng.integers(0, rows, g.r[::3].size)
-        else:
-            for r, c in ((u.r, u.c), (g.r, g.c)):
-                along_rows = rng.random(len(r)) < 0.5
-                step_by = rng.choice([-1, 1], len(r))
-                r[:] = np.clip(r + along_rows * step_by, 0, rows - 1)
-                c[:] = np.clip(c + ~along_rows * step_by, 0, rows - 1)
-        on_duty = rng.random(len(u)) < 0.7
-        checkpoints = cordon if step % 4 == 1 else 0
-        model.presence.stamp(on_duty, checkpoints)
-        fresh = _fresh_presence(model, on_duty, checkpoints)
-        for name, raster in fresh.items():
-            np.testing.assert_array_equal(getattr(model.presence, name), raster, err_msg=name)
-    assert model.presence.police_deter.sum() > 0 and model.presence.capture.max() > 0
 
 
 def test_city_passes_serial_and_parallel_agree_bitwise():
