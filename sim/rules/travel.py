@@ -1,10 +1,21 @@
-"""Travel time: the one rule for how long a unit takes to reach a cell.
+"""Travel time: the one rule for how long a unit takes from cell to cell.
 
-Movement spends it step by step (:func:`polsim.rules.movement.unit_move`) and the dispatch
-centre asks it for every unit at once to choose the nearest (:func:`minutes_to`): both read
-the same speed rule and the same distance rule here. Ground units go along the streets
-(street, L1, distance), flying units straight (octile distance: a diagonal cell costs
-sqrt 2); traffic slows a unit by its congestion sensitivity.
+Ground units travel on the lattice's network: a cell connects to its 8 neighbours, and a move
+between neighbours ``a`` and ``b`` whose centres are ``d`` cell lengths apart (1, or sqrt 2
+on a diagonal) costs ``d * (w[a] + w[b])`` cell lengths at the unit's own speed, where
+``w = 0.5 / factor`` is half the cell's slowness (``factor`` the cell's speed relative to the
+unit's speed on an ordinary urban road: its road class for a vehicle, 1 on foot). A diagonal
+move needs both cells beside it open, so no unit squeezes between two blocked cells (across a
+river drawn as a diagonal line of water). Closed cells have ``w = inf``.
+
+A unit covers ``rate = speed * traffic_factor`` cell lengths a minute (cells a minute at
+factor 1, slowed by the hour's traffic by its congestion sensitivity), so a path of cost
+``L`` takes ``L / rate`` minutes. Because the rate is the same along the whole path, the
+fastest path is the same for every unit of a mode: one search serves them all.
+Flying units go straight (octile distance at their own speed), over anything.
+
+Movement (:func:`polsim.rules.movement.unit_move`) spends this cost step by step, the dispatch
+centre's searches (:mod:`polsim.rules.routing`) add it up: both read :func:`edge_cost`.
 """
 
 from __future__ import annotations
@@ -13,6 +24,16 @@ import numpy as np
 from numba import njit
 
 SQRT2 = np.sqrt(2.0)
+
+DR8 = np.array([-1, 1, 0, 0, -1, -1, 1, 1], dtype=np.int64)
+DC8 = np.array([0, 0, -1, 1, -1, 1, -1, 1], dtype=np.int64)
+"""The 8 neighbours: north, south, west, east, then the diagonals."""
+
+
+def slowness(factor: np.ndarray) -> np.ndarray:
+    """``w = 0.5 / factor`` of every cell (inf where the factor is 0: closed)."""
+    with np.errstate(divide="ignore"):
+        return np.where(factor > 0, 0.5 / np.maximum(factor, 1e-300), np.inf)
 
 
 @njit(cache=True, inline="always")
@@ -24,18 +45,40 @@ def traffic_factor(sensitivity, congestion):
 
 @njit(cache=True, inline="always")
 def step_budget(speed, congestion, sensitivity, road_factor, dt):
-    """Cells of credit a unit earns in one step on a cell of speed factor ``road_factor``."""
+    """Cell lengths a unit covers in one step at a cell of speed factor ``road_factor``."""
     return speed * dt * traffic_factor(sensitivity, congestion) * road_factor
 
 
 @njit(cache=True, inline="always")
+def edge_cost(w, a, b, cols):
+    """Cost of the move between neighbouring flat cells ``a`` and ``b`` (inf if it may not be
+    made); ``w`` is the raveled slowness raster."""
+    ra, ca = a // cols, a % cols
+    rb, cb = b // cols, b % cols
+    if ra != rb and ca != cb:  # a diagonal: both cells beside it must be open
+        if w[ra * cols + cb] == np.inf or w[rb * cols + ca] == np.inf:
+            return np.inf
+        return SQRT2 * (w[a] + w[b])
+    return w[a] + w[b]
+
+
+@njit(cache=True, inline="always")
 def cells_to_cover(dr, dc, flies):
-    """Cells a unit must cover to move (dr, dc): street (L1) distance, or octile distance
-    for flying units."""
+    """Cells a unit must cover to move (dr, dc) in a straight line: octile distance for flying
+    units (a diagonal cell costs sqrt 2), street (L1) distance otherwise."""
     adr, adc = abs(dr), abs(dc)
     if flies:
         return max(adr, adc) + (SQRT2 - 1.0) * min(adr, adc)
     return adr + adc
+
+
+@njit(cache=True)
+def flying_minutes(r, c, pos_r, pos_c, rate):
+    """Minutes for each flying unit to fly straight to (r, c) at ``rate`` cells a minute."""
+    out = np.empty(pos_r.shape[0])
+    for j in range(pos_r.shape[0]):
+        out[j] = cells_to_cover(pos_r[j] - r, pos_c[j] - c, True) / rate[j]
+    return out
 
 
 @njit(cache=True)

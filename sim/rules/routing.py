@@ -1,0 +1,271 @@
+"""Compiled searches on the lattice's network (the cost rule is :mod:`polsim.rules.travel`).
+
+- :func:`nearest_unit`: Dijkstra outward from an incident, stopped as soon as no unit still
+  unseen could beat the best one found: the dispatch centre's choice, and its path.
+- :func:`path_costs`: the cost from a cell to each of some cells (tests, reports).
+- :func:`route`: A* from a unit to a target (patrol, return to base, a cordon's post),
+  optionally weighted (``greed > 1``) for patrol trips, where a near-shortest path will do.
+
+The network is undirected and its costs symmetric, so a search from the incident gives each
+unit's cost *to* it, and a unit's path is the chain of predecessors from its cell back to the
+source. Searches keep city-sized scratch (``dist``, ``pred``, ``head``: a :class:`Scratch`)
+between calls and reset only the cells they touched, so a short search costs what it
+explores, not the city's size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from polsim.rules.travel import DC8, DR8, SQRT2, edge_cost
+
+
+class Scratch:
+    """City-sized working arrays of the searches: costs (inf), predecessors and, per cell, the
+    first candidate unit standing there (-1); every search leaves them as it found them."""
+
+    def __init__(self, cells: int) -> None:
+        self.dist = np.full(cells, np.inf)
+        self.pred = np.full(cells, -1, np.int64)
+        self.head = np.full(cells, -1, np.int64)
+
+
+@njit(cache=True, inline="always")
+def _push(keys, vals, n, key, val):
+    """Push (key, val) on the binary heap of ``n`` items; returns the (maybe grown) arrays."""
+    if n == keys.shape[0]:
+        keys2, vals2 = np.empty(2 * n + 16), np.empty(2 * n + 16, np.int64)
+        keys2[:n], vals2[:n] = keys[:n], vals[:n]
+        keys, vals = keys2, vals2
+    i = n
+    while i > 0:
+        parent = (i - 1) // 2
+        if keys[parent] <= key:
+            break
+        keys[i], vals[i] = keys[parent], vals[parent]
+        i = parent
+    keys[i], vals[i] = key, val
+    return keys, vals
+
+
+@njit(cache=True, inline="always")
+def _pop(keys, vals, n):
+    """Remove the smallest item of the heap of ``n`` items (n > 0); returns it."""
+    key, val = keys[0], vals[0]
+    last_k, last_v = keys[n - 1], vals[n - 1]
+    n -= 1
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= n:
+            break
+        if child + 1 < n and keys[child + 1] < keys[child]:
+            child += 1
+        if keys[child] >= last_k:
+            break
+        keys[i], vals[i] = keys[child], vals[child]
+        i = child
+    if n > 0:
+        keys[i], vals[i] = last_k, last_v
+    return key, val
+
+
+@njit(cache=True, inline="always")
+def _grown(touched, n):
+    if n == touched.shape[0]:
+        out = np.empty(2 * n + 16, np.int64)
+        out[:n] = touched[:n]
+        return out
+    return touched
+
+
+@njit(cache=True)
+def _path_back(start, src, pred):
+    """The cells from ``start`` back along the predecessors to ``src`` (both included)."""
+    n, x = 1, start
+    while x != src:
+        x = pred[x]
+        n += 1
+    out = np.empty(n, np.int64)
+    x = start
+    for k in range(n):
+        out[k] = x
+        if k < n - 1:
+            x = pred[x]
+    return out
+
+
+@njit(cache=True)
+def _reset(dist, pred, touched, n):
+    for k in range(n):
+        dist[touched[k]] = np.inf
+        pred[touched[k]] = -1
+
+
+@njit(cache=True)
+def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, head):
+    """The candidate that reaches cell ``src`` first on the network of slowness ``w``.
+
+    Candidate ``k`` stands on flat cell ``cand_cell[k]`` and covers ``cand_rate[k]`` cell
+    lengths a minute. Only a candidate faster than ``best_t`` minutes counts (a bound from
+    another mode's units, or inf). Returns ``(k, minutes, path)`` with the path from the
+    candidate's cell to ``src``, or ``(-1, best_t, empty)`` when none beats the bound. The
+    search stops once the frontier's cost, at the fastest candidate's rate, is past the best
+    time: no candidate further out can arrive sooner. Ties go to the lower ``k``.
+    """
+    n_cand = cand_cell.shape[0]
+    if n_cand == 0 or w[src] == np.inf:
+        return -1, best_t, np.empty(0, np.int64)
+    nxt = np.full(n_cand, -1, np.int64)
+    max_rate = 0.0
+    for k in range(n_cand - 1, -1, -1):  # each cell's list in increasing k
+        nxt[k] = head[cand_cell[k]]
+        head[cand_cell[k]] = k
+        max_rate = max(max_rate, cand_rate[k])
+    keys, vals = np.empty(64), np.empty(64, np.int64)
+    touched = np.empty(64, np.int64)
+    n_heap, n_touched = 0, 0
+    dist[src] = 0.0
+    touched[0] = src
+    n_touched = 1
+    keys, vals = _push(keys, vals, n_heap, 0.0, src)
+    n_heap += 1
+    best_k = -1
+    while n_heap > 0:
+        d, x = _pop(keys, vals, n_heap)
+        n_heap -= 1
+        if d > dist[x]:
+            continue  # a stale entry
+        if d / max_rate > best_t:
+            break
+        k = head[x]
+        while k >= 0:
+            t = d / cand_rate[k]
+            if t < best_t or (t == best_t and best_k >= 0 and k < best_k):
+                best_t, best_k = t, k
+            k = nxt[k]
+        for m in range(8):
+            r, c = x // cols + DR8[m], x % cols + DC8[m]
+            if r < 0 or r >= rows or c < 0 or c >= cols:
+                continue
+            y = r * cols + c
+            nd = d + edge_cost(w, x, y, cols)
+            if nd < dist[y]:
+                if dist[y] == np.inf:
+                    touched = _grown(touched, n_touched)
+                    touched[n_touched] = y
+                    n_touched += 1
+                dist[y] = nd
+                pred[y] = x
+                keys, vals = _push(keys, vals, n_heap, nd, y)
+                n_heap += 1
+    path = _path_back(cand_cell[best_k], src, pred) if best_k >= 0 else np.empty(0, np.int64)
+    _reset(dist, pred, touched, n_touched)
+    for k in range(n_cand):
+        head[cand_cell[k]] = -1
+    return best_k, best_t, path
+
+
+@njit(cache=True)
+def path_costs(src, w, rows, cols, targets, dist, pred):
+    """The network cost from ``src`` to each flat cell of ``targets`` (inf where unreachable),
+    searching only until every target is settled."""
+    out = np.full(targets.shape[0], np.inf)
+    if w[src] == np.inf or targets.shape[0] == 0:
+        return out
+    remaining = 0
+    wanted = np.zeros(w.shape[0], np.bool_)
+    for k in range(targets.shape[0]):
+        if not wanted[targets[k]]:
+            wanted[targets[k]] = True
+            remaining += 1
+    keys, vals = np.empty(64), np.empty(64, np.int64)
+    touched = np.empty(64, np.int64)
+    dist[src] = 0.0
+    touched[0] = src
+    n_touched = 1
+    keys, vals = _push(keys, vals, 0, 0.0, src)
+    n_heap = 1
+    while n_heap > 0 and remaining > 0:
+        d, x = _pop(keys, vals, n_heap)
+        n_heap -= 1
+        if d > dist[x]:
+            continue
+        if wanted[x]:
+            wanted[x] = False
+            remaining -= 1
+        for m in range(8):
+            r, c = x // cols + DR8[m], x % cols + DC8[m]
+            if r < 0 or r >= rows or c < 0 or c >= cols:
+                continue
+            y = r * cols + c
+            nd = d + edge_cost(w, x, y, cols)
+            if nd < dist[y]:
+                if dist[y] == np.inf:
+                    touched = _grown(touched, n_touched)
+                    touched[n_touched] = y
+                    n_touched += 1
+                dist[y] = nd
+                pred[y] = x
+                keys, vals = _push(keys, vals, n_heap, nd, y)
+                n_heap += 1
+    for k in range(targets.shape[0]):
+        out[k] = dist[targets[k]]
+    _reset(dist, pred, touched, n_touched)
+    return out
+
+
+@njit(cache=True, inline="always")
+def _octile(a, b, cols):
+    dr, dc = abs(a // cols - b // cols), abs(a % cols - b % cols)
+    return max(dr, dc) + (SQRT2 - 1.0) * min(dr, dc)
+
+
+@njit(cache=True)
+def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
+    """A path from flat cell ``src`` to ``dst`` (both included; empty if unreachable) by A*.
+
+    The heuristic, ``octile distance * 2 w_min`` (``w_min`` the least slowness of any cell), is
+    a lower bound of the remaining cost, so with ``greed = 1`` the path is a shortest one;
+    ``greed > 1`` weights it and finds a path at most ``greed`` times the shortest, exploring
+    far fewer cells (patrol trips, where a near-shortest path will do).
+    """
+    if w[src] == np.inf or w[dst] == np.inf:
+        return np.empty(0, np.int64)
+    h = 2.0 * w_min * greed
+    keys, vals = np.empty(64), np.empty(64, np.int64)
+    touched = np.empty(64, np.int64)
+    dist[src] = 0.0
+    touched[0] = src
+    n_touched = 1
+    keys, vals = _push(keys, vals, 0, h * _octile(src, dst, cols), src)
+    n_heap = 1
+    found = False
+    while n_heap > 0:
+        f, x = _pop(keys, vals, n_heap)
+        n_heap -= 1
+        if x == dst:
+            found = True
+            break
+        d = dist[x]
+        if f - h * _octile(x, dst, cols) > d + 1e-12:
+            continue  # a stale entry
+        for m in range(8):
+            r, c = x // cols + DR8[m], x % cols + DC8[m]
+            if r < 0 or r >= rows or c < 0 or c >= cols:
+                continue
+            y = r * cols + c
+            nd = d + edge_cost(w, x, y, cols)
+            if nd < dist[y]:
+                if dist[y] == np.inf:
+                    touched = _grown(touched, n_touched)
+                    touched[n_touched] = y
+                    n_touched += 1
+                dist[y] = nd
+                pred[y] = x
+                keys, vals = _push(keys, vals, n_heap, nd + h * _octile(y, dst, cols), y)
+                n_heap += 1
+    path = _path_back(dst, src, pred)[::-1].copy() if found else np.empty(0, np.int64)
+    _reset(dist, pred, touched, n_touched)
+    return path
