@@ -202,9 +202,7 @@ def _roads(spec: CitySpec, lu: np.ndarray) -> np.ndarray:
     rr, cc = np.indices(lu.shape)
     arterial = (rr % spec.arterial_every == 0) | (cc % spec.arterial_every == 0)
     road = np.where(arterial, spec.arterial_speed, spec.street_speed).astype(np.float32)
-    # vehicles cannot stop on blocked land but pass it at the cost of a detour, so that
-    # straight-line movement on the lattice never gets stuck behind a block
-    road[lu == BLOCKED] = spec.detour_speed
+    road[lu == BLOCKED] = 0.0  # no road: units go round on the network
     return road
 
 

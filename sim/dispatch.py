@@ -2,10 +2,11 @@
 
 Calls wait in order of priority, then call time. Whenever a call comes in or a unit comes
 free, every waiting call in that order gets the available capable unit with the shortest
-travel time from its live position (AVL, the reports' "one map"; the time comes from the
-travel rule that movement follows, :mod:`polsim.rules.travel`), or, under the zone-bound
-rule, the best unit of the incident's own zone when one is free. Serious incidents also get
-backup units, which never hold up a first response.
+travel time on the network from its live position (AVL, the reports' "one map"), or, under
+the zone-bound rule, the nearest unit of the incident's own zone when one is free. The unit
+then drives the very path that search found (:class:`polsim.router.Router`), so the unit
+chosen as nearest is the one that arrives first. Serious incidents also get backup units,
+which never hold up a first response.
 
 The centre decides; the units module writes the units' states (:class:`polsim.units.Units`).
 What the policy says about a call (which units may take it, which are its zone's own) comes
@@ -20,13 +21,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from polsim.rules.travel import minutes_to
 from polsim.scenario.schema import DispatchSpec
 
 if TYPE_CHECKING:
     from polsim.city import City
     from polsim.clock import Clock
     from polsim.incident import Incident
+    from polsim.router import Router
     from polsim.units import Units
 
 UnitFilter = Callable[["Incident", np.ndarray], np.ndarray]
@@ -41,6 +42,7 @@ class DispatchCentre:
     Args:
         clock: the time now and of day (shifts, traffic).
         units: the units it sends (their owner writes their states).
+        router: travel times and paths on the network.
         city: the city's traffic by hour.
         spec: the scenario's dispatch section (backup, return to base, instant travel).
         rule: ``"avl"`` (nearest unit) or ``"zone"`` (the zone's own units first).
@@ -48,9 +50,9 @@ class DispatchCentre:
         zone_units: the policy's zones, for the zone-bound rule.
     """
 
-    def __init__(self, clock: Clock, units: Units, city: City, spec: DispatchSpec, rule: str,
+    def __init__(self, clock: Clock, units: Units, router: Router, city: City, spec: DispatchSpec, rule: str,
                  eligible: UnitFilter, zone_units: ZoneUnits) -> None:
-        self.clock, self.units, self.city, self.spec, self.rule = clock, units, city, spec, rule
+        self.clock, self.units, self.router, self.city, self.spec, self.rule = clock, units, router, city, spec, rule
         self.eligible, self.zone_units = eligible, zone_units
         self.waiting: list[tuple[Incident, bool]] = []  # (incident, is_backup)
 
@@ -63,10 +65,14 @@ class DispatchCentre:
         """Units free to take a call now (with ``return_to_base``, not while driving home)."""
         return self.units.available(self.spec.return_to_base)
 
+    @property
+    def congestion(self) -> float:
+        """The city's traffic speed factor now."""
+        return self.city.congestion(self.clock.hour)
+
     def travel_minutes(self, r: int, c: int) -> np.ndarray:
-        """Minutes for every unit to reach cell (r, c) from where it is now."""
-        u = self.units
-        return minutes_to(r, c, u.r, u.c, u.speed, u.sensitivity, u.flies, self.city.congestion(self.clock.hour))
+        """Minutes for every unit to reach cell (r, c) from where it is now (inf: it cannot)."""
+        return self.router.minutes(r, c, self.congestion)
 
     def within_reach(self, r: int, c: int) -> np.ndarray:
         """Units allowed to take a call at (r, c): posts only within their radius of base."""
@@ -74,17 +80,17 @@ class DispatchCentre:
         from_base = np.abs(u.base_r - r) + np.abs(u.base_c - c)
         return (u.response_radius_cells <= 0) | (from_base <= u.response_radius_cells + 1e-9)
 
-    def choose(self, inc: Incident, free: np.ndarray) -> int:
-        """The unit to send to ``inc`` among ``free`` ones, or -1 when none can go."""
+    def choose(self, inc: Incident, free: np.ndarray) -> tuple[int, np.ndarray]:
+        """The unit to send to ``inc`` among ``free`` ones and its path there; (-1, empty) when
+        none can go."""
         ok = self.eligible(inc, free & self.within_reach(inc.r, inc.c))
         if not ok.any():
-            return -1
-        minutes = self.travel_minutes(inc.r, inc.c)
+            return -1, np.zeros(0, np.int64)
         if self.rule == "zone":
             own = ok & self.zone_units(inc)
             if own.any():
                 ok = own
-        return int(np.argmin(np.where(ok, minutes, np.inf)))
+        return self.router.nearest(inc.r, inc.c, ok, self.congestion)
 
     # -- calls in -----------------------------------------------------------------------------
     def enqueue(self, inc: Incident) -> None:
@@ -102,20 +108,25 @@ class DispatchCentre:
         order = sorted(self.waiting, key=lambda item: (item[0].priority, item[1], item[0].t_call, item[0].id))
         still = []
         for inc, backup in order:
-            unit = self.choose(inc, free) if free.any() else -1
+            unit, path = self.choose(inc, free) if free.any() else (-1, None)
             if unit < 0:
                 still.append((inc, backup))
                 continue
             free[unit] = False
-            self.assign(inc, unit)
+            self.assign(inc, unit, path)
         self.waiting = still
 
-    def assign(self, inc: Incident, unit: int) -> None:
-        """Send ``unit`` to ``inc``: it drives to the incident cell from where it is."""
+    def assign(self, inc: Incident, unit: int, path: np.ndarray | None = None) -> None:
+        """Send ``unit`` to ``inc`` by ``path`` (by default the router's fastest path from
+        where it stands, as for a unit that saw the crime itself)."""
         if math.isnan(inc.t_dispatch):
             inc.t_dispatch = self.clock.now
         inc.units.append(unit)
-        self.units.send(unit, inc.id, inc.r, inc.c)
+        if self.spec.instant_travel:
+            path = np.zeros(0, np.int64)
+        elif path is None:
+            path = self.router.route(unit, inc.r, inc.c)
+        self.units.send(unit, inc.id, inc.r, inc.c, path)
         if self.spec.instant_travel:
             # Zero travel time: busy time is then exactly the time on scene (an M/M/c server).
             self.units.teleport_to_target(unit)
@@ -149,5 +160,9 @@ class DispatchCentre:
 
     def release(self, unit: int) -> None:
         """``unit`` is done: back to patrol (or driving home, or off shift if its shift is over)."""
-        on_duty = bool(self.units.on_duty(self.clock.hour_of_day)[unit])
-        self.units.release(unit, on_duty, self.spec.return_to_base)
+        u = self.units
+        on_duty = bool(u.on_duty(self.clock.hour_of_day)[unit])
+        home = None
+        if on_duty and self.spec.return_to_base:
+            home = self.router.route(unit, int(u.base_r[unit]), int(u.base_c[unit]))
+        u.release(unit, on_duty, home)

@@ -42,7 +42,9 @@ from polsim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incide
 from polsim.offenders import Offenders
 from polsim.policies import Policy, make_policy
 from polsim.presence import Presence
+from polsim.router import PATROL_GREED, Router
 from polsim.rules.offender import FLEEING, INACTIVE, OffenderParams
+from polsim.rules.travel import DRIVE, WALK
 from polsim.scenario import PolicingScenario, load_scenario
 from polsim.streams import Streams
 from polsim.units import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, Units
@@ -105,8 +107,9 @@ class PolicingModel(mesa.Model):
         self.presence = Presence(self.city, self.units, self.guardians, spec.guardians, spec.deterrence)
         self.metrics = RunMetrics(list(spec.crimes), self.city)
         self.dispatch_rule = self.policy.dispatch or spec.dispatch.rule
+        self.router = Router(self.city, self.units)
         self.dispatch = DispatchCentre(
-            self.clock, self.units, self.city, spec.dispatch, self.dispatch_rule,
+            self.clock, self.units, self.router, self.city, spec.dispatch, self.dispatch_rule,
             eligible=lambda inc, ok: self.policy.eligible_units(self, inc, ok),
             zone_units=lambda inc: self.policy.zone_units(self, inc))
         self.detector = Detector(spec.guardians, spec.dispatch.relay_min, self.city, self.presence, self.clock,
@@ -205,7 +208,9 @@ class PolicingModel(mesa.Model):
             capture=self.presence.capture, passable=self.field.passable, type_label=mix.type_label,
             type_cdf=mix.type_cdf, type_flees=mix.flees, params=params,
             draws=self._draws("offenders", (len(self.offenders), 4)))
-        self.step_args.units = self.units.movement_args(self.city.road_speed, self.city.congestion(self.hour), self.dt)
+        rate = self.router.rates(self.city.congestion(self.hour))
+        self.step_args.units = self.units.movement_args(rate, self.router.w[DRIVE], self.router.w[WALK],
+                                                        self.city.cols, self.dt)
         self.step_args.guardians = self.guardians.movement_args(
             self.city.grid_id, self.field.passable, self._draws("guardians", (len(self.guardians),)))
 
@@ -236,7 +241,9 @@ class PolicingModel(mesa.Model):
         if need.size == 0:
             return
         tr, tc = self.policy.patrol_targets(self, need, self.streams.patrol.random(need.size))
-        u.patrol_to(need, tr, tc)
+        paths = self.router.routes(need, np.asarray(tr), np.asarray(tc), greed=PATROL_GREED)
+        for j, r, c, path in zip(need.tolist(), tr.tolist(), tc.tolist(), paths, strict=True):
+            u.patrol_to(j, r, c, path)
 
     def _handle_arrests(self) -> None:
         now = self.env.now

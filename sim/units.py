@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from polsim.rules.movement import UnitMoveArgs
+from polsim.rules.travel import DRIVE, FLY, WALK
 from polsim.scenario.schema import ScenarioSpec, UnitType
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ UNIT_STATES = ("patrolling", "dispatched", "on_scene", "pursuing", "returning", 
 """States of a police unit, in the order of their integer codes."""
 
 PATROLLING, DISPATCHED, ON_SCENE, PURSUING, RETURNING, OFF_SHIFT = range(len(UNIT_STATES))
+PATH_CELLS = 64
+"""Cells of path each unit starts with room for (the table grows for a longer path)."""
 AVAILABLE_STATES = (PATROLLING, RETURNING)
 """States in which a unit may take a call (see :meth:`Units.available`)."""
 BUSY_STATES = (DISPATCHED, ON_SCENE, PURSUING)
@@ -52,8 +55,12 @@ class Units:
     zone: np.ndarray
     grid: np.ndarray
     incident: np.ndarray
+    path: np.ndarray
+    path_len: np.ndarray
+    path_at: np.ndarray
     # per-type columns, one value per unit (built once by :meth:`build`)
     kind: np.ndarray
+    mode: np.ndarray
     patrol: np.ndarray
     speed: np.ndarray
     sensitivity: np.ndarray
@@ -92,6 +99,7 @@ class Units:
             np.zeros(n), np.zeros(n, bool), np.full(n, -1.0), np.zeros(n, np.int64),
             base_r, base_c, city.station_id[base_r, base_c].astype(np.int64),
             city.grid_id[base_r, base_c].astype(np.int64), np.full(n, -1, np.int64),
+            np.zeros((n, PATH_CELLS), np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64),
             **_type_columns(types, type_idx, city.cell_m),
         )
 
@@ -126,12 +134,14 @@ class Units:
             self._duty_by_hour[key] = duty
         return duty
 
-    def movement_args(self, road: np.ndarray, congestion: float, dt: float) -> UnitMoveArgs:
-        """This step's arguments of the movement rule (:func:`polsim.rules.movement.unit_move`)."""
-        return UnitMoveArgs(r=self.r, c=self.c, tgt_r=self.tgt_r, tgt_c=self.tgt_c,
-                            credit=self.credit, moving=self.moving, arrive_frac=self.arrive_frac,
-                            speed=self.speed, sensitivity=self.sensitivity, flies=self.flies,
-                            road=road, congestion=congestion, dt=dt)
+    def movement_args(self, rate: np.ndarray, w_drive: np.ndarray, w_walk: np.ndarray, cols: int,
+                      dt: float) -> UnitMoveArgs:
+        """This step's arguments of the movement rule (:func:`polsim.rules.movement.unit_move`):
+        the units' arrays, their ``rate`` this step and the city's slowness rasters."""
+        return UnitMoveArgs(r=self.r, c=self.c, tgt_r=self.tgt_r, tgt_c=self.tgt_c, credit=self.credit,
+                            moving=self.moving, arrive_frac=self.arrive_frac, mode=self.mode, rate=rate,
+                            path=self.path, path_len=self.path_len, path_at=self.path_at, w_drive=w_drive,
+                            w_walk=w_walk, cols=cols, dt=dt)
 
     # -- transitions ------------------------------------------------------------------------
     def change_shifts(self, on_duty: np.ndarray) -> None:
@@ -146,17 +156,33 @@ class Units:
         if coming.any():
             self.state[coming] = PATROLLING
 
-    def patrol_to(self, units: np.ndarray, tgt_r: np.ndarray, tgt_c: np.ndarray) -> None:
-        """Idle ``units`` set off for their patrol targets."""
-        self.tgt_r[units], self.tgt_c[units] = tgt_r, tgt_c
-        self.moving[units] = True
-        self.credit[units] = 0.0
+    def patrol_to(self, unit: int, r: int, c: int, path: np.ndarray) -> None:
+        """Idle ``unit`` sets off for its patrol target (r, c) by ``path``."""
+        self._go(unit, r, c, path)
 
-    def send(self, unit: int, incident: int, r: int, c: int) -> None:
-        """``unit`` is dispatched to ``incident`` at (r, c) and drives there from where it is."""
+    def send(self, unit: int, incident: int, r: int, c: int, path: np.ndarray) -> None:
+        """``unit`` is dispatched to ``incident`` at (r, c) and goes there by ``path`` (the flat
+        cells from where it stands to the scene; ignored for a flying unit)."""
         self.state[unit] = DISPATCHED
         self.incident[unit] = incident
+        self._go(unit, r, c, path)
+
+    def _go(self, unit: int, r: int, c: int, path: np.ndarray) -> None:
+        """Set off for (r, c): by ``path`` on the ground (none found: stay), straight by air."""
         self.tgt_r[unit], self.tgt_c[unit] = r, c
+        self.credit[unit] = 0.0
+        if self.mode[unit] == FLY:
+            self.moving[unit] = True
+            return
+        if path.size == 0:
+            self.moving[unit] = False
+            return
+        if path.size > self.path.shape[1]:
+            grown = np.zeros((len(self), max(path.size, 2 * self.path.shape[1])), np.int64)
+            grown[:, : self.path.shape[1]] = self.path
+            self.path = grown
+        self.path[unit, : path.size] = path
+        self.path_len[unit], self.path_at[unit] = path.size, 0
         self.moving[unit] = True
 
     def teleport_to_target(self, unit: int) -> None:
@@ -168,18 +194,18 @@ class Units:
         """``unit`` is on the scene of its incident."""
         self.state[unit] = ON_SCENE
 
-    def release(self, unit: int, on_duty: bool, return_to_base: bool) -> None:
-        """``unit`` is done with its job: back to patrol (with ``return_to_base``, driving
-        home, unavailable until there), or, when its shift is over, off duty at base."""
+    def release(self, unit: int, on_duty: bool, home: np.ndarray | None = None) -> None:
+        """``unit`` is done with its job: back to patrol, or driving home by the path ``home``
+        (``dispatch.return_to_base``: unavailable until there), or, when its shift is over,
+        off duty at base."""
         self.incident[unit] = -1
         self.moving[unit] = False
         if not on_duty:
             self.state[unit] = OFF_SHIFT
             self.r[unit], self.c[unit] = self.base_r[unit], self.base_c[unit]
-        elif return_to_base:
+        elif home is not None:
             self.state[unit] = RETURNING
-            self.tgt_r[unit], self.tgt_c[unit] = self.base_r[unit], self.base_c[unit]
-            self.moving[unit], self.credit[unit] = True, 0.0
+            self._go(unit, int(self.base_r[unit]), int(self.base_c[unit]), home)
         else:
             self.state[unit] = PATROLLING
 
@@ -190,11 +216,10 @@ class Units:
         self.state[unit] = PATROLLING
         return True
 
-    def pursue(self, unit: int, r: int, c: int) -> None:
-        """``unit`` leaves patrol to hold an interception cell (r, c) of a cordon."""
+    def pursue(self, unit: int, r: int, c: int, path: np.ndarray) -> None:
+        """``unit`` leaves patrol to hold an interception cell (r, c) of a cordon, by ``path``."""
         self.state[unit] = PURSUING
-        self.tgt_r[unit], self.tgt_c[unit] = r, c
-        self.moving[unit] = True
+        self._go(unit, r, c, path)
 
 
 def _type_columns(types: list[UnitType], type_idx: np.ndarray, cell_m: float) -> dict[str, np.ndarray]:
@@ -208,6 +233,7 @@ def _type_columns(types: list[UnitType], type_idx: np.ndarray, cell_m: float) ->
     capture = [cells(t.capture_m) if t.can_arrest else -1 for t in types]
     return {
         "kind": column([t.kind for t in types], object),
+        "mode": column([FLY if t.flies else WALK if t.on_foot else DRIVE for t in types], np.int64),
         "patrol": column([t.patrol for t in types], object),
         "speed": column([t.speed_kmh * 1000.0 / 60.0 / cell_m for t in types], float),
         "sensitivity": column([t.congestion_sensitivity for t in types], float),

@@ -25,5 +25,5 @@ def test_batch_run_over_seeds():
         got = rows.sort_values("Step")[REPORTERS].reset_index(drop=True)
         pd.testing.assert_frame_equal(got, expected, check_dtype=False)
         series[seed] = got
-    assert series[1]["crimes"].sum() > 10  # a real run to compare, not ninety zeros
+    assert series[1]["crimes"].sum() > 5  # a real run to compare, not ninety zeros
     assert not series[1].equals(series[2])

@@ -28,10 +28,10 @@ def test_dispatch_sends_the_available_unit_with_the_shortest_travel_time():
         u.r[j], u.c[j] = r, col
     inc = _incident(m, 6, 8)
     minutes = m.dispatch.travel_minutes(6, 8)
-    assert m.dispatch.choose(inc, m.dispatch.available()) == min((a, b, c), key=lambda j: minutes[j])
+    assert m.dispatch.choose(inc, m.dispatch.available())[0] == min((a, b, c), key=lambda j: minutes[j])
     u.state[min((a, b, c), key=lambda j: minutes[j])] = ON_SCENE  # the nearest gets busy: next best
     remaining = [j for j in (a, b, c) if u.state[j] == PATROLLING]
-    assert m.dispatch.choose(inc, m.dispatch.available()) == min(remaining, key=lambda j: minutes[j])
+    assert m.dispatch.choose(inc, m.dispatch.available())[0] == min(remaining, key=lambda j: minutes[j])
     assert len(cars) > 0
 
 
@@ -47,9 +47,9 @@ def test_zone_rule_prefers_the_incidents_own_zone():
     u.r[other], u.c[other] = r, c  # the other zone's unit stands right on the incident
     u.r[own], u.c[own] = (r + 6) % city.rows, (c + 6) % city.cols  # farther away
     inc = _incident(m, r, c)
-    assert m.dispatch.choose(inc, m.dispatch.available()) == own
+    assert m.dispatch.choose(inc, m.dispatch.available())[0] == own
     m.dispatch.rule = "avl"
-    assert m.dispatch.choose(inc, m.dispatch.available()) == other
+    assert m.dispatch.choose(inc, m.dispatch.available())[0] == other
 
 
 def test_serious_incidents_get_backup(monkeypatch):
@@ -77,23 +77,25 @@ def test_first_unit_is_at_the_scene_when_it_arrives():
 
 
 def test_the_nearest_by_the_travel_rule_is_the_one_that_arrives_first():
-    """Dispatch's choice and movement read one travel rule: on streets of free-flow speed the
-    unit dispatch picks as nearest reaches the call first, at the minute the rule said."""
-    m = small_model(1, extra={"city.arterial_speed": 1.0, "city.street_speed": 1.0, "city.land_use.blocked": 0.0,
-                              "city.cameras": 0, "offenders.count": 0})
+    """Dispatch's choice and movement read one travel rule: on a city of fast and slow roads and
+    blocked land, the unit dispatch picks as nearest reaches the call first, and every unit
+    arrives at the minute the network's travel time said."""
+    m = small_model(1, extra={"city.land_use.blocked": 0.25, "offenders.count": 0})
     u = m.units
     ground = np.flatnonzero(u.responds & ~u.flies)
     u.state[:] = ON_SCENE
     u.state[ground] = PATROLLING
     u.moving[:] = False
-    minutes = m.dispatch.travel_minutes(15, 15)
-    first = m.dispatch.choose(_incident(m, 15, 15), m.dispatch.available())
-    hour = m.hour
+    r, c = (int(x) for x in np.argwhere(m.city.passable)[400])
+    minutes = m.dispatch.travel_minutes(r, c)
+    first, path = m.dispatch.choose(_incident(m, r, c), m.dispatch.available())
+    assert first == min(ground, key=lambda j: minutes[j]) and path[-1] == r * m.city.cols + c
     for j in ground:
-        u.send(int(j), 1, 15, 15)
+        u.send(int(j), 1, r, c, m.router.route(int(j), r, c))
     arrived = {}
-    for step in range(200):
-        m.step_args.units = u.movement_args(m.city.road_speed, m.city.congestion(hour), m.dt)
+    m.step_args.units = u.movement_args(m.router.rates(m.dispatch.congestion), m.router.w[0], m.router.w[1],
+                                        m.city.cols, m.dt)
+    for step in range(3000):
         m.backend.step_units(m)
         for j in np.flatnonzero(u.arrive_frac >= 0):
             arrived.setdefault(int(j), step + float(u.arrive_frac[j]))
@@ -101,7 +103,7 @@ def test_the_nearest_by_the_travel_rule_is_the_one_that_arrives_first():
             break
     assert min(arrived, key=arrived.get) == first
     for j in ground:
-        assert arrived[int(j)] == pytest.approx(minutes[j], abs=m.dt)
+        assert arrived[int(j)] == pytest.approx(minutes[j], rel=1e-9, abs=1e-9)
 
 
 def test_a_closed_incident_frees_its_units_and_serves_the_queue():

@@ -21,7 +21,7 @@ from polsim.rules.offender import (
     walk,
     walk_weights,
 )
-from polsim.rules.travel import SQRT2, step_budget
+from polsim.rules.travel import DRIVE, FLY, SQRT2, edge_cost, slowness
 
 RNG = np.random.default_rng(2024)
 
@@ -159,30 +159,52 @@ def test_fleeing_offender_runs_away_and_is_arrested_in_capture_range():
     assert one.status[0] == WALKING and (one.r[0], one.c[0]) == (0, 0)  # released home
 
 
-def test_unit_never_covers_more_than_its_credit_and_reports_arrival_minute():
-    a = UnitMoveArgs(r=np.array([0, 0]), c=np.array([0, 0]), tgt_r=np.array([10, 10]), tgt_c=np.array([10, 10]),
-                     credit=np.zeros(2), moving=np.ones(2, bool), arrive_frac=np.full(2, -1.0),
-                     speed=np.array([3.0, 3.0]), sensitivity=np.array([1.0, 0.0]), flies=np.array([False, True]),
-                     road=np.ones((50, 50)), congestion=0.5, dt=1.0)
-    travelled = np.zeros(2)
-    arrival = [None, None]
+def _unit_args(path, mode, rate, w):
+    """One unit at the start of ``path`` (flat cells on a 50 x 50 city) headed for its end."""
+    end = path[-1]
+    table = np.zeros((1, len(path)), np.int64)
+    table[0] = path
+    return UnitMoveArgs(r=np.array([path[0] // 50]), c=np.array([path[0] % 50]), tgt_r=np.array([end // 50]),
+                        tgt_c=np.array([end % 50]), credit=np.zeros(1), moving=np.ones(1, bool),
+                        arrive_frac=np.full(1, -1.0), mode=np.array([mode]), rate=np.array([rate]), path=table,
+                        path_len=np.array([len(path)]), path_at=np.zeros(1, np.int64), w_drive=w, w_walk=w, cols=50,
+                        dt=1.0)
+
+
+def test_a_unit_follows_its_path_spending_no_more_than_its_credit_and_arrives_on_time():
+    """Along a path through cells of mixed speed, each step's progress costs at most the step's
+    credit, and the unit arrives at the minute the path's cost over its rate gives."""
+    factor = np.tile([1.25, 0.75, 0.125, 1.0], 625).reshape(50, 50)
+    w = slowness(factor).ravel()
+    path = np.array([0, 1, 2, 52, 102, 103, 153, 154, 155, 205], np.int64)  # orthogonal and diagonal moves
+    cost = [edge_cost(w, path[k], path[k + 1], 50) for k in range(len(path) - 1)]
+    a = _unit_args(path, DRIVE, rate=1.7, w=w)
+    arrival, spent = None, 0.0
+    for step in range(100):
+        at_before, credit_before = int(a.path_at[0]), float(a.credit[0])
+        unit_move(0, a)
+        moved = sum(cost[at_before:int(a.path_at[0])])
+        assert moved <= credit_before + 1.7 + 1e-12
+        assert (a.r[0], a.c[0]) == divmod(int(path[a.path_at[0]]), 50)
+        spent += moved
+        if a.arrive_frac[0] >= 0:
+            arrival = step + a.arrive_frac[0]
+            break
+    assert spent == pytest.approx(sum(cost))
+    assert arrival == pytest.approx(sum(cost) / 1.7)
+
+
+def test_a_flying_unit_flies_straight_a_diagonal_cell_costing_sqrt2():
+    a = _unit_args(np.array([0, 510], np.int64), FLY, rate=3.0, w=np.full(2500, 0.5))  # to (10, 10)
+    arrival = None
     for step in range(20):
-        before = np.stack([a.r.copy(), a.c.copy()])
-        for j in range(2):
-            unit_move(j, a)
-        moved_l1 = np.abs(a.r - before[0]) + np.abs(a.c - before[1])
-        budget = np.array([step_budget(3.0, 0.5, 1.0, 1.0, 1.0), step_budget(3.0, 0.5, 0.0, 1.0, 1.0)])
-        # L1 cells for ground; a flying diagonal cell counts as sqrt 2 of credit
-        diagonal = np.minimum(np.abs(a.r - before[0]), np.abs(a.c - before[1]))
-        cost = np.where(a.flies, np.maximum(moved_l1 - diagonal, 0) + (SQRT2 - 1) * diagonal, moved_l1)
-        assert np.all(cost <= budget + SQRT2 + 1e-9)
-        travelled += cost
-        for j in range(2):
-            if a.arrive_frac[j] >= 0 and arrival[j] is None:
-                arrival[j] = step + a.arrive_frac[j]
-    # ground: 20 cells at 1.5 cells/min (traffic halves it) = 13.33 min; air: 10 sqrt2 cells at 3/min = 4.71
-    assert arrival[0] == pytest.approx(20 / 1.5, abs=1 / 1.5)
-    assert arrival[1] == pytest.approx(10 * SQRT2 / 3.0, abs=SQRT2 / 3.0)
+        unit_move(0, a)
+        assert abs(int(a.r[0]) - int(a.c[0])) == 0  # on the diagonal all the way
+        if a.arrive_frac[0] >= 0:
+            arrival = step + a.arrive_frac[0]
+            break
+    assert (a.r[0], a.c[0]) == (10, 10)
+    assert arrival == pytest.approx(10 * SQRT2 / 3.0)
 
 
 def test_guardian_stays_inside_its_grid_whatever_its_shape():

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from polsim.rules.travel import step_budget
 from polsim.units import DISPATCHED, OFF_SHIFT, ON_SCENE, PATROLLING, PURSUING, RETURNING, UNIT_STATES, Units
 from tests.conftest import small_model
 
 
-def test_no_unit_moves_faster_than_its_speed():
-    m = small_model(4)
-    u = m.units
+def test_ground_units_stand_only_on_open_cells_and_flyers_may_cross_blocked_land():
+    m = small_model(4, extra={"city.land_use.blocked": 0.3})
+    u, passable = m.units, m.city.passable
+    ground = u.mode != 2
     for _ in range(240):
-        r0, c0 = u.r.copy(), u.c.copy()
-        hour, state0 = m.hour, u.state.copy()
         m.step()
-        budget = np.array([step_budget(u.speed[j], m.city.congestion(hour), u.sensitivity[j],
-                                       1.0 if u.flies[j] else m.city.road_speed[r0[j], c0[j]], m.dt)
-                           for j in range(len(u))])
-        dr, dc = np.abs(u.r - r0), np.abs(u.c - c0)
-        cost = np.where(u.flies, np.maximum(dr, dc) + (np.sqrt(2) - 1) * np.minimum(dr, dc), dr + dc)
-        moved = state0 != 5  # off-shift units are not moving
-        assert np.all(cost[moved] <= budget[moved] + np.sqrt(2) + 1e-9)
-
+        assert passable[u.r[ground], u.c[ground]].all()
 
 def test_shifts_take_units_off_duty():
     m = small_model(8, extra={"units.patrol_car.shift": [10, 11], "time.days": 0.2})  # run starts at 10:00
@@ -83,28 +74,31 @@ def test_type_columns_are_built_once_from_the_unit_type():
 
 def test_a_job_goes_send_arrive_release_and_back_to_patrol():
     u = _units()
-    u.send(0, incident=7, r=3, c=4)
+    u.send(0, incident=7, r=3, c=4, path=np.array([u.r[0] * 60 + u.c[0], 3 * 60 + 4]))
+    assert u.path_len[0] == 2 and u.path_at[0] == 0
     assert UNIT_STATES[u.state[0]] == "dispatched" and u.incident[0] == 7 and (u.tgt_r[0], u.tgt_c[0]) == (3, 4)
     assert u.moving[0] and u.state[1] == PATROLLING
     u.arrive(0)
     assert u.state[0] == ON_SCENE
-    u.release(0, on_duty=True, return_to_base=False)
+    u.release(0, on_duty=True)
     assert u.state[0] == PATROLLING and u.incident[0] == -1 and not u.moving[0]
 
 
 def test_release_at_the_end_of_a_shift_sends_the_unit_home_off_duty():
     u = _units()
     u.r[0], u.c[0] = 9, 9
-    u.send(0, 1, 9, 9)
-    u.release(0, on_duty=False, return_to_base=False)
+    u.send(0, 1, 9, 9, np.array([549]))
+    u.release(0, on_duty=False)
     assert u.state[0] == OFF_SHIFT and (u.r[0], u.c[0]) == (u.base_r[0], u.base_c[0])
 
 
 def test_return_to_base_drives_home_unavailable_until_there():
     u = _units()
-    u.send(0, 1, 9, 9)
-    u.release(0, on_duty=True, return_to_base=True)
-    assert u.state[0] == RETURNING and u.moving[0] and (u.tgt_r[0], u.tgt_c[0]) == (u.base_r[0], u.base_c[0])
+    u.send(0, 1, 9, 9, np.array([549]))
+    home = np.array([549, int(u.base_r[0] * 60 + u.base_c[0])])
+    u.release(0, on_duty=True, home=home)
+    assert u.state[0] == RETURNING and u.path_len[0] == 2 and u.moving[0]
+    assert (u.tgt_r[0], u.tgt_c[0]) == (u.base_r[0], u.base_c[0])
     assert not u.available(return_to_base=True)[0] and u.available(return_to_base=False)[0]
     assert u.back_at_base(0) and u.state[0] == PATROLLING
     assert not u.back_at_base(0)  # only a unit driving home comes back
@@ -112,7 +106,7 @@ def test_return_to_base_drives_home_unavailable_until_there():
 
 def test_pursuit_and_shift_changes():
     u = _units(3)
-    u.pursue(1, 5, 6)
+    u.pursue(1, 5, 6, np.array([u.r[1] * 60 + u.c[1], 5 * 60 + 6]))
     assert u.state[1] == PURSUING and (u.tgt_r[1], u.tgt_c[1]) == (5, 6)
     u.r[0], u.c[0], u.moving[0] = 20, 20, True
     u.change_shifts(np.array([False, False, True]))

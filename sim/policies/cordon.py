@@ -96,9 +96,11 @@ class Cordon(Policy):
         for tr, tc in self.interception_cells(model, inc.r, inc.c):
             if not free.any():
                 break
-            j = int(np.argmin(np.where(free, model.dispatch.travel_minutes(int(tr), int(tc)), np.inf)))
+            j, path = model.router.nearest(int(tr), int(tc), free, model.dispatch.congestion)
+            if j < 0:
+                break
             free[j] = False
-            m.pursue(j, tr, tc)
+            m.pursue(j, int(tr), int(tc), path)
             sent.append(j)
         self.active.append(ActiveCordon(inc.id, sent, inc.t_call + self.minutes))
 

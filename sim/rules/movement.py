@@ -1,11 +1,12 @@
 """How police units and guardians move on the lattice.
 
-A unit banks movement credit each step (its speed in cells per minute times the step,
-slowed by traffic and the road it stands on: :mod:`polsim.rules.travel`) and spends it one
-cell at a time toward its target: ground units along the streets (one axis at a time, the
-longer first), flying units straight (a diagonal cell costs sqrt 2). So a unit never covers
-more than its credit, and the minute within the step at which it reaches its target is
-known exactly. Guardians step at random within their own grid.
+A ground unit follows its path (a list of cells, from :mod:`polsim.rules.routing`), spending
+each step ``rate * dt`` cell lengths of movement credit on the path's moves at the cost the
+travel rule gives them (:func:`polsim.rules.travel.edge_cost`); a flying unit flies straight,
+a diagonal cell costing sqrt 2. So a unit never covers more than its credit, the minute within
+the step at which it reaches its target is known exactly, and a trip takes exactly the time
+the dispatch centre's search said (at the traffic of the hour). Guardians step at random
+within their own grid.
 """
 
 from __future__ import annotations
@@ -15,12 +16,18 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from polsim.rules.travel import SQRT2, step_budget
+from polsim.rules.travel import FLY, SQRT2, WALK, edge_cost
 
 
 class UnitMoveArgs(NamedTuple):
-    """The arguments of :func:`unit_move` for one step: the unit arrays (one row per unit) and
-    the step's road raster, congestion factor and length."""
+    """The arguments of :func:`unit_move` for one step.
+
+    Per unit: position, target, credit, whether it moves, the arrival fraction it reports, its
+    travel ``mode`` (``DRIVE``, ``WALK``, ``FLY``), its ``rate`` this step (cell lengths a
+    minute: speed x traffic factor) and its path (``path[j, :path_len[j]]`` flat cells, the
+    unit at ``path[j, path_at[j]]``). Per city: the slowness rasters of driving and walking
+    (raveled), the number of columns, and the step's length.
+    """
 
     r: np.ndarray
     c: np.ndarray
@@ -29,11 +36,14 @@ class UnitMoveArgs(NamedTuple):
     credit: np.ndarray
     moving: np.ndarray
     arrive_frac: np.ndarray
-    speed: np.ndarray
-    sensitivity: np.ndarray
-    flies: np.ndarray
-    road: np.ndarray
-    congestion: float
+    mode: np.ndarray
+    rate: np.ndarray
+    path: np.ndarray
+    path_len: np.ndarray
+    path_at: np.ndarray
+    w_drive: np.ndarray
+    w_walk: np.ndarray
+    cols: int
     dt: float
 
 
@@ -51,7 +61,8 @@ class GuardianMoveArgs(NamedTuple):
 
 @njit(cache=True, inline="always")
 def unit_move(j, a):
-    """Move unit ``j`` toward its target for one step (``a``: :class:`UnitMoveArgs`).
+    """Move unit ``j`` along its path, or straight if it flies, for one step (``a``:
+    :class:`UnitMoveArgs`).
 
     Writes ``a.arrive_frac[j]``: the fraction of the step at which it reached the target, or
     -1 when it did not arrive this step (or had nowhere to go).
@@ -59,36 +70,56 @@ def unit_move(j, a):
     a.arrive_frac[j] = -1.0
     if not a.moving[j]:
         return
-    r, c = a.r[j], a.c[j]
-    flies = a.flies[j]
-    road_factor = 1.0 if flies else a.road[r, c]
-    budget = step_budget(a.speed[j], a.congestion, a.sensitivity[j], road_factor, a.dt)
+    budget = a.rate[j] * a.dt
     cr = a.credit[j] + budget
+    if a.mode[j] == FLY:
+        cr, arrived = _fly(j, a, cr)
+    else:
+        cr, arrived = _follow_path(j, a, cr)
+    if arrived:
+        frac = 1.0 - cr / budget if budget > 0 else 0.0
+        a.arrive_frac[j] = min(max(frac, 0.0), 1.0)
+        a.moving[j] = False
+        cr = 0.0
+    a.credit[j] = cr
+
+
+@njit(cache=True, inline="always")
+def _follow_path(j, a, cr):
+    """Spend credit ``cr`` on the moves of unit ``j``'s path; the credit left, and whether the
+    unit stands at the path's end."""
+    w = a.w_walk if a.mode[j] == WALK else a.w_drive
+    at, last = a.path_at[j], a.path_len[j] - 1
+    while at < last:
+        cost = edge_cost(w, a.path[j, at], a.path[j, at + 1], a.cols)
+        if cr < cost:
+            break
+        cr -= cost
+        at += 1
+    a.path_at[j] = at
+    here = a.path[j, at]
+    a.r[j], a.c[j] = here // a.cols, here % a.cols
+    return cr, at >= last
+
+
+@njit(cache=True, inline="always")
+def _fly(j, a, cr):
+    """Spend credit ``cr`` flying unit ``j`` straight at its target; the credit left, and
+    whether it is there."""
+    r, c = a.r[j], a.c[j]
     tr, tc = a.tgt_r[j], a.tgt_c[j]
     while True:
         dr, dc = tr - r, tc - c
         if dr == 0 and dc == 0:
-            frac = 1.0 - cr / budget if budget > 0 else 0.0
-            a.arrive_frac[j] = min(max(frac, 0.0), 1.0)
-            a.moving[j] = False
-            cr = 0.0
             break
-        if flies and dr != 0 and dc != 0:
-            if cr < SQRT2:
-                break
-            cr -= SQRT2
-            r += 1 if dr > 0 else -1
-            c += 1 if dc > 0 else -1
-        else:
-            if cr < 1.0:
-                break
-            cr -= 1.0
-            if abs(dr) >= abs(dc):
-                r += 1 if dr > 0 else -1
-            else:
-                c += 1 if dc > 0 else -1
+        step = SQRT2 if dr != 0 and dc != 0 else 1.0
+        if cr < step:
+            break
+        cr -= step
+        r += 0 if dr == 0 else (1 if dr > 0 else -1)
+        c += 0 if dc == 0 else (1 if dc > 0 else -1)
     a.r[j], a.c[j] = r, c
-    a.credit[j] = cr
+    return cr, r == tr and c == tc
 
 
 @njit(cache=True, inline="always")

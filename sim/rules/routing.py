@@ -269,3 +269,23 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
     path = _path_back(dst, src, pred)[::-1].copy() if found else np.empty(0, np.int64)
     _reset(dist, pred, touched, n_touched)
     return path
+
+
+@njit(cache=True)
+def routes(srcs, dsts, w, rows, cols, w_min, greed, dist, pred):
+    """:func:`route` for many trips at once: the paths laid end to end in one array, with each
+    trip's start in it and length (0: no path)."""
+    n = srcs.shape[0]
+    starts, lengths = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    arena = np.empty(256, np.int64)
+    used = 0
+    for k in range(n):
+        path = route(srcs[k], dsts[k], w, rows, cols, w_min, greed, dist, pred)
+        if used + path.shape[0] > arena.shape[0]:
+            grown = np.empty(2 * (used + path.shape[0]), np.int64)
+            grown[:used] = arena[:used]
+            arena = grown
+        arena[used:used + path.shape[0]] = path
+        starts[k], lengths[k] = used, path.shape[0]
+        used += path.shape[0]
+    return arena[:used], starts, lengths

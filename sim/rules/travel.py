@@ -25,6 +25,9 @@ from numba import njit
 
 SQRT2 = np.sqrt(2.0)
 
+DRIVE, WALK, FLY = 0, 1, 2
+"""How a unit travels: on the road network, on foot over any passable cell, or straight by air."""
+
 DR8 = np.array([-1, 1, 0, 0, -1, -1, 1, 1], dtype=np.int64)
 DC8 = np.array([0, 0, -1, 1, -1, 1, -1, 1], dtype=np.int64)
 """The 8 neighbours: north, south, west, east, then the diagonals."""
@@ -32,8 +35,8 @@ DC8 = np.array([0, 0, -1, 1, -1, 1, -1, 1], dtype=np.int64)
 
 def slowness(factor: np.ndarray) -> np.ndarray:
     """``w = 0.5 / factor`` of every cell (inf where the factor is 0: closed)."""
-    with np.errstate(divide="ignore"):
-        return np.where(factor > 0, 0.5 / np.maximum(factor, 1e-300), np.inf)
+    factor = np.asarray(factor, np.float64)
+    return np.where(factor > 0, 0.5 / np.maximum(factor, 1e-300), np.inf)
 
 
 @njit(cache=True, inline="always")
@@ -41,12 +44,6 @@ def traffic_factor(sensitivity, congestion):
     """A unit's share of its free-flow speed in traffic: 1 when traffic flows freely or the
     unit is not slowed by it (``sensitivity = 0``), ``congestion`` when fully slowed."""
     return 1.0 - sensitivity + sensitivity * congestion
-
-
-@njit(cache=True, inline="always")
-def step_budget(speed, congestion, sensitivity, road_factor, dt):
-    """Cell lengths a unit covers in one step at a cell of speed factor ``road_factor``."""
-    return speed * dt * traffic_factor(sensitivity, congestion) * road_factor
 
 
 @njit(cache=True, inline="always")
@@ -80,13 +77,3 @@ def flying_minutes(r, c, pos_r, pos_c, rate):
         out[j] = cells_to_cover(pos_r[j] - r, pos_c[j] - c, True) / rate[j]
     return out
 
-
-@njit(cache=True)
-def minutes_to(r, c, pos_r, pos_c, speed, sensitivity, flies, congestion):
-    """Estimated minutes for every unit to reach cell (``r``, ``c``) from where it stands, at
-    free-flow road speed (the road factor of the cells on the way is not known in advance)."""
-    out = np.empty(pos_r.shape[0])
-    for j in range(pos_r.shape[0]):
-        distance = cells_to_cover(pos_r[j] - r, pos_c[j] - c, flies[j])
-        out[j] = distance / (speed[j] * traffic_factor(sensitivity[j], congestion))
-    return out

@@ -62,9 +62,6 @@ class CitySpec:
     arterial_every: int = bounded(10, "an arterial road every this many rows and columns", ge=2)
     arterial_speed: float = bounded(1.3, "road speed factor on arterials", gt=0, le=5)
     street_speed: float = bounded(0.8, "road speed factor on other streets", gt=0, le=5)
-    detour_speed: float = bounded(
-        0.35, "speed factor of vehicles crossing blocked land (the detour around it)", gt=0, le=5
-    )
     cameras: int = bounded(150, "public video cameras", ge=0)
     camera_radius_m: float = bounded(100.0, "radius a camera covers", ge=0)
     workstations: int = bounded(4, "police workstations / mobile pods", ge=0)
@@ -219,12 +216,16 @@ class UnitType:
     shift: list[int] = bounded([0, 24], "on-duty hours [start, end) (end may pass 24)", length=2, ge=0, le=48)
     base_cells: list[list[int]] = bounded([], "explicit base cells [row, col] (default: generated bases)",
                                           ge=0)
+    on_foot: bool = bounded(False, "walks: crosses any passable cell at its own speed, whatever the road "
+                            "(drivers follow the road network; flying units fly)")
 
     def __post_init__(self) -> None:
         if self.kind not in BUILTIN_KINDS:
             raise ValueError(f"kind: unknown unit kind {self.kind!r}; allowed: {', '.join(BUILTIN_KINDS)}")
         if self.shift[1] <= self.shift[0]:
             raise ValueError(f"shift: end must be after start, got {self.shift}")
+        if self.flies and self.on_foot:
+            raise ValueError("on_foot: a unit that flies cannot go on foot; allowed: one of flies, on_foot")
         for cell in self.base_cells:
             if len(cell) != 2:
                 raise ValueError(f"base_cells: each entry must be [row, col], got {cell}")
@@ -238,13 +239,14 @@ BUILTIN_UNITS: dict[str, UnitType] = {
     "motorcycle_squad": UnitType("motorcycle_squad", 0, 35.0, 4, 150.0, 150.0, 150.0, True, True,
                                  0.0, 0.25, False, "workstation", "zone"),
     "community_officer": UnitType("community_officer", 0, 5.0, 1, 100.0, 100.0, 50.0, True, True,
-                                  0.0, 0.0, False, "station", "zone"),
+                                  0.0, 0.0, False, "station", "zone", on_foot=True),
     "fixed_post": UnitType("fixed_post", 0, 5.0, 2, 100.0, 150.0, 50.0, True, True, 200.0, 0.0,
-                           False, "workstation", "stay"),
+                           False, "workstation", "stay", on_foot=True),
     "drone": UnitType("drone", 0, 60.0, 0, 300.0, 50.0, 0.0, False, False, 0.0, 0.0, True,
                       "district", "roam"),
 }
-"""Built-in unit kinds. Drones fly straight and track but cannot arrest or take calls."""
+"""Built-in unit kinds. Drones fly straight and track but cannot arrest or take calls; community
+officers and fixed posts go on foot."""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ The reduced scenario of the Erlang C case with travel switched on: one patrol ca
 flat traffic, so it covers ``speed`` cells a minute), calls at cells drawn uniformly, and
 ``dispatch.return_to_base``: after each job the car drives home and takes the next call only
 there. Each job then occupies the car for S = D/v + X + D/v (out, on scene, back), with D
-the street (L1) distance from base to the call and X the exponential time on scene; jobs are
+the network distance from base to the call (on a uniform lattice of 8 neighbours, the octile
+distance: a diagonal cell costs sqrt 2) and X the exponential time on scene; jobs are
 independent, so the queue is M/G/1 and the mean wait is Pollaczek-Khinchine's. The mean
 response (call to arrival) is that wait plus E[D]/v.
 
@@ -29,17 +30,18 @@ SIDE, SPEED_CELLS_MIN, ON_SCENE_MIN, STEP_MIN = 21, 2.0, 5.0, 0.25
 mean time on scene (minutes), step length (minutes)."""
 
 
-def axis_moments(n: int, b: int) -> tuple[float, float]:
-    """E|X - b| and E(X - b)^2 for X uniform on {0, ..., n-1}."""
-    mean_abs = (b * (b + 1) + (n - 1 - b) * (n - b)) / (2.0 * n)
-    mean_sq = (n - 1) * (2 * n - 1) / 6.0 - b * (n - 1) + b * b
-    return mean_abs, mean_sq
+def octile(dr, dc):
+    """The network distance of a move (dr, dc) on a uniform lattice of 8 neighbours."""
+    adr, adc = np.abs(dr), np.abs(dc)
+    return np.maximum(adr, adc) + (np.sqrt(2.0) - 1.0) * np.minimum(adr, adc)
 
 
 def distance_moments(n: int, base: tuple[int, int]) -> tuple[float, float]:
-    """E[D] and E[D^2] of the L1 distance from ``base`` to a cell uniform on the n x n square."""
-    (a1, a2), (c1, c2) = axis_moments(n, base[0]), axis_moments(n, base[1])
-    return a1 + c1, a2 + c2 + 2.0 * a1 * c1
+    """E[D] and E[D^2] of the octile distance from ``base`` to a cell uniform on the n x n
+    square (exactly: the mean over its n^2 cells)."""
+    rr, cc = np.indices((n, n))
+    d = octile(rr - base[0], cc - base[1])
+    return float(d.mean()), float((d * d).mean())
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,11 @@ def sample_service(rng: np.random.Generator, size: int, n: int, base: tuple[int,
                    on_scene: float, dt: float) -> np.ndarray:
     """Draws of the service time whose moments :func:`expectation` computes (same arguments).
 
-    S = d1 + D/v + X + d2 + D/v: D the L1 distance from ``base`` to a cell uniform on the n x n
+    S = d1 + D/v + X + d2 + D/v: D the octile distance from ``base`` to a cell uniform on the n x n
     square, X ~ Exp(mean ``on_scene``), d1 and d2 the two step-start delays uniform on (0, dt).
     The service of the ideal M/G/1 queue the case's check is calibrated on.
     """
-    d = np.abs(rng.integers(0, n, size) - base[0]) + np.abs(rng.integers(0, n, size) - base[1])
+    d = octile(rng.integers(0, n, size) - base[0], rng.integers(0, n, size) - base[1])
     return 2.0 * d / speed + rng.exponential(on_scene, size) + rng.uniform(0.0, dt, size) + rng.uniform(0.0, dt, size)
 
 

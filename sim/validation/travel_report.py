@@ -48,7 +48,7 @@ cells uniformly; every road factor 1 and flat traffic, so the car covers
 v = {travel.SPEED_CELLS_MIN:g} cells/min), exponential time on scene X of mean {travel.ON_SCENE_MIN:g} min,
 steps of δt = {travel.STEP_MIN:g} min, travel on, and `dispatch.return_to_base = true` (new scenario flag):
 after each job the car drives back to its base and takes the next call only once there. A job
-then occupies it for S = D/v + X + D/v, D the street (L1) distance from the base to the call.
+then occupies it for S = D/v + X + D/v, D the network (octile) distance from the base to the call.
 {minutes:g} simulated minutes per row, first 10% dropped; errors by batch means (case 3).
 
 **Expected.** From the base polsim chooses, E[D] = {e.mean_distance * travel.SPEED_CELLS_MIN:.3f} cells

@@ -1,0 +1,119 @@
+"""The router: travel times and paths on the city's network, for the dispatch centre and movement.
+
+It holds the city's network once (each cell's slowness for driving and for walking) and the
+searches' scratch, and answers the questions the engine asks of the travel rule
+(:mod:`polsim.rules.travel`): which candidate unit reaches a cell first, and by which path
+(:meth:`Router.nearest`); a path from a unit to a cell (:meth:`Router.route`); every unit's
+minutes to a cell (:meth:`Router.minutes`).
+
+How fast a cell is: for a vehicle, its road's speed relative to an ordinary urban road
+(``REFERENCE_KMH``): a unit's ``speed_kmh`` is its speed on such a road, faster on an arterial
+or a motorway, slower in a lane; a passable cell with no road is entered at walking pace (the
+crew leaves the car: ``ACCESS_FACTOR``); blocked land is closed. On foot, every passable cell
+at the unit's own speed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from polsim.rules.routing import Scratch, nearest_unit, path_costs, route, routes
+from polsim.rules.travel import DRIVE, FLY, WALK, flying_minutes, slowness, traffic_factor
+
+if TYPE_CHECKING:
+    from polsim.city import City
+    from polsim.units import Units
+
+PATROL_GREED = 1.5
+"""Patrol trips take a path at most this much longer than the shortest (weighted A*): it
+explores a fraction of the cells, and a patrol route need not be the fastest."""
+
+
+def drive_factor(city: City) -> np.ndarray:
+    """Each cell's speed for a vehicle relative to an ordinary urban road (0: closed)."""
+    return np.where(city.passable, city.road_speed, 0.0)
+
+
+class Router:
+    """Paths and travel times on a city's network for one run's units.
+
+    Args:
+        city: the lattice and its road layers.
+        units: the units whose positions, speeds and modes it reads (never writes).
+    """
+
+    def __init__(self, city: City, units: Units) -> None:
+        self.rows, self.cols = city.rows, city.cols
+        self.units = units
+        self.w = {DRIVE: slowness(drive_factor(city)).ravel(), WALK: slowness(city.passable.astype(float)).ravel()}
+        self.w_min = {mode: float(w[np.isfinite(w)].min()) if np.isfinite(w).any() else 1.0
+                      for mode, w in self.w.items()}
+        self.scratch = Scratch(city.rows * city.cols)
+
+    def rates(self, congestion: float) -> np.ndarray:
+        """Cell lengths a minute each unit covers at this traffic (speed x traffic factor)."""
+        u = self.units
+        return u.speed * traffic_factor(u.sensitivity, congestion)
+
+    def nearest(self, r: int, c: int, candidates: np.ndarray, congestion: float) -> tuple[int, np.ndarray]:
+        """The candidate unit that reaches (r, c) first, and its path there (empty for a flying
+        unit); (-1, empty) when none can reach it."""
+        u, rate = self.units, self.rates(congestion)
+        src = r * self.cols + c
+        best, best_t, best_path = -1, np.inf, np.zeros(0, np.int64)
+        flying = np.flatnonzero(candidates & (u.mode == FLY))
+        if flying.size:
+            minutes = flying_minutes(r, c, u.r[flying], u.c[flying], rate[flying])
+            k = int(np.argmin(minutes))
+            best, best_t = int(flying[k]), float(minutes[k])
+        for mode in (DRIVE, WALK):
+            who = np.flatnonzero(candidates & (u.mode == mode))
+            if who.size == 0:
+                continue
+            s = self.scratch
+            k, t, path = nearest_unit(src, self.w[mode], self.rows, self.cols, u.r[who] * self.cols + u.c[who],
+                                      rate[who], best_t, s.dist, s.pred, s.head)
+            if k >= 0 and (t < best_t or (t == best_t and who[k] < best)):
+                best, best_t, best_path = int(who[k]), t, path
+        return best, best_path
+
+    def route(self, unit: int, r: int, c: int, greed: float = 1.0) -> np.ndarray:
+        """A path from where ``unit`` stands to (r, c) (empty for a flying unit, or where no path
+        exists); ``greed > 1`` accepts a path up to that much longer than the shortest."""
+        mode = self.units.mode[unit]
+        if mode == FLY:
+            return np.zeros(0, np.int64)
+        s, u = self.scratch, self.units
+        return route(int(u.r[unit] * self.cols + u.c[unit]), r * self.cols + c, self.w[mode], self.rows, self.cols,
+                     self.w_min[mode], greed, s.dist, s.pred)
+
+    def routes(self, units: np.ndarray, r: np.ndarray, c: np.ndarray, greed: float = 1.0) -> list[np.ndarray]:
+        """:meth:`route` for many units at once (one compiled call per travel mode)."""
+        u, out = self.units, [np.zeros(0, np.int64)] * len(units)
+        for mode in (DRIVE, WALK):
+            pick = np.flatnonzero(u.mode[units] == mode)
+            if pick.size == 0:
+                continue
+            who = units[pick]
+            arena, starts, lengths = routes(u.r[who] * self.cols + u.c[who], r[pick] * self.cols + c[pick],
+                                            self.w[mode], self.rows, self.cols, self.w_min[mode], greed,
+                                            self.scratch.dist, self.scratch.pred)
+            for k, s, n in zip(pick.tolist(), starts.tolist(), lengths.tolist(), strict=True):
+                out[k] = arena[s:s + n]
+        return out
+
+    def minutes(self, r: int, c: int, congestion: float) -> np.ndarray:
+        """Minutes for every unit to reach (r, c) from where it stands (inf: it cannot)."""
+        u, rate = self.units, self.rates(congestion)
+        out = np.full(len(u), np.inf)
+        flying = np.flatnonzero(u.mode == FLY)
+        out[flying] = flying_minutes(r, c, u.r[flying], u.c[flying], rate[flying])
+        for mode in (DRIVE, WALK):
+            who = np.flatnonzero(u.mode == mode)
+            if who.size:
+                cost = path_costs(r * self.cols + c, self.w[mode], self.rows, self.cols,
+                                  u.r[who] * self.cols + u.c[who], self.scratch.dist, self.scratch.pred)
+                out[who] = cost / rate[who]
+        return out

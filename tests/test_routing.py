@@ -1,0 +1,116 @@
+"""Travel on the lattice's network: searches against scipy's Dijkstra, rivers and bridges, and
+dispatch by network time rather than straight-line distance."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from polsim.city import BLOCKED, city_for
+from polsim.router import Router
+from polsim.rules.routing import Scratch, nearest_unit, path_costs, route
+from polsim.rules.travel import DC8, DR8, edge_cost, slowness
+from polsim.scenario import load_spec
+from polsim.units import Units
+
+
+def _graph(w, rows, cols):
+    """The network as a scipy sparse matrix, edge by edge from the travel rule."""
+    i, j, v = [], [], []
+    for x in range(rows * cols):
+        for m in range(8):
+            r, c = x // cols + DR8[m], x % cols + DC8[m]
+            if 0 <= r < rows and 0 <= c < cols:
+                cost = edge_cost(w, x, r * cols + c, cols)
+                if np.isfinite(cost):
+                    i.append(x), j.append(r * cols + c), v.append(cost)
+    return csr_matrix((v, (i, j)), shape=(rows * cols, rows * cols))
+
+
+@pytest.fixture(scope="module")
+def network():
+    rng = np.random.default_rng(1)
+    rows, cols = 40, 50
+    factor = rng.choice([0.0, 0.75, 1.25, 0.125], size=(rows, cols), p=[0.15, 0.5, 0.2, 0.15])
+    w = slowness(factor).ravel()
+    return rows, cols, w, _graph(w, rows, cols), rng
+
+
+def test_searches_equal_scipys_dijkstra(network):
+    rows, cols, w, graph, rng = network
+    s = Scratch(rows * cols)
+    open_cells = np.flatnonzero(np.isfinite(w))
+    for src in open_cells[rng.choice(open_cells.size, 5, replace=False)]:
+        ref = dijkstra(graph, indices=src)
+        targets = open_cells[rng.choice(open_cells.size, 40)]
+        np.testing.assert_allclose(path_costs(src, w, rows, cols, targets, s.dist, s.pred), ref[targets])
+        rate = rng.uniform(0.5, 2.0, targets.size)
+        k, t, path = nearest_unit(src, w, rows, cols, targets, rate, np.inf, s.dist, s.pred, s.head)
+        assert t == pytest.approx(np.min(ref[targets] / rate)) and k == int(np.argmin(ref[targets] / rate))
+        assert path[0] == targets[k] and path[-1] == src
+        assert sum(edge_cost(w, path[i], path[i + 1], cols) for i in range(len(path) - 1)) == pytest.approx(
+            ref[targets[k]])
+        a, b = targets[:2]
+        shortest = route(a, b, w, rows, cols, w[np.isfinite(w)].min(), 1.0, s.dist, s.pred)
+        greedy = route(a, b, w, rows, cols, w[np.isfinite(w)].min(), 1.5, s.dist, s.pred)
+        best = dijkstra(graph, indices=a)[b]
+        for p, bound in ((shortest, 1.0), (greedy, 1.5)):
+            if np.isinf(best):
+                assert p.size == 0
+                continue
+            cost = sum(edge_cost(w, p[i], p[i + 1], cols) for i in range(len(p) - 1))
+            assert p[0] == a and p[-1] == b and best - 1e-9 <= cost <= bound * best + 1e-9
+    assert np.isinf(s.dist).all() and (s.pred == -1).all() and (s.head == -1).all()  # scratch left clean
+
+
+def test_a_search_bounded_by_a_faster_unit_explores_less_and_finds_none():
+    rows, cols = 200, 200
+    w = np.full(rows * cols, 0.5)
+    s = Scratch(rows * cols)
+    far = np.array([199 * cols + 199])
+    k, t, path = nearest_unit(0, w, rows, cols, far, np.array([1.0]), 5.0, s.dist, s.pred, s.head)
+    assert k == -1 and t == 5.0 and path.size == 0  # another unit is 5 minutes away: this one cannot beat it
+
+
+def _river_city():
+    """The default city with a river across it (blocked rows 29-30) and one bridge at column 45."""
+    spec, _ = load_spec("default", {"city.land_use.blocked": 0.0})
+    city = city_for(spec.city)
+    land_use, road = city.land_use.copy(), city.road_speed.copy()
+    land_use[29:31, :] = BLOCKED
+    land_use[29:31, 45] = 0  # the bridge
+    road[29:31, 45] = 1.0
+    return spec, dataclasses.replace(city, land_use=land_use, road_speed=road)
+
+
+def _units(spec, city, cells):
+    spec = dataclasses.replace(spec, units={"car": dataclasses.replace(spec.units["patrol_car"], count=len(cells),
+                                                                     base_cells=[list(c) for c in cells])})
+    return Units.build(spec, city)
+
+
+def test_a_unit_across_the_river_goes_round_by_the_bridge():
+    spec, city = _river_city()
+    units = _units(spec, city, [(25, 10)])
+    router = Router(city, units)
+    path = router.route(0, 35, 10)
+    cells = {divmod(int(x), city.cols) for x in path}
+    assert {(29, 45), (30, 45)} <= cells  # over the bridge
+    assert all(city.passable[r, c] for r, c in cells)
+    straight = router.minutes(35, 10, 1.0)[0]
+    assert straight > 2 * (10 / units.speed[0])  # 10 cells as the crow flies; the bridge is 35 columns away
+
+
+def test_avl_sends_the_unit_with_the_shorter_network_time_not_the_shorter_straight_line():
+    spec, city = _river_city()
+    near_but_across, far_on_this_side = (25, 10), (35, 30)  # 10 and 20 cells from (35, 10)
+    units = _units(spec, city, [near_but_across, far_on_this_side])
+    router = Router(city, units)
+    unit, path = router.nearest(35, 10, np.ones(2, bool), 1.0)
+    assert unit == 1 and path[0] == 35 * city.cols + 30 and path[-1] == 35 * city.cols + 10
+    minutes = router.minutes(35, 10, 1.0)
+    assert minutes[1] < minutes[0]
