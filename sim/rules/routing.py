@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from polsim.rules.travel import DC8, DR8, SQRT2, edge_cost
+from polsim.rules.travel import DC8, DR8, SQRT2, move_cost
 
 
 class Scratch:
@@ -145,12 +145,13 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
             if t < best_t or (t == best_t and best_k >= 0 and k < best_k):
                 best_t, best_k = t, k
             k = nxt[k]
+        xr, xc = x // cols, x % cols
         for m in range(8):
-            r, c = x // cols + DR8[m], x % cols + DC8[m]
-            if r < 0 or r >= rows or c < 0 or c >= cols:
+            dr, dc = DR8[m], DC8[m]
+            if xr + dr < 0 or xr + dr >= rows or xc + dc < 0 or xc + dc >= cols:
                 continue
-            y = r * cols + c
-            nd = d + edge_cost(w, x, y, cols)
+            y = x + dr * cols + dc
+            nd = d + move_cost(w, x, dr, dc, cols)
             if nd < dist[y]:
                 if dist[y] == np.inf:
                     touched = _grown(touched, n_touched)
@@ -195,12 +196,13 @@ def path_costs(src, w, rows, cols, targets, dist, pred):
         if wanted[x]:
             wanted[x] = False
             remaining -= 1
+        xr, xc = x // cols, x % cols
         for m in range(8):
-            r, c = x // cols + DR8[m], x % cols + DC8[m]
-            if r < 0 or r >= rows or c < 0 or c >= cols:
+            dr, dc = DR8[m], DC8[m]
+            if xr + dr < 0 or xr + dr >= rows or xc + dc < 0 or xc + dc >= cols:
                 continue
-            y = r * cols + c
-            nd = d + edge_cost(w, x, y, cols)
+            y = x + dr * cols + dc
+            nd = d + move_cost(w, x, dr, dc, cols)
             if nd < dist[y]:
                 if dist[y] == np.inf:
                     touched = _grown(touched, n_touched)
@@ -251,12 +253,13 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
         d = dist[x]
         if f - h * _octile(x, dst, cols) > d + 1e-12:
             continue  # a stale entry
+        xr, xc = x // cols, x % cols
         for m in range(8):
-            r, c = x // cols + DR8[m], x % cols + DC8[m]
-            if r < 0 or r >= rows or c < 0 or c >= cols:
+            dr, dc = DR8[m], DC8[m]
+            if xr + dr < 0 or xr + dr >= rows or xc + dc < 0 or xc + dc >= cols:
                 continue
-            y = r * cols + c
-            nd = d + edge_cost(w, x, y, cols)
+            y = x + dr * cols + dc
+            nd = d + move_cost(w, x, dr, dc, cols)
             if nd < dist[y]:
                 if dist[y] == np.inf:
                     touched = _grown(touched, n_touched)

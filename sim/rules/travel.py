@@ -47,16 +47,21 @@ def traffic_factor(sensitivity, congestion):
 
 
 @njit(cache=True, inline="always")
-def edge_cost(w, a, b, cols):
-    """Cost of the move between neighbouring flat cells ``a`` and ``b`` (inf if it may not be
-    made); ``w`` is the raveled slowness raster."""
-    ra, ca = a // cols, a % cols
-    rb, cb = b // cols, b % cols
-    if ra != rb and ca != cb:  # a diagonal: both cells beside it must be open
-        if w[ra * cols + cb] == np.inf or w[rb * cols + ca] == np.inf:
+def move_cost(w, x, dr, dc, cols):
+    """Cost of the move from flat cell ``x`` by (dr, dc) to a neighbour (inf if it may not be
+    made); ``w`` is the raveled slowness raster. The one definition of a move's cost."""
+    y = x + dr * cols + dc
+    if dr != 0 and dc != 0:  # a diagonal: both cells beside it must be open
+        if w[x + dc] == np.inf or w[x + dr * cols] == np.inf:
             return np.inf
-        return SQRT2 * (w[a] + w[b])
-    return w[a] + w[b]
+        return SQRT2 * (w[x] + w[y])
+    return w[x] + w[y]
+
+
+@njit(cache=True, inline="always")
+def edge_cost(w, a, b, cols):
+    """:func:`move_cost` of the move between neighbouring flat cells ``a`` and ``b``."""
+    return move_cost(w, a, b // cols - a // cols, b % cols - a % cols, cols)
 
 
 @njit(cache=True, inline="always")
