@@ -32,6 +32,7 @@ from polsim.backends import BACKENDS
 from polsim.city import City, city_for
 from polsim.detection import N_DRAWS, SERVICE_DRAW, detect, exponential
 from polsim.dispatch import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, DispatchCentre
+from polsim.field_baseline import crime_field
 from polsim.incident import Incident, crime_life, dispute_life
 from polsim.incident_log import CHUNK_ROWS, IncidentLog
 from polsim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
@@ -41,7 +42,7 @@ from polsim.presence import Presence
 from polsim.rules import offender as off
 from polsim.rules.field import decay_factor, update_field
 from polsim.rules.offender import FLEEING, INACTIVE
-from polsim.scenario import LAND_USES, PolicingScenario, load_scenario
+from polsim.scenario import PolicingScenario, load_scenario
 from polsim.streams import Streams
 
 DEFAULT_SCENARIO = "default"
@@ -121,8 +122,7 @@ class PolicingModel(mesa.Model):
 
     def _build_field(self) -> None:
         f, city = self.spec.field, self.city
-        weight = np.array([f.land_use_weight.get(lu, 1.0) for lu in LAND_USES])
-        self.a0 = (f.a0_per_min * weight[city.land_use] * city.passable).astype(np.float64)
+        self.a0, self.type_label, self.type_cdf = crime_field(self.spec, city, self.scenario.source)
         self.b = np.zeros_like(self.a0)
         self._b_next = np.zeros_like(self.a0)
         self._walk_weight = np.zeros_like(self.a0)
@@ -134,9 +134,6 @@ class PolicingModel(mesa.Model):
 
     def _build_crime_tables(self) -> None:
         types = list(self.spec.crimes.values())
-        w = np.array([[ct.weight * ct.affinity.get(lu, 1.0) for ct in types] for lu in LAND_USES])
-        totals = w.sum(axis=1, keepdims=True)
-        self.type_cdf = np.cumsum(np.divide(w, totals, out=np.zeros_like(w), where=totals > 0), axis=1)
         self.type_flees = np.array([ct.flees for ct in types])
         self.crime_names = list(self.spec.crimes)
 
@@ -214,7 +211,7 @@ class PolicingModel(mesa.Model):
         self.step_args.offenders = (
             o.r, o.c, o.status, o.timer, o.origin_r, o.origin_c, o.home_r, o.home_c, o.crime,
             o.arrested, self.a0, self.b, self._walk_weight, self.presence.deterrence,
-            self.presence.capture, self.passable, self.city.land_use, self.type_cdf,
+            self.presence.capture, self.passable, self.type_label, self.type_cdf,
             self.type_flees, params, draws)
         self.step_args.units = (
             u.r, u.c, u.tgt_r, u.tgt_c, u.credit, u.moving, u.arrive_frac, u.speed, u.sensitivity,
