@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     """Check everything, fit, write the files, print the rounds."""
     from polsim.city import city_for
     from polsim.data.calibrate import FitOptions, fit
-    from polsim.data.calibrated import rounds_text, write_calibration
+    from polsim.data.calibrated import rounds_text, warnings, write_calibration
     from polsim.data.observed import observe
     from polsim.data.period import parse_period
     from polsim.data.store import read_records
@@ -105,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
             "data": str(args.data), "period": period.text}
     files = write_calibration(args.out, args.scenario, result, obs, options, info, args.name)
     print(rounds_text(result))
+    for line in warnings(result):
+        print(line)
     state = "agree within sampling noise" if result.converged else "still differ (round limit reached)"
     print(f"simulated and observed counts {state}; best round {result.best}")
     print(f"wrote {files['scenario']} (+ {files['baseline'].name}, {files['rounds'].name}, "

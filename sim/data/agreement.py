@@ -11,7 +11,9 @@ is chi-square with (bins - 1) degrees of freedom; the simulated mean's own noise
 (through ``S_b`` and ``p``). Crime clusters (repeat victimisation), so counts vary more than
 Poisson: the replications give the dispersion ``phi`` (their pooled variance over mean, at
 least 1) and the test uses ``G / phi`` (a quasi-Poisson test). Bins expected to hold fewer
-than 5 observed records are pooled into one, as the chi-square approximation needs.
+than 5 observed records are pooled into one, as the chi-square approximation needs. The
+total is tested on its own too (a z-test with the totals' own dispersion), so that a model
+whose replications scatter widely cannot pass on its scatter alone.
 
 **The back-test's measures.** Over the cells of a grid (500 m or 1 km blocks): Spearman's
 rank correlation of forecast and observed counts; the share of observed crime in the 5% of
@@ -94,6 +96,21 @@ def fit_test(observed: np.ndarray, replicate_bins: np.ndarray, observed_days: fl
 def _xlogy(x: np.ndarray, ratio: np.ndarray) -> np.ndarray:
     """x ln(ratio), 0 where x is 0."""
     return np.where(x > 0, x * np.log(np.where(x > 0, ratio, 1.0)), 0.0)
+
+
+def total_test(observed: float, replicate_totals: np.ndarray, observed_days: float, simulated_days: float) -> float:
+    """Two-sided p-value of the observed total against the replications' (scaled to the observed
+    days): ``z = (O - E) / sqrt(phi E + var(E))``, phi the totals' variance over mean (at least 1)."""
+    reps = np.asarray(replicate_totals, float)
+    scale = observed_days / simulated_days
+    mean = float(reps.mean())
+    if mean <= 0:
+        return 0.0 if observed > 0 else 1.0
+    var = float(reps.var(ddof=1)) if reps.size > 1 else mean
+    phi = max(1.0, var / mean)
+    expected = mean * scale
+    z = (observed - expected) / math.sqrt(phi * expected + scale**2 * var / reps.size)
+    return float(2 * stats.norm.sf(abs(z)))
 
 
 def spearman(forecast: np.ndarray, observed: np.ndarray) -> float:

@@ -9,10 +9,10 @@
    fixed-point iteration, then scales A so the expected total matches the data's.
    Each cell's type mix is the kernel density's, by type.
 2. **Rounds.** Run the scenario (replications, on Dask) and compare simulated with observed
-   counts over 1 km blocks x types with the test of :mod:`polsim.data.agreement`. Stop when
-   they agree (p >= ``alpha``) or after ``rounds``. Otherwise adjust: each type's layer by its
-   observed/simulated total, and each block by its ratio (after the global one) to the power
-   ``damping``, since a block's crime grows faster than linearly in its attractiveness; with
+   counts over 1 km blocks x types, and the totals, with the tests of
+   :mod:`polsim.data.agreement`. Stop when both agree (p >= ``alpha``) or after ``rounds``.
+   Otherwise adjust: each type's layer by its observed/simulated total, and each block by
+   its ratio (after the global one) to the power ``damping``, since a block's crime grows faster than linearly in its attractiveness; with
    times, the hourly profile by observed/simulated counts by hour.
 3. **Result.** The best round's baseline (the highest p-value), the hourly profile, and each
    type's report delay where the data has the time of the crime and of the call (its mean: the
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import ndimage
 
-from polsim.data.agreement import FitTest, block_sums, fit_test
+from polsim.data.agreement import FitTest, block_sums, fit_test, total_test
 from polsim.data.observed import Observed
 from polsim.data.runs import SimCounts, simulate
 from polsim.field_baseline import save_baseline
@@ -200,9 +200,12 @@ def fit(scenario: str, spec, city, obs: Observed, options: FitOptions, workdir: 
             overrides["field.crime_by_hour"] = [float(v) for v in profile]
         runs = simulate(scenario, overrides, seeds, options.days, options.warmup_days, client)
         spatial, hourly = test_round(obs, runs, block)
-        p = min(spatial.p_value, hourly.p_value) if hourly else spatial.p_value
+        p_total = total_test(obs.total, np.array([r.crimes.sum() for r in runs]), obs.days, runs[0].days)
+        p = min(spatial.p_value, p_total, hourly.p_value if hourly else 1.0)
+        first, second = np.sum([r.halves for r in runs], axis=0)
         row = {"round": k, **{f"blocks_{key}": v for key, v in spatial.as_dict().items()},
-               "hours_p_value": hourly.p_value if hourly else None, "seconds": time.perf_counter() - started}
+               "total_p_value": p_total, "hours_p_value": hourly.p_value if hourly else None,
+               "growth": float(second / first) if first else None, "seconds": time.perf_counter() - started}
         result.rounds.append(row)
         score = p if p > 0 else -spatial.deviance / spatial.dispersion / spatial.df
         if score > best_score:

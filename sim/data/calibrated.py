@@ -87,6 +87,7 @@ def _figure(path: Path, fit: Fit, obs: Observed) -> None:
     ax = axes[0]
     ax.plot(r["round"], r["blocks_deviance"] / r["blocks_dispersion"] / r["blocks_df"], "o-",
             label="deviance / dispersion / df")
+    ax.plot(r["round"], r["blocks_expected"] / r["blocks_observed"], "s--", label="simulated / observed total")
     ax.axhline(1.0, color="0.5", ls="--", lw=0.8)
     ax.set(xlabel="round", ylabel="G / (phi df)", title="Fit over 1 km blocks x types")
     ax.legend(fontsize=8)
@@ -101,10 +102,30 @@ def _figure(path: Path, fit: Fit, obs: Observed) -> None:
 
 def rounds_text(fit: Fit) -> str:
     """The rounds as a small plain-text table."""
-    lines = ["round  deviance  dispersion   df  G/(phi df)   p-value  hours p"]
+    lines = ["round  observed  expected  deviance  dispersion    df  G/(phi df)  blocks p  total p  hours p  growth"]
     for r in fit.rounds:
         ratio = r["blocks_deviance"] / r["blocks_dispersion"] / r["blocks_df"]
         hp = "-" if r["hours_p_value"] is None else f"{r['hours_p_value']:.3g}"
-        lines.append(f"{r['round']:>5}  {r['blocks_deviance']:>8.1f}  {r['blocks_dispersion']:>10.2f}  "
-                     f"{r['blocks_df']:>3}  {ratio:>10.2f}  {r['blocks_p_value']:>8.3g}  {hp:>7}")
+        growth = "-" if r["growth"] is None else f"{r['growth']:.2f}"
+        lines.append(f"{r['round']:>5}  {r['blocks_observed']:>8.0f}  {r['blocks_expected']:>8.0f}  "
+                     f"{r['blocks_deviance']:>8.1f}  {r['blocks_dispersion']:>10.2f}  {r['blocks_df']:>4}  "
+                     f"{ratio:>10.2f}  {r['blocks_p_value']:>8.3g}  {r['total_p_value']:>7.3g}  {hp:>7}  {growth:>6}")
     return "\n".join(lines)
+
+
+GROWTH_WARNING = 1.15
+"""Crime rising more than this from the first half of the counted days to the second."""
+
+
+def warnings(fit: Fit) -> list[str]:
+    """What a user should know about the fit's runs."""
+    best = fit.rounds[fit.best - 1]
+    out = []
+    if best["growth"] is not None and best["growth"] > GROWTH_WARNING:
+        out.append(f"warning: crime rose {best['growth'] - 1:.0%} from the first half of each run to the second: "
+                   "the runs have not settled (raise --warmup-days, or lower field.theta if repeat "
+                   "victimisation runs away at this offender density)")
+    if best["blocks_dispersion"] > 5:
+        out.append(f"warning: replications scatter {best['blocks_dispersion']:.0f} times more than Poisson counts "
+                   "over blocks; the test is weak against such noise")
+    return out

@@ -24,7 +24,8 @@ class Observed:
     days: float
     """Days of exposure (see :func:`polsim.data.period.exposure_days`)."""
     by_hour: np.ndarray | None
-    """Records by hour of day and type, shape (24, types); None for data without times."""
+    """Records by hour of day (of the crime where known, else of the call) and type, shape
+    (24, types); None for data without times."""
     outside: int
     delays: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The period's placed records' type, priority and delay columns (minutes; NaN: not known)."""
@@ -63,7 +64,8 @@ def observe(records: Records, city, types: list[str], period: Period, file: str,
     by_hour = None
     if timed:
         by_hour = np.zeros((24, len(types)))
-        hours = kept["time"].dt.hour.to_numpy()
+        # the hour of the crime where the data has it, else of the call (later by the report delay)
+        hours = kept["occurred"].fillna(kept["time"]).dt.hour.to_numpy()
         np.add.at(by_hour, (hours, k), 1)
     cols = ["type", "priority", "self_initiated", "report_delay_min", "dispatch_min", "travel_min",
             "response_min"]

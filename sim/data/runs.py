@@ -44,6 +44,9 @@ class SimCounts:
     """Minutes from call to first unit on scene, of the calls reached (``response_time_min``)."""
     dispatch_min: np.ndarray
     travel_min: np.ndarray
+    halves: tuple[int, int] = (0, 0)
+    """Crimes in the first and the second half of the counted days (a rising count means the
+    run has not settled: too short a warm-up, or repeat victimisation running away)."""
 
 
 def simulate_one(job: SimJob) -> SimCounts:
@@ -59,6 +62,8 @@ def simulate_one(job: SimJob) -> SimCounts:
     crimes0 = model.metrics.crimes_by_cell.copy()
     hours0 = model.metrics.crimes_by_hour.copy()
     first_incident, t0 = len(model.incidents), model.now
+    model.run(steps=(model.max_steps - warm) // 2)
+    half = int(model.metrics.crimes_by_cell.sum() - crimes0.sum())
     model.run()
     inc = model.incident_table(start=first_incident)
     call = inc["t_call"]
@@ -66,7 +71,8 @@ def simulate_one(job: SimJob) -> SimCounts:
     return SimCounts(job.seed, job.days, model.metrics.crimes_by_cell - crimes0,
                      model.metrics.crimes_by_hour - hours0,
                      (inc["t_first_arrival"] - call)[reached], (inc["t_dispatch"] - call)[reached],
-                     (inc["t_first_arrival"] - inc["t_dispatch"])[reached])
+                     (inc["t_first_arrival"] - inc["t_dispatch"])[reached],
+                     (half, int(model.metrics.crimes_by_cell.sum() - crimes0.sum()) - half))
 
 
 def simulate(scenario: str, overrides: dict[str, Any], seeds: Sequence[int], days: float,
