@@ -12,8 +12,9 @@
    counts over 1 km blocks x types, and the totals, with the tests of
    :mod:`polsim.data.agreement`. Stop when both agree (p >= ``alpha``) or after ``rounds``.
    Otherwise adjust: each type's layer by its observed/simulated total, and each block by
-   its ratio (after the global one) to the power ``damping``, since a block's crime grows faster than linearly in its attractiveness; with
-   times, the hourly profile by observed/simulated counts by hour.
+   its ratio (after the global one) to the power ``damping``, since a block's crime grows
+   faster than linearly in its attractiveness; with times, the hourly profile by
+   observed/simulated counts by hour.
 3. **Result.** The best round's baseline (the highest p-value), the hourly profile, and each
    type's report delay where the data has the time of the crime and of the call (its mean: the
    model's delay is exponential, whose maximum-likelihood mean is the sample mean).
