@@ -7,7 +7,7 @@ from pathlib import Path
 
 from polsim.cli import UsageError
 from polsim.data.errors import DataError
-from polsim.data.read import MAX_OUTSIDE, Records, normalise, read_csv
+from polsim.data.read import MAX_OUTSIDE, Records, combine, normalise, read_csv
 from polsim.data.schemas import SCHEMA_NAMES, schema_named
 from polsim.data.store import sidecar_path, write_records
 from polsim.data.typemap import type_map_for
@@ -21,7 +21,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="CSV records -> normalised Parquet table",
                          description="Read a CSV of records into one normalised Parquet table "
                                      "(with a .meta.json sidecar of counts).")
-    imp.add_argument("file", type=Path, help="the source CSV")
+    imp.add_argument("files", type=Path, nargs="+", metavar="FILE",
+                     help="the source CSV (several files of one schema make one table)")
     imp.add_argument("--schema", required=True, choices=SCHEMA_NAMES, help="the source's column layout")
     imp.add_argument("--map", dest="column_map", metavar="ROLE=COLUMN,...",
                      help="columns by role (generic schema; renames a built-in schema's columns), "
@@ -65,13 +66,14 @@ def import_records(args: argparse.Namespace) -> Records:
         spec = load_scenario(args.scenario).spec
         types.check_targets(spec.crimes, "types")
         geo = frame_of(city_for(spec.city))
-    return normalise(read_csv(args.file), schema, types, str(args.file), geo, args.max_outside)
+    return combine([normalise(read_csv(f), schema, types, str(f), geo, args.max_outside) for f in args.files])
 
 
 def describe(records: Records) -> str:
     """Counts of an import, a line each."""
     m = records.meta
-    lines = [f"{m['rows']} rows from {m['source_file']} ({m['schema']}, {m['types']}, x/y in {m['crs']})",
+    source = m["source_file"] if isinstance(m["source_file"], str) else f"{len(m['source_file'])} files"
+    lines = [f"{m['rows']} rows from {source} ({m['schema']}, {m['types']}, x/y in {m['crs']})",
              "status: " + ", ".join(f"{k} {v}" for k, v in m["status"].items() if v),
              "by type: " + (", ".join(f"{k} {v}" for k, v in m["by_type"].items()) or "none")]
     if m["ignored_types"]:

@@ -12,9 +12,10 @@
    counts over 1 km blocks x types, and the totals, with the tests of
    :mod:`polsim.data.agreement`. Stop when both agree (p >= ``alpha``) or after ``rounds``.
    Otherwise adjust: each type's layer by its observed/simulated total, and each block by
-   its ratio (after the global one) to the power ``damping``, since a block's crime grows
-   faster than linearly in its attractiveness; with times, the hourly profile by
-   observed/simulated counts by hour.
+   its ratio (after the global one) to the power ``damping / k`` in round k (a block's crime
+   grows faster than linearly in its attractiveness, hence a power below 1; the simulated
+   counts are noisy, hence steps that shrink, as in Robbins & Monro's stochastic
+   approximation); with times, the hourly profile by observed/simulated counts by hour.
 3. **Result.** The best round's baseline (the highest p-value), the hourly profile, and each
    type's report delay where the data has the time of the crime and of the call (its mean: the
    model's delay is exponential, whose maximum-likelihood mean is the sample mean).
@@ -216,7 +217,9 @@ def fit(scenario: str, spec, city, obs: Observed, options: FitOptions, workdir: 
         if p >= options.alpha:
             result.converged = True
             break
-        a0 = adjust(a0, obs, runs, block, options.damping)
+        # Robbins-Monro: the simulated counts are noisy, so the steps shrink as 1/k and the
+        # baseline settles instead of chasing each round's noise
+        a0 = adjust(a0, obs, runs, block, options.damping / k)
         if timed:
             profile = adjust_hours(profile, obs, runs)
     bar.close()

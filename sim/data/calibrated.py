@@ -65,7 +65,7 @@ def write_calibration(out: Path, scenario: str, fit: Fit, obs: Observed, options
     summary = {**info, "options": vars(options), "observed_records": obs.total, "observed_days": obs.days,
                "records_outside_city": obs.outside, "converged": fit.converged, "best_round": fit.best,
                "rounds": fit.rounds, "report_delays": fit.report_delays, "crime_by_hour": fit.crime_by_hour,
-               "baseline_crimes_per_offender_day": float(fit.a0.sum() * 1440)}
+               "a0_max_per_offender_day": float(fit.a0.sum(axis=0).max() * 1440)}
     text = json.dumps(summary, indent=2, default=float) + "\n"
     write_atomically(files["json"], lambda p: p.write_text(text, encoding="utf-8"))
     _figure(files["figure"], fit, obs)
@@ -89,10 +89,11 @@ def _figure(path: Path, fit: Fit, obs: Observed) -> None:
             label="deviance / dispersion / df")
     ax.plot(r["round"], r["blocks_expected"] / r["blocks_observed"], "s--", label="simulated / observed total")
     ax.axhline(1.0, color="0.5", ls="--", lw=0.8)
-    ax.set(xlabel="round", ylabel="G / (phi df)", title="Fit over 1 km blocks x types")
+    ax.set(xlabel="round", ylabel="G / (phi df)", title="Fit over 1 km blocks x types",
+           xticks=list(r["round"]))
     ax.legend(fontsize=8)
     for ax, (title, m) in zip(axes[1:], (("observed records per day", obs.counts.sum(axis=0) / obs.days),
-                                         ("fitted A0 (crimes per offender-day)", fit.a0.sum(axis=0) * 1440)),
+                                         ("fitted A0 per offender-day", fit.a0.sum(axis=0) * 1440)),
                               strict=True):
         im = ax.imshow(m, cmap="magma_r", interpolation="nearest")
         ax.set(title=title, xticks=[], yticks=[])

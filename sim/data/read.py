@@ -227,6 +227,33 @@ def _meta(out: pd.DataFrame, schema: Schema, types: TypeMap, file: str, crs: str
     }
 
 
+def combine(parts: list[Records]) -> Records:
+    """Several imported files (data.police.uk ships one per force and month) as one table."""
+    if len(parts) == 1:
+        return parts[0]
+    crs = {p.meta["crs"] for p in parts}
+    if len(crs) > 1:
+        raise DataError(", ".join(p.meta["source_file"] for p in parts), "",
+                        f"the files fall in different map zones ({', '.join(sorted(crs))}); "
+                        "give --scenario to place them all on one city")
+    table = pd.concat([p.table for p in parts], ignore_index=True)
+    meta = dict(parts[0].meta)
+    meta["source_file"] = [p.meta["source_file"] for p in parts]
+    meta["rows"] = int(len(table))
+    meta["negative_durations"] = sum(p.meta["negative_durations"] for p in parts)
+    for key in ("status", "ignored_types", "by_type"):
+        merged: dict[str, int] = {}
+        for p in parts:
+            for k, v in p.meta[key].items():
+                merged[k] = merged.get(k, 0) + v
+        meta[key] = dict(sorted(merged.items())) if key != "status" else merged
+    meta["months"] = sorted({m for p in parts for m in p.meta["months"]})
+    times = [p.meta[k] for p in parts for k in ("first_time", "last_time") if p.meta[k]]
+    meta["first_time"], meta["last_time"] = (min(times), max(times)) if times else (None, None)
+    meta["has_times"] = any(p.meta["has_times"] for p in parts)
+    return Records(table, meta)
+
+
 def _check_outside(records: Records, file: str, geo: Geo | None, max_outside: float) -> None:
     status = records.table["status"]
     off = status.eq("outside_city")
