@@ -143,7 +143,8 @@ def test_fixture_rates_hours_and_response_parts_recovered(tmp_path):
     expected = np.asarray(model.hour_profile) / 24 * hours.sum()
     assert stats.chisquare(hours, expected).pvalue > 0.001
     calls = obs.delays
-    for part, mean in (("travel_min", model.travel_min), ("response_min",
+    for part, mean in (("travel_min", model.travel_min), ("dispatch_min", model.intake_min + model.dispatch_min),
+                       ("response_min",
                                                           model.intake_min + model.dispatch_min + model.travel_min)):
         x = calls[part].to_numpy()
         assert abs(x.mean() - mean) < 3 * x.std(ddof=1) / np.sqrt(x.size)

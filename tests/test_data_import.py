@@ -74,6 +74,7 @@ def test_detroit_fixture_import(tmp_path):
     assert (t["status"] == "no_location").sum() == (crimes & truth["lon"].isna()).sum()
     np.testing.assert_allclose(t["response_min"], truth["response_min"], atol=2e-3)
     np.testing.assert_allclose(t["travel_min"], truth["travel_min"], atol=1e-3)
+    np.testing.assert_allclose(t["dispatch_min"], truth["dispatch_min"], atol=2e-3)  # from the call
     assert (t["time"] == truth["time"].dt.floor("s")).all()
     assert t.loc[crimes.to_numpy(), "type"].tolist() == truth.loc[crimes, "type"].tolist()
 
@@ -201,3 +202,30 @@ def test_empty_file(tmp_path, capsys):
     src = tmp_path / "e.csv"
     src.write_text(",".join(UK_COLUMNS) + "\n")
     assert "e.csv: has a header but no rows" in _bad(tmp_path, capsys, [str(src), "--schema", "police_uk"])
+
+
+def test_real_west_yorkshire_street_crime(tmp_path):
+    """data.police.uk's own file for West Yorkshire, July 2016 (shipped in crime-sim-toolkit's
+    test data): every row accounted for, by status and by category."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("crime_sim_toolkit")
+    if spec is None:
+        pytest.skip("crime-sim-toolkit (the dev extra's real data) is not installed")
+    src = next((Path(spec.origin).parent / "tests/testing_data/test_policedata/2016-07").glob("*-street.csv"))
+    out = tmp_path / "wy.parquet"
+    assert main(["data", "import", str(src), "--schema", "police_uk", "--out", str(out)]) == 0
+    rec = read_records(out)
+    raw = pd.read_csv(src)
+    assert rec.meta["rows"] == len(raw) == 27176
+    assert sum(rec.meta["status"].values()) == len(raw)
+    from polsim.data.typemap import POLICE_UK_TYPES
+
+    modelled = raw["Crime type"].map(POLICE_UK_TYPES) != ""  # rows of an ignored category count as ignored
+    assert rec.meta["status"]["no_location"] == int(raw.loc[modelled, "Longitude"].isna().sum())
+    assert rec.meta["status"]["type_ignored"] == int((~modelled).sum())
+    assert rec.meta["ignored_types"]["Anti-social behaviour"] == (raw["Crime type"] == "Anti-social behaviour").sum()
+    ok = rec.table[rec.table["status"] == "ok"]
+    assert ok["lon"].between(-2.2, -1.2).all() and ok["lat"].between(53.4, 54.4).all()
+    assert rec.meta["crs"] == "EPSG:32630"  # UTM 30N: West Yorkshire lies at 1-2 degrees west

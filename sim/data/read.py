@@ -27,6 +27,8 @@ STATUSES = ("ok", "type_ignored", "no_time", "no_location", "outside_city")
 """A row's status, in the order the reasons are checked."""
 
 DURATIONS = ("report_delay_min", "intake_min", "dispatch_min", "travel_min", "response_min", "on_scene_min")
+"""Minutes: crime to call, call to entry, call to dispatch, dispatch to arrival, call to arrival,
+arrival to close (the simulation's ``t_dispatch - t_call`` and so on)."""
 
 MAX_OUTSIDE = 0.01
 """Default largest share of located, typed rows that may fall off the city before it is an error
@@ -191,6 +193,8 @@ def _durations(out: pd.DataFrame, times: dict[str, pd.Series], numbers: dict[str
             value = _minutes(times[later], times[earlier])
         if name in numbers:
             given = numbers[name]
+            if name == "dispatch_min" and "intake_min" in numbers:
+                given = given + numbers["intake_min"]  # the source's is from entry, ours from the call
             value = np.where(np.isfinite(given), given, value)
         bad = value < 0
         negative += int(bad.sum())

@@ -35,7 +35,7 @@ ROLES: dict[str, str] = {
     "t_arrival": "when the first unit arrived: a date and time",
     "t_close": "when the call was closed: a date and time",
     "intake_min": "minutes from call to entry (call taking)",
-    "dispatch_min": "minutes from entry to dispatch",
+    "dispatch_min": "minutes to dispatch: from the entry when intake_min is given too (Detroit), else from the call",
     "travel_min": "minutes from dispatch to arrival",
     "response_min": "minutes from call to the first unit on scene",
     "on_scene_min": "minutes the unit spent on scene",
