@@ -54,8 +54,9 @@ def _predicted(values: np.ndarray, phi: float) -> dict[str, float]:
 def totals(test: Observed, train: Observed, runs: list[SimCounts]) -> list[dict[str, Any]]:
     """Crimes by type (and in all): observed, simulated (interval), naive."""
     scale = test.days / runs[0].days
-    reps = np.stack([r.crimes.sum(axis=(1, 2)) for r in runs]) * scale
-    phi = dispersion(np.stack([block_sums(r.crimes, 4) for r in runs]).reshape(len(runs), -1))
+    counts = np.stack([r.crimes.sum(axis=(1, 2)) for r in runs])
+    phi = dispersion(counts)  # of the types' totals, per run: what one period's count scatters by
+    reps = counts * scale
     naive = train.counts.sum(axis=(1, 2)) * test.days / train.days
     observed = test.counts.sum(axis=(1, 2))
     rows = []

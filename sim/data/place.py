@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import pandas as pd
 
 from polsim.data.errors import DataError
-from polsim.geo import Geo, utm_crs
+from polsim.geo import Geo, _transformer, utm_crs
 
 WGS84 = "EPSG:4326"
 LOCAL = "local"
@@ -39,13 +38,6 @@ class Placed:
     located: np.ndarray
     """Rows that had a usable position at all."""
     crs: str
-
-
-@cache
-def _transformer(source: str, target: str):
-    from pyproj import Transformer
-
-    return Transformer.from_crs(source, target, always_xy=True)
 
 
 def transform(x: np.ndarray, y: np.ndarray, source: str, target: str) -> tuple[np.ndarray, np.ndarray]:

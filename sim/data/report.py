@@ -53,9 +53,13 @@ def _figures(out: Path, bt: Backtest) -> list[str]:
     if bt.hours is not None:
         drawn["hours.png"] = _hours_figure(bt.hours)
     drawn["maps.png"] = figures.crime_maps(bt.maps)
+    drawn["maps.png"].suptitle("Where crime happened in the test period (simulated: mean over replications)")
     obs = bt.maps["observed"]
-    drawn["difference.png"] = figures.difference_maps(
-        {"simulated": bt.maps["simulated"] - obs, "naive": bt.maps["naive"] - obs}, {}, baseline="observed")
+    diff = figures.difference_maps({"simulated": bt.maps["simulated"] - obs, "naive": bt.maps["naive"] - obs},
+                                   {}, baseline="observed")
+    diff.legends.clear()  # no treated cells or buffer rings here
+    diff.suptitle("Forecast minus observed, per cell")
+    drawn["difference.png"] = diff
     if bt.samples:
         drawn["qq.png"] = _qq_figure(bt.samples)
     return [figures.save(fig, out / name).name for name, fig in drawn.items()]
