@@ -1,10 +1,11 @@
 """Where and what crime happens: the attractiveness field and the crime-type mix.
 
 ``A = A0 * hour factor + B`` after Short et al. (2008): the baseline ``A0`` comes from land
-use, and ``B`` jumps where crimes happen, decays and diffuses to neighbours (repeat and near
-repeat victimisation). The field owns ``B`` and this step's crime cells; the offender rule
-reads ``A0``, ``B`` and the walk weights made from them. The crime type at a cell is drawn
-from that cell's mix (``type_cdf[type_label[r, c]]``).
+use or a calibrated raster (:mod:`polsim.field_baseline`), and ``B`` jumps where crimes
+happen, decays and diffuses to neighbours (repeat and near repeat victimisation). The field
+owns ``B`` and this step's crime cells; the offender rule reads ``A0``, ``B`` and the walk
+weights made from them. The crime type at a cell is drawn from that cell's mix
+(``type_cdf[type_label[r, c]]``).
 """
 
 from __future__ import annotations
@@ -16,23 +17,22 @@ import numpy as np
 
 from polsim.rules.field import decay_factor, update_field
 from polsim.rules.offender import walk_weights
-from polsim.scenario.schema import LAND_USES, FieldSpec, ScenarioSpec
+from polsim.scenario.schema import FieldSpec, ScenarioSpec
 
 if TYPE_CHECKING:
-    from polsim.city import City
+    from polsim.field_baseline import CrimeField
 
 
 class AttractivenessField:
     """``A0``, ``B`` and the walk weights of a run, and the crimes that feed ``B`` each step."""
 
-    def __init__(self, spec: FieldSpec, city: City, dt: float) -> None:
+    def __init__(self, spec: FieldSpec, a0: np.ndarray, passable: np.ndarray, dt: float) -> None:
         self.spec = spec
-        weight = np.array([spec.land_use_weight.get(lu, 1.0) for lu in LAND_USES])
-        self.a0 = (spec.a0_per_min * weight[city.land_use] * city.passable).astype(np.float64)
+        self.a0 = a0
         self.b = np.zeros_like(self.a0)
         self._b_next = np.zeros_like(self.a0)
         self.walk_weight = np.zeros_like(self.a0)
-        self.passable = city.passable.copy()
+        self.passable = passable.copy()
         self._decay = decay_factor(spec.omega_per_min, dt)
         # the cells of this step's crimes, one entry a crime (the update counts them)
         self._crime_r: list[int] = []
@@ -69,10 +69,7 @@ class CrimeMix:
     flees: np.ndarray
 
     @classmethod
-    def of(cls, spec: ScenarioSpec, city: City) -> CrimeMix:
-        """The mix by land use: each type's weight times its affinity for the cell's land use."""
-        types = list(spec.crimes.values())
-        w = np.array([[ct.weight * ct.affinity.get(lu, 1.0) for ct in types] for lu in LAND_USES])
-        totals = w.sum(axis=1, keepdims=True)
-        cdf = np.cumsum(np.divide(w, totals, out=np.zeros_like(w), where=totals > 0), axis=1)
-        return cls(list(spec.crimes), city.land_use, cdf, np.array([ct.flees for ct in types]))
+    def of(cls, spec: ScenarioSpec, baseline: CrimeField) -> CrimeMix:
+        """The scenario's types with the label raster and table of its baseline field."""
+        flees = np.array([ct.flees for ct in spec.crimes.values()])
+        return cls(list(spec.crimes), baseline.type_label, baseline.type_cdf, flees)

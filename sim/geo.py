@@ -24,7 +24,9 @@ def utm_crs(lon: float, lat: float) -> str:
 
 
 @cache
-def _transformer(source: str, target: str):
+def transformer(source: str, target: str):
+    """A pyproj transformer from ``source`` to ``target`` CRS (x = longitude/easting first),
+    made once per pair."""
     from pyproj import Transformer
 
     return Transformer.from_crs(source, target, always_xy=True)
@@ -46,7 +48,7 @@ class Geo:
     def centred_on(cls, lon: float, lat: float, rows: int, cols: int, cell_m: float) -> Geo:
         """A lattice centred on (``lon``, ``lat``) in the UTM zone of that point."""
         crs = utm_crs(lon, lat)
-        x, y = _transformer("EPSG:4326", crs).transform(lon, lat)
+        x, y = transformer("EPSG:4326", crs).transform(lon, lat)
         return cls(crs, x - cols * cell_m / 2.0, y + rows * cell_m / 2.0, cell_m, rows, cols)
 
     def cells_of_xy(self, x, y) -> tuple[np.ndarray, np.ndarray]:
@@ -64,12 +66,12 @@ class Geo:
 
     def xy_of_lonlat(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:
         """Longitudes and latitudes (WGS 84) in the CRS's metres."""
-        x, y = _transformer("EPSG:4326", self.crs).transform(np.asarray(lon, float), np.asarray(lat, float))
+        x, y = transformer("EPSG:4326", self.crs).transform(np.asarray(lon, float), np.asarray(lat, float))
         return np.asarray(x), np.asarray(y)
 
     def lonlat_of_xy(self, x, y) -> tuple[np.ndarray, np.ndarray]:
         """Points in the CRS's metres as longitudes and latitudes (WGS 84)."""
-        lon, lat = _transformer(self.crs, "EPSG:4326").transform(np.asarray(x, float), np.asarray(y, float))
+        lon, lat = transformer(self.crs, "EPSG:4326").transform(np.asarray(x, float), np.asarray(y, float))
         return np.asarray(lon), np.asarray(lat)
 
     def cells_of_lonlat(self, lon, lat) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ from polsim.clock import Clock
 from polsim.detection import N_DRAWS, SERVICE_DRAW, Detector, exponential
 from polsim.dispatch import DispatchCentre
 from polsim.field import AttractivenessField, CrimeMix
+from polsim.field_baseline import crime_field
 from polsim.guardians import Guardians
 from polsim.incident import Incident
 from polsim.incident_log import CHUNK_ROWS, IncidentLog
@@ -115,8 +116,9 @@ class PolicingModel(mesa.Model):
         self.detector = Detector(spec.guardians, spec.dispatch.relay_min, self.city, self.presence, self.clock,
                                  can_take=lambda unit: bool(self.dispatch.available()[unit]))
         self.incidents = IncidentLog()
-        self.field = AttractivenessField(spec.field, self.city, self.dt)
-        self.crime_mix = CrimeMix.of(spec, self.city)
+        baseline = crime_field(spec, self.city, self.scenario.source)
+        self.field = AttractivenessField(spec.field, baseline.a0, self.city.passable, self.dt)
+        self.crime_mix = CrimeMix.of(spec, baseline)
         self.policy.setup(self)
         self.backend.setup(self)
         self.step_args = SimpleNamespace()

@@ -128,6 +128,10 @@ class FieldSpec:
     omega_per_min: float = bounded(1.0 / (5 * 1440), "decay rate of B per minute", ge=0)
     eta: float = bounded(3e-4, "share of B that diffuses to neighbours each step (near repeat)", ge=0, le=1)
     periodic: bool = bounded(False, "wrap the lattice (as in the paper) instead of hard edges")
+    baseline: str = bounded(
+        "", "file of a0[type, row, col] in crimes per offender-minute (a .npz from `polsim calibrate`, "
+        "relative to the scenario file); replaces a0_per_min and land_use_weight (empty: land use)"
+    )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,98 @@
+"""The one place calibration and back-tests run the model: replications on Dask.
+
+:func:`simulate` takes a scenario (file and overrides), seeds and a run length, and returns
+for each replication what the fit and the back-test compare with the data: crimes by type
+and cell, crimes by hour, and the response-time parts of its calls. The runs go to a Dask
+client (a ``LocalCluster`` from :func:`polsim.experiments.runner.dask_client`, or a
+scheduler's); without a client they run here, one after another. A warm-up at the start of
+each run is simulated and left out of the counts, so that the repeat-victimisation field
+has built up as it would in a long run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+
+@dataclass(frozen=True)
+class SimJob:
+    """One replication: scenario, overrides, seed, warm-up and counted days (picklable)."""
+
+    scenario: str
+    overrides: dict[str, Any]
+    seed: int
+    warmup_days: float
+    days: float
+
+
+@dataclass
+class SimCounts:
+    """What one replication saw after its warm-up."""
+
+    seed: int
+    days: float
+    crimes: np.ndarray
+    """Crimes by type, row, col (``summary.json``'s ``crimes.by_type`` summed over cells)."""
+    by_hour: np.ndarray
+    """Crimes by hour of day and type, shape (24, types)."""
+    response_min: np.ndarray
+    """Minutes from call to first unit on scene, of the calls reached (``response_time_min``)."""
+    dispatch_min: np.ndarray
+    travel_min: np.ndarray
+    halves: tuple[int, int] = (0, 0)
+    """Crimes in the first and the second half of the counted days (a rising count means the
+    run has not settled: too short a warm-up, or repeat victimisation running away)."""
+
+
+def simulate_one(job: SimJob) -> SimCounts:
+    """Run one replication (in this process; Numba on one thread, as a sweep worker does)."""
+    from polsim.experiments.task import single_threaded
+    from polsim.model import PolicingModel
+
+    single_threaded()
+    overrides = {**job.overrides, "time.days": job.warmup_days + job.days}
+    model = PolicingModel(job.scenario, overrides=overrides, seed=job.seed)
+    warm = int(round(job.warmup_days * 1440 / model.dt))
+    model.run(steps=warm)
+    crimes0 = model.metrics.crimes_by_cell.copy()
+    hours0 = model.metrics.crimes_by_hour.copy()
+    first_incident, t0 = len(model.incidents), model.now
+    model.run(steps=(model.max_steps - warm) // 2)
+    half = int(model.metrics.crimes_by_cell.sum() - crimes0.sum())
+    model.run()
+    inc = model.incident_table(start=first_incident)
+    call = inc["t_call"]
+    reached = np.isfinite(call) & ~inc["on_view"] & (call >= t0) & np.isfinite(inc["t_first_arrival"])
+    return SimCounts(job.seed, job.days, model.metrics.crimes_by_cell - crimes0,
+                     model.metrics.crimes_by_hour - hours0,
+                     (inc["t_first_arrival"] - call)[reached], (inc["t_dispatch"] - call)[reached],
+                     (inc["t_first_arrival"] - inc["t_dispatch"])[reached],
+                     (half, int(model.metrics.crimes_by_cell.sum() - crimes0.sum()) - half))
+
+
+def simulate(scenario: str, overrides: dict[str, Any], seeds: Sequence[int], days: float,
+             warmup_days: float = 2.0, client: Any = None, progress: bool = False,
+             desc: str = "runs") -> list[SimCounts]:
+    """Every seed's replication, in seed order; on ``client`` when given, else here."""
+    jobs = [SimJob(str(scenario), dict(overrides), int(s), warmup_days, days) for s in seeds]
+    bar = tqdm(total=len(jobs), unit="run", desc=desc, disable=not progress, leave=False)
+    try:
+        if client is None:
+            out = []
+            for job in jobs:
+                out.append(simulate_one(job))
+                bar.update()
+            return out
+        from distributed import as_completed
+
+        futures = [client.submit(simulate_one, job, pure=False) for job in jobs]
+        for _ in as_completed(futures):
+            bar.update()
+        return [f.result() for f in futures]
+    finally:
+        bar.close()
