@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from polsim.compare.areas import AreaRule
-from polsim.displacement import area_counts, pooled_displacement
+from polsim.areas import AreaRule
+from polsim.displacement import pooled_displacement
 from polsim.experiments import store
 from polsim.experiments.plan import Plan
 from polsim.stats import paired_interval, t_interval
@@ -43,7 +43,7 @@ def interval_table(df: pd.DataFrame, metric: str, by: Sequence[str], confidence:
     for key, group in df.groupby(list(by), sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         values = pd.to_numeric(group[metric], errors="coerce").tolist()
-        ci = t_interval([None if v != v else v for v in values], confidence)
+        ci = t_interval(values, confidence)  # missing values (NaN) are left out
         rows.append({**dict(zip(by, key, strict=True)), "mean": ci.mean, "ci_low": ci.low,
                      "ci_high": ci.high, "n": ci.n})
     return pd.DataFrame(rows, columns=[*by, *STAT_COLUMNS])
@@ -113,13 +113,11 @@ def displacement_table(plan: Plan, df: pd.DataFrame, out, confidence: float = 0.
                 continue
             after = store.read_map(out, run_id)
             before = store.read_map(out, ok.loc[(point, baseline, seed), "run_id"])
-            mask = (after["treated_share"] >= rule.treated_share) & (after["treated_share"] > 0)
-            if not mask.any():
+            areas = rule.of(after["treated_share"], after["passable"])
+            if not areas.treated.any():
                 continue
-            areas = rule.around(mask, after["passable"])
-            counts.append(area_counts(before["crimes"], after["crimes"], areas.treated, areas.buffer,
-                                      areas.control))
-            treated.append(int(mask.sum()))
+            counts.append(areas.counts(before["crimes"], after["crimes"]))
+            treated.append(int(areas.treated.sum()))
         rows.append(_displacement_row(plan, int(point), policy, counts, treated, confidence))
     return pd.DataFrame(rows)
 

@@ -9,13 +9,13 @@ import numpy as np
 
 from polsim.compare import CompareSettings
 from polsim.compare.areas import consensus_areas, displacement_of
-from polsim.compare.runs import RunResult
 from polsim.compare.tables import compare_metrics
+from polsim.runs import RunResult
 
 
 def by_arm(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str, list[RunResult]]:
     """Results grouped per arm label, each list in seed order (index ``i`` pairs across arms)."""
-    found = {(r.job.scenario, r.job.policy, r.job.seed): r for r in results}
+    found = {(r.run.scenario, r.run.policy, r.run.seed): r for r in results}
     return {a.label: [found[(a.scenario, a.policy, s)] for s in settings.seeds] for a in settings.arms}
 
 
