@@ -204,11 +204,12 @@ def _check_size(spec: SweepSpec, max_runs: int) -> None:
     """Refuse a plan above ``max_runs`` runs, from its counts alone (nothing drawn or allocated)."""
     if spec.run_count <= max_runs:
         return
-    policies = len(spec.policies)
-    raise ScenarioError(spec.file, "replications", f"the plan would hold {spec.run_count:,} runs ({spec.point_count:,} "
-                        f"points x {policies} polic{'y' if policies == 1 else 'ies'} x {spec.replications:,} "
-                        f"replications), above the limit of {max_runs:,}; vary fewer values, lower replications "
-                        "or design.points, or raise the limit with --max-runs")
+    points, policies, reps = spec.point_count, len(spec.policies), spec.replications
+    field = "parameters" if points > max_runs else "replications"
+    raise ScenarioError(spec.file, field, f"the plan would hold {spec.run_count:,} runs ({points:,} "
+                        f"point{'s' * (points != 1)} x {policies} polic{'ies' if policies != 1 else 'y'} x {reps:,} "
+                        f"replication{'s' * (reps != 1)}), above the limit of {max_runs:,}; vary fewer values, "
+                        "lower replications or design.points, or raise the limit with --max-runs")
 
 
 def _check_metrics(spec: SweepSpec) -> None:

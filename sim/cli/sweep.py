@@ -49,10 +49,15 @@ def run(args: argparse.Namespace) -> int:
     from polsim.experiments.spec import load_sweep
 
     try:
-        from polsim.experiments.runner import SchedulerUnreachable, dask_client, run_plan
+        from polsim.experiments.runner import SchedulerUnreachable, check_scheduler, dask_client, run_plan
     except ImportError as err:
         raise UsageError(f"polsim sweep needs Dask distributed ({err}); pip install 'polsim[dist]'") from None
     check_arguments(args)
+    if args.scheduler:
+        try:
+            check_scheduler(args.scheduler)  # in two seconds, before the spec is even read
+        except SchedulerUnreachable as err:
+            raise UsageError(f"--scheduler: {err}{_kept(args)}") from None
     existing = args.out / PLAN_FILE
     if not args.resume and existing.exists():
         raise UsageError(f"--out: {args.out} already holds a sweep; add --resume to continue it, or start over "
@@ -79,14 +84,18 @@ def run(args: argparse.Namespace) -> int:
                 print(f"sweep {spec.name or args.spec.stem}: {est.describe(_workers(client))}", file=sys.stderr)
             result = run_plan(plan, args.out, client, progress=not args.no_progress)
     except SchedulerUnreachable as err:
-        kept = f"; the sweep in {args.out} is kept: rerun with --resume" if args.resume else ""
-        raise UsageError(f"--scheduler: {err}{kept}") from None
+        raise UsageError(f"--scheduler: {err}{_kept(args)}") from None
     done = f"{result.ran} runs now, {result.skipped} done before" if result.skipped else f"{result.ran} runs"
     print(f"sweep {spec.name or args.spec.stem}: {result.total} runs in {args.out}/ ({done}, "
           f"{result.failed} failed); tables and figures: polsim report {args.out}")
     if result.failed:
         print(f"polsim: {result.failed} runs failed; their errors are in the 'error' column", file=sys.stderr)
     return 0
+
+
+def _kept(args: argparse.Namespace) -> str:
+    """What the error of a failed resume adds: the folder is untouched, and how to go on."""
+    return f"; the sweep in {args.out} is kept: rerun with --resume once the scheduler is up" if args.resume else ""
 
 
 def _workers(client) -> int:
