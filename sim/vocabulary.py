@@ -63,8 +63,8 @@ def is_number(value: Any) -> bool:
 def number_names(summary: Mapping[str, Any]) -> tuple[set[str], list[str]]:
     """The dotted names of a summary's numbers, and of its tables still empty (filled as a run goes).
 
-    A model not yet run has no crime of any type, so ``crimes.by_type`` is empty and its
-    metrics are named ``crimes.by_type.NAME``.
+    A model not yet run has detected no crime, so ``detected_by`` is empty: its metrics are
+    named ``detected_by.NAME`` (``detected_by.victim``, ...) once runs fill it.
     """
     numbers = {name for name, value in flatten(summary).items() if is_number(value)}
     return numbers, _empty_tables(summary)

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from polsim.benchmarks.table import format_table
 from polsim.cli import main
@@ -15,6 +19,9 @@ def test_bench_cli_writes_the_table(tmp_path, capsys):
     assert main(["bench", "--quick", "--only", "memory", "--out", str(out)]) == 0
     table = json.loads(out.read_text())
     assert table["memory"]["offender_bytes"] > 0 and "memory per agent" in capsys.readouterr().out
+    # the JSON of docs/bench_full.json: the same keys at the top and in the row
+    stored = json.loads((Path(__file__).parents[1] / "docs" / "bench_full.json").read_text())
+    assert set(table) - {"memory", "memory_wall_s"} <= set(stored) and set(table["memory"]) == set(stored["memory"])
 
 
 def test_bench_cli_rejects_unknown_row(capsys):
@@ -42,3 +49,22 @@ def test_bench_table_prints_every_row_of_a_stored_run():
                 "ui, default scenario", "sweep, 1-day"):
         assert row in text, row
     assert "{" not in text  # no raw JSON left in the table
+
+
+@pytest.mark.parametrize("where", ["dev_null", "folder", "missing_folder"])
+def test_bench_out_must_be_a_file_in_a_writable_folder(tmp_path, capsys, where):
+    out = {"dev_null": Path("/dev/null"), "folder": tmp_path, "missing_folder": tmp_path / "no" / "b.json"}[where]
+    assert main(["bench", "--only", "memory", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("polsim: error: --out: "), err
+    assert Path("/dev/null").is_char_device() and list(tmp_path.iterdir()) == []
+
+
+def test_each_benchmark_is_a_script_run_from_anywhere(tmp_path):
+    for module, args, code in (("polsim.benchmarks.sweep", ["--help"], 0), ("polsim.benchmarks.ui_fps", ["--help"], 0),
+                               ("polsim.benchmarks", ["--only", "nope"], 2)):
+        done = subprocess.run([sys.executable, "-m", module, *args], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == code, (module, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
