@@ -24,7 +24,7 @@ The formula is undefined when the control area has no crime in either period (ev
 divides by zero) and when the treated area did not change relative to control (``S = 0``);
 both come back as verdict ``"undefined"`` with the reason spelled out, never as NaN.
 
-The areas themselves (treated cells, buffer ring, control area) are drawn by :mod:`polsim.areas`.
+The areas themselves (treated cells, buffer ring, control area) are drawn by :mod:`polsim.treated_areas`.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from polsim.model import PolicingModel
+from polsim.treated_areas import PairedRun
 
 TREATED_SAMPLE_MINUTES = 60.0
 """How often (simulated minutes) the policy is asked which cells it treats."""
@@ -55,6 +56,12 @@ class RunResult:
     crimes: np.ndarray | None = None
     treated_share: np.ndarray | None = None
     passable: np.ndarray | None = None
+
+    def paired_with(self, baseline: RunResult) -> PairedRun:
+        """This run against ``baseline``'s run on the same seed, for a displacement measure (both keep maps)."""
+        if self.run.seed != baseline.run.seed:
+            raise ValueError(f"seeds do not pair: {self.run.seed} vs {baseline.run.seed}")
+        return PairedRun(self.run.seed, baseline.crimes, self.crimes, self.treated_share, self.passable)
 
 
 def execute(run: Run) -> RunResult:

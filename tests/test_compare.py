@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from polsim.areas import buffer_ring
 from polsim.compare.runs import run_all
 from polsim.policies import Policy
 from polsim.runs import Run
+from polsim.treated_areas import buffer_ring
 from tests.conftest import SMALL, small_model
 
 

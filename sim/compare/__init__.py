@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from polsim.areas import AreaRule
 from polsim.runs import Run
+from polsim.treated_areas import AreaRule
 
 
 @dataclass(frozen=True)

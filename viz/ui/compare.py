@@ -14,9 +14,8 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from polsim.areas import AreaRule
-from polsim.compare.areas import areas_of, displacement_of
 from polsim.runs import Run, RunResult, execute
+from polsim.treated_areas import AreaRule, paired_displacement
 from polsim.viz.figures import crime_maps, difference_maps
 from polsim.viz.ui.session import CUSTOM, Settings, load_spec_of
 from polsim.vocabulary import flatten, label
@@ -68,7 +67,7 @@ class Comparison:
     def difference_figure(self) -> Figure:
         """B minus A per cell, with B's treated cells and buffer ring outlined."""
         a, b = self.runs
-        areas = areas_of(b, self.rule)
+        areas = self.rule.of(b.treated_share, b.passable)
         diff = (b.crimes.sum(axis=0) - a.crimes.sum(axis=0)).astype(float)
         return difference_maps({self.labels[1]: diff}, {self.labels[1]: (areas.treated, areas.buffer)},
                                baseline=self.labels[0])
@@ -92,5 +91,6 @@ def compare(settings: Settings, policy_a: str, policy_b: str, days: float) -> Co
     runs = tuple(execute(Run(scenario, p, settings.seed, settings.overrides(), "numba", settings.dispatch, steps))
                  for p in (policy_a, policy_b))
     rule = AreaRule(buffer_cells=float(spec.policy.buffer_cells))
-    displacement = displacement_of([runs[1]], [runs[0]], rule)
+    types = list(runs[1].summary["crimes"]["by_type"])
+    displacement = paired_displacement([runs[1].paired_with(runs[0])], rule, types).as_dict()
     return Comparison((f"A: {policy_a}", f"B: {policy_b}"), runs, displacement, rule)

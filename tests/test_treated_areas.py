@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.areas import AreaRule, area_counts, buffer_ring, control_area
+from polsim.treated_areas import AreaRule, PairedRun, area_counts, buffer_ring, control_area, paired_displacement
 
 
 def test_buffer_ring_is_a_disc_around_treated_cells():
@@ -80,3 +80,33 @@ def test_area_rule_draws_ring_and_control_within_the_passable_cells():
     k = areas.counts(before, after)
     assert (k.a_before, k.b_before, k.c_before, k.c_after) == (0.0, 3.0, 4 + 5 + 6, 3.0)
     assert rule.as_dict() == {"buffer_width_cells": 2, "treated_share": 0.5, "control_gap_cells": 1}
+
+
+def _pair(seed: int, before: float, after: float, treated: bool = True, shape=(2, 1, 6)) -> PairedRun:
+    """Two crime types on a 1 x 6 strip; the run treats cell 0, ring 1-2, control 3-5."""
+    share = np.zeros(shape[1:])
+    share[0, 0] = 1.0 if treated else 0.0
+    b, a = np.full(shape, before), np.full(shape, after)
+    a[:, 0, 0] = 0.0  # crime gone from the treated cell under the policy
+    return PairedRun(seed, b, a, share, np.ones(shape[1:], bool))
+
+
+def test_paired_displacement_pools_the_measurable_pairs_and_says_why_the_others_are_not():
+    rule = AreaRule(buffer_cells=2)
+    pairs = [_pair(1, 1.0, 1.0), _pair(2, 2.0, 1.0), _pair(3, 1.0, 1.0, treated=False),
+             PairedRun(4, np.ones((2, 1, 6)), np.ones((2, 1, 7)), np.ones((1, 7)), np.ones((1, 7), bool))]
+    measured = paired_displacement(pairs, rule, ["robbery", "theft"])
+    assert [e["seed"] for e in measured.per_seed] == [1, 2, 3, 4]
+    assert measured.per_seed[2]["reason"] == "the policy treated no cells"
+    assert "another grid" in measured.per_seed[3]["reason"]
+    assert len(measured.counted) == 2 and measured.treated_cells == [1, 1]
+    # both types summed: treated 2 -> 0 and 4 -> 0; buffer 4 -> 4 and 8 -> 4; control 6 -> 6 and 12 -> 6
+    pooled = measured.pooled.pooled.counts
+    assert (pooled.a_before, pooled.a_after, pooled.b_before, pooled.b_after) == (6, 0, 12, 8)
+    assert sum(p.pooled.counts.c_before for p in measured.by_type.values()) == pooled.c_before == 18
+    d = measured.as_dict()
+    assert d["buffer_width_cells"] == 2 and d["verdict"] == measured.pooled.verdict
+    assert set(d["by_type"]) == {"robbery", "theft"}
+    none = paired_displacement(pairs[2:3], rule, ["robbery", "theft"]).as_dict()
+    assert none["verdict"] == "undefined"
+    assert none["reason"] == "no replication can be measured: the policy treated no cells"

@@ -1,22 +1,29 @@
-"""The areas of a displacement measure: treated cells, the buffer ring around them, the control area.
+"""The areas of a displacement study, and displacement measured on them for runs paired with their baselines.
+
+A study has a treated area (the cells a policy treated), a buffer ring around it and a
+control area (the rest of the city).
 
 The treated area of a run is the set of cells the policy reported as treated in at least
 ``treated_share`` of the hourly samples (0.5: the cells it concentrated on for most of the
 run; a small value such as 0.01 gives the union of everything it ever treated). A hotspot
 policy re-planned daily moves its hotspots, so the end-of-run cells alone would miss most of
 what it did, and the union would count cells it visited for a day as treated all week.
-:class:`AreaRule` is the one place that turns a run's treated shares into areas, for
-``polsim compare``, sweeps and the UI alike.
+:class:`AreaRule` is the one place that turns a run's treated shares into areas, and
+:func:`paired_displacement` the one place that measures a run against the baseline's run on
+the same seed (common random numbers: "before" is the baseline's crime raster, "after" the
+run's), for ``polsim compare``, sweeps and the UI alike.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import ndimage
 
-from polsim.displacement import AreaCounts
+from polsim.displacement import UNDEFINED, AreaCounts, PooledDisplacement, pooled_displacement, weighted_displacement
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,79 @@ class AreaRule:
         """JSON-ready settings."""
         return {"buffer_width_cells": self.buffer_cells, "treated_share": self.treated_share,
                 "control_gap_cells": self.control_gap}
+
+
+@dataclass(frozen=True)
+class PairedRun:
+    """A run and the baseline's run on the same seed: what a displacement measure needs of them.
+
+    ``before`` and ``after`` are the crime rasters (type x row x col) of the baseline's run and
+    of the run; ``treated_share`` and ``passable`` are the run's.
+    """
+
+    seed: int
+    before: np.ndarray
+    after: np.ndarray
+    treated_share: np.ndarray
+    passable: np.ndarray
+
+
+@dataclass
+class PairedDisplacement:
+    """Displacement of one arm against the baseline over its paired runs.
+
+    ``per_seed``: one entry per pair (areas' sizes, then the measures, or an undefined verdict
+    and why); ``counted``: the counts of the pairs that could be measured, with their treated
+    cells; ``pooled`` and ``by_type``: pooled over those pairs (None and empty when none could be).
+    """
+
+    rule: AreaRule
+    per_seed: list[dict[str, Any]] = field(default_factory=list)
+    counted: list[AreaCounts] = field(default_factory=list)
+    treated_cells: list[int] = field(default_factory=list)
+    pooled: PooledDisplacement | None = None
+    by_type: dict[str, PooledDisplacement] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """compare.json's ``displacement`` entry of the arm."""
+        out = {**self.rule.as_dict(), "per_seed": self.per_seed}
+        if self.pooled is None:
+            return {**out, "verdict": UNDEFINED, "by_type": {},
+                    "reason": f"no replication can be measured: {self.per_seed[0]['reason']}"}
+        return {**out, **self.pooled.as_dict(), "by_type": {t: p.as_dict() for t, p in self.by_type.items()}}
+
+
+def paired_displacement(pairs: Sequence[PairedRun], rule: AreaRule, types: Sequence[str],
+                        confidence: float = 0.95) -> PairedDisplacement:
+    """Per-seed and pooled Bowers-Johnson measures of runs against their baselines' runs.
+
+    All crime types together, and pooled per type (``types`` names the rasters' first axis): a
+    policy may move robbery next door and stop pickpocketing outright. A pair is not measured
+    when the two cities differ or the run treated no cell; it says why in ``per_seed``.
+    """
+    result = PairedDisplacement(rule)
+    typed: dict[str, list[AreaCounts]] = {t: [] for t in types}
+    for pair in pairs:
+        a = rule.of(pair.treated_share, pair.passable)
+        entry = {"seed": pair.seed, "treated_cells": int(a.treated.sum()),
+                 "buffer_cells": int(a.buffer.sum()), "control_cells": int(a.control.sum())}
+        if pair.after.shape != pair.before.shape:
+            entry.update(verdict=UNDEFINED, reason=f"the baseline's city has another grid or other crime "
+                         f"types ({pair.before.shape} vs {pair.after.shape}): no common cells to compare")
+        elif not a.treated.any():
+            entry.update(verdict=UNDEFINED, reason="the policy treated no cells")
+        else:
+            counts = a.counts(pair.before, pair.after)
+            result.counted.append(counts)
+            result.treated_cells.append(entry["treated_cells"])
+            entry.update(weighted_displacement(counts).as_dict())
+            for k, t in enumerate(types):
+                typed[t].append(a.counts(pair.before[k], pair.after[k]))
+        result.per_seed.append(entry)
+    if result.counted:
+        result.pooled = pooled_displacement(result.counted, confidence)
+        result.by_type = {t: pooled_displacement(c, confidence) for t, c in typed.items()}
+    return result
 
 
 def buffer_ring(treated: np.ndarray, width: float, within: np.ndarray | None = None) -> np.ndarray:
