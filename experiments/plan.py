@@ -109,5 +109,9 @@ def write_plan(out: Path, plan: Plan) -> Path:
 
 
 def read_plan(out: Path) -> Plan:
-    """The plan of the sweep in ``out`` (FileNotFoundError when there is none)."""
-    return Plan.from_dict(json.loads((Path(out) / PLAN_FILE).read_text(encoding="utf-8")))
+    """The plan of the sweep in ``out`` (FileNotFoundError when there is none, ValueError when it is not one)."""
+    path = Path(out) / PLAN_FILE
+    try:
+        return Plan.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise ValueError(f"{path} is not a sweep plan written by polsim sweep ({type(err).__name__}: {err})") from None

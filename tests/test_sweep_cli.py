@@ -181,3 +181,16 @@ def test_an_interrupted_sweep_stops_quietly_and_keeps_its_parts(tmp_path, spec):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and err == "polsim: interrupted\n", err
     assert len(store.finished_ids(out)) >= 1 and not list((out / store.PARTS).glob(".*"))
+
+
+def test_a_damaged_plan_is_one_line_for_report_and_resume(tmp_path, capsys, spec):
+    out = tmp_path / "sweep"
+    out.mkdir()
+    (out / "plan.json").write_text('{"spec": {}}')
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is not a sweep plan written by polsim sweep" in err, err
+    code, err = sweep(capsys, spec, "--out", out, "--resume")
+    assert code == 2 and err.count("\n") == 1 and "--resume: " in err and "is not a sweep plan" in err, err
+    assert main(["report", str(tmp_path / "nothing")]) == 2 and "not a sweep folder" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["plan.json"]

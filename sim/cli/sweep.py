@@ -72,10 +72,14 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
     plan = make_plan(spec)
     if args.resume:
-        if _design(read_plan(args.out).as_dict()) != _design(_comparable(plan)):
+        try:
+            kept = read_plan(args.out)
+        except ValueError as err:
+            raise UsageError(f"--resume: {err}") from None
+        if _design(kept.as_dict()) != _design(_comparable(plan)):
             raise UsageError(f"--resume: {args.spec} no longer matches the sweep in {args.out} "
                              "(the spec changed); use another --out")
-        plan = read_plan(args.out)
+        plan = kept
     try:
         with dask_client(args.workers, args.scheduler) as client:
             if not args.resume:
