@@ -48,7 +48,9 @@ class Bound:
 
 def _number(x: float) -> str:
     """A bound as people write it: 1,000 and 10,000,000 rather than 1e+07."""
-    return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
+    if isinstance(x, int) or (float(x).is_integer() and abs(x) < 1e16):
+        return f"{int(x):,}"
+    return f"{x:g}"
 
 
 def check_number(option: str, value: float | None, bound: Bound) -> None:
