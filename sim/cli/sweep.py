@@ -43,58 +43,86 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate, estimate, write or check the plan, run what is missing, say where results are."""
-    from polsim.experiments.estimate import check_estimate, estimate
-    from polsim.experiments.plan import PLAN_FILE, make_plan, read_plan, write_plan
+    """Check everything, estimate, write or check the plan, run what is missing, say where results are."""
     from polsim.experiments.spec import load_sweep
 
     try:
-        from polsim.experiments.runner import SchedulerUnreachable, check_scheduler, dask_client, run_plan
+        from polsim.experiments import runner
     except ImportError as err:
         raise UsageError(f"polsim sweep needs Dask distributed ({err}); pip install 'polsim[dist]'") from None
     check_arguments(args)
-    if args.scheduler:
-        try:
-            check_scheduler(args.scheduler)  # in two seconds, before the spec is even read
-        except SchedulerUnreachable as err:
-            raise UsageError(f"--scheduler: {err}{_kept(args)}") from None
+    try:
+        if args.scheduler:
+            runner.check_scheduler(args.scheduler)  # two seconds, before the spec is even read
+        _check_folder(args)
+        spec = load_sweep(args.spec, max_runs=args.max_runs)
+        estimate = _estimate(spec, args)
+        plan = _plan(spec, args)
+        with runner.dask_client(args.workers, args.scheduler) as client:
+            result = _run(plan, estimate, client, args)
+    except runner.SchedulerUnreachable as err:
+        raise UsageError(f"--scheduler: {err}{_kept(args)}") from None
+    name = spec.name or args.spec.stem
+    done = f"{result.ran} runs now, {result.skipped} done before" if result.skipped else f"{result.ran} runs"
+    print(f"sweep {name}: {result.total} runs in {args.out}/ ({done}, {result.failed} failed); "
+          f"tables and figures: polsim report {args.out}")
+    if result.failed:
+        print(f"polsim: {result.failed} runs failed; their errors are in the 'error' column", file=sys.stderr)
+    return 0
+
+
+def _check_folder(args: argparse.Namespace) -> None:
+    """A new sweep needs a folder without one; a resumed one needs its folder's plan."""
+    from polsim.experiments.plan import PLAN_FILE
+
     existing = args.out / PLAN_FILE
     if not args.resume and existing.exists():
         raise UsageError(f"--out: {args.out} already holds a sweep; add --resume to continue it, or start over "
                          f"with another --out (or after removing {args.out})")
     if args.resume and not existing.exists():
         raise UsageError(f"--resume: {args.out} holds no sweep ({PLAN_FILE} missing); leave --resume out to start one")
-    spec = load_sweep(args.spec, max_runs=args.max_runs)
+
+
+def _estimate(spec, args: argparse.Namespace):
+    """The sweep's estimate, refused above ``--max-hours``."""
+    from polsim.experiments.estimate import check_estimate, estimate
+
     est = estimate(spec)
     try:
         check_estimate(est, args.max_hours, str(args.spec))
     except ValueError as err:
         raise UsageError(str(err)) from None
+    return est
+
+
+def _plan(spec, args: argparse.Namespace):
+    """The spec's plan; resuming, the folder's plan, which the spec must still give."""
+    from polsim.experiments.plan import make_plan, read_plan
+
     plan = make_plan(spec)
-    if args.resume:
-        try:
-            kept = read_plan(args.out)
-        except ValueError as err:
-            raise UsageError(f"--resume: {err}") from None
-        if _design(kept.as_dict()) != _design(_comparable(plan)):
-            raise UsageError(f"--resume: {args.spec} no longer matches the sweep in {args.out} "
-                             "(the spec changed); use another --out")
-        plan = kept
+    if not args.resume:
+        return plan
     try:
-        with dask_client(args.workers, args.scheduler) as client:
-            if not args.resume:
-                write_plan(args.out, plan)  # only once a cluster is there to run it
-            if not args.no_progress:
-                print(f"sweep {spec.name or args.spec.stem}: {est.describe(_workers(client))}", file=sys.stderr)
-            result = run_plan(plan, args.out, client, progress=not args.no_progress)
-    except SchedulerUnreachable as err:
-        raise UsageError(f"--scheduler: {err}{_kept(args)}") from None
-    done = f"{result.ran} runs now, {result.skipped} done before" if result.skipped else f"{result.ran} runs"
-    print(f"sweep {spec.name or args.spec.stem}: {result.total} runs in {args.out}/ ({done}, "
-          f"{result.failed} failed); tables and figures: polsim report {args.out}")
-    if result.failed:
-        print(f"polsim: {result.failed} runs failed; their errors are in the 'error' column", file=sys.stderr)
-    return 0
+        kept = read_plan(args.out)
+    except ValueError as err:
+        raise UsageError(f"--resume: {err}") from None
+    if _design(kept.as_dict()) != _design(_comparable(plan)):
+        raise UsageError(f"--resume: {args.spec} no longer matches the sweep in {args.out} (the spec changed); "
+                         "use another --out")
+    return kept
+
+
+def _run(plan, estimate, client, args: argparse.Namespace):
+    """Write a new sweep's plan (only now that a cluster is there to run it), then run what is missing."""
+    from polsim.experiments.plan import write_plan
+    from polsim.experiments.runner import run_plan
+
+    if not args.resume:
+        write_plan(args.out, plan)
+    if not args.no_progress:
+        name = plan.spec["name"] or args.spec.stem
+        print(f"sweep {name}: {estimate.describe(_workers(client))}", file=sys.stderr)
+    return run_plan(plan, args.out, client, progress=not args.no_progress)
 
 
 def _kept(args: argparse.Namespace) -> str:
