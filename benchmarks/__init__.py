@@ -1,1 +1,4 @@
-"""polsim's benchmarks: the rows of ``polsim bench`` that measure the UI and sweeps."""
+"""polsim's benchmarks: the rows of ``polsim bench`` (:mod:`polsim.benchmarks.table`).
+
+``python -m polsim.benchmarks.sweep`` and ``python -m polsim.benchmarks.ui_fps`` run one row each.
+"""

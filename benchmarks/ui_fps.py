@@ -9,7 +9,7 @@ Two figures, both with one model step per frame (the UI's default speed):
 - ``server_fps``: the server's frame work alone (step, draw the map raster, encode the PNG),
   an upper bound that shows how much of the budget the transport and browser take.
 
-Target: at least 5 steps drawn per second. Run: ``.venv/bin/python benchmarks/ui_fps.py [--quick]``.
+Target: at least 5 steps drawn per second. Run: ``python -m polsim.benchmarks.ui_fps [--quick]``.
 """
 
 from __future__ import annotations
@@ -18,13 +18,10 @@ import argparse
 import json
 import os
 import re
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
-
-from polsim.viz.ui.serve import CHROMIUM, app_page  # noqa: E402
+from polsim.viz.ui.serve import CHROMIUM, app_page
 
 COUNT_FRAMES = """() => {
   window.__frames = 0;
@@ -79,7 +76,12 @@ def ui_fps(quick: bool) -> dict:
     return out
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    """Measure and print the figures as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m polsim.benchmarks.ui_fps", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 s in the browser instead of 20 s")
-    print(json.dumps(ui_fps(parser.parse_args().quick), indent=2))
+    print(json.dumps(ui_fps(parser.parse_args(argv).quick), indent=2))
+
+
+if __name__ == "__main__":
+    main()

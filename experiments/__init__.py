@@ -8,7 +8,7 @@ resumes where it stopped. :mod:`polsim.experiments.report` turns a sweep folder 
 confidence intervals, figures and ``report.html``. See ``docs/sweeps.md``.
 """
 
-from polsim.experiments.plan import Plan, RunSpec, make_plan
+from polsim.experiments.plan import Plan, PlannedRun, make_plan
 from polsim.experiments.spec import SweepSpec, load_sweep
 
-__all__ = ["Plan", "RunSpec", "SweepSpec", "load_sweep", "make_plan"]
+__all__ = ["Plan", "PlannedRun", "SweepSpec", "load_sweep", "make_plan"]

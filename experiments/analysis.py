@@ -15,11 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from polsim.compare.areas import AreaRule
-from polsim.displacement import area_counts, pooled_displacement
 from polsim.experiments import store
 from polsim.experiments.plan import Plan
 from polsim.stats import paired_interval, t_interval
+from polsim.treated_areas import AreaRule, PairedDisplacement, PairedRun, paired_displacement
 
 STAT_COLUMNS = ["mean", "ci_low", "ci_high", "n"]
 MEASURES = ["a_before", "a_after", "b_before", "b_after", "success", "buffer_measure", "wdq", "total_net_effect",
@@ -43,7 +42,7 @@ def interval_table(df: pd.DataFrame, metric: str, by: Sequence[str], confidence:
     for key, group in df.groupby(list(by), sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         values = pd.to_numeric(group[metric], errors="coerce").tolist()
-        ci = t_interval([None if v != v else v for v in values], confidence)
+        ci = t_interval(values, confidence)  # missing values (NaN) are left out
         rows.append({**dict(zip(by, key, strict=True)), "mean": ci.mean, "ci_low": ci.low,
                      "ci_high": ci.high, "n": ci.n})
     return pd.DataFrame(rows, columns=[*by, *STAT_COLUMNS])
@@ -107,31 +106,27 @@ def displacement_table(plan: Plan, df: pd.DataFrame, out, confidence: float = 0.
     for (point, policy), group in ok.reset_index().groupby(["point", "policy"], sort=True):
         if policy == baseline:
             continue
-        counts, treated = [], []
+        pairs = []
         for seed, run_id in zip(group["seed"], group["run_id"], strict=True):
             if (point, baseline, seed) not in ok.index:
                 continue
             after = store.read_map(out, run_id)
             before = store.read_map(out, ok.loc[(point, baseline, seed), "run_id"])
-            mask = (after["treated_share"] >= rule.treated_share) & (after["treated_share"] > 0)
-            if not mask.any():
-                continue
-            areas = rule.around(mask, after["passable"])
-            counts.append(area_counts(before["crimes"], after["crimes"], areas.treated, areas.buffer,
-                                      areas.control))
-            treated.append(int(mask.sum()))
-        rows.append(_displacement_row(plan, int(point), policy, counts, treated, confidence))
+            pairs.append(PairedRun(int(seed), before["crimes"], after["crimes"], after["treated_share"],
+                                   after["passable"]))
+        measured = paired_displacement(pairs, rule, [], confidence)
+        rows.append(_displacement_row(plan, int(point), policy, measured))
     return pd.DataFrame(rows)
 
 
-def _displacement_row(plan: Plan, point: int, policy: str, counts: list, treated: list[int],
-                      confidence: float) -> dict[str, Any]:
-    row: dict[str, Any] = {"point": point, **plan.points[point], "policy": policy, "pairs": len(counts),
+def _displacement_row(plan: Plan, point: int, policy: str, measured: PairedDisplacement) -> dict[str, Any]:
+    treated = measured.treated_cells
+    row: dict[str, Any] = {"point": point, **plan.points[point], "policy": policy, "pairs": len(measured.counted),
                            "treated_cells": float(np.mean(treated)) if treated else None}
-    if not counts:
+    pooled = measured.pooled
+    if pooled is None:
         return {**row, **dict.fromkeys(MEASURES), "verdict": "undefined",
                 "reason": "no pair of runs in which the policy treated any cell"}
-    pooled = pooled_displacement(counts, confidence)
     p = pooled.pooled
     return {**row, "a_before": p.counts.a_before, "a_after": p.counts.a_after, "b_before": p.counts.b_before,
             "b_after": p.counts.b_after, "success": p.success, "buffer_measure": p.buffer_measure,

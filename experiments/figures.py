@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from polsim.viz.figures import plt
+from polsim.vocabulary import label
 
 
 def metric_vs_parameters(metric: str, tables: Mapping[str, pd.DataFrame], policies: Sequence[str]) -> plt.Figure:
@@ -25,10 +26,10 @@ def metric_vs_parameters(metric: str, tables: Mapping[str, pd.DataFrame], polici
             low = (t["mean"] - t["ci_low"]).fillna(0).to_numpy()
             high = (t["ci_high"] - t["mean"]).fillna(0).to_numpy()
             ax.errorbar(x, t["mean"], yerr=[low, high], marker="o", capsize=3, label=str(policy))
-        ax.set(xlabel=param, ylabel=metric)
+        ax.set(xlabel=param, ylabel=label(metric))
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8, title="policy", title_fontsize=8)
-    fig.suptitle(f"{metric}: mean and 95% interval over replications")
+    fig.suptitle(f"{label(metric)}: mean and 95% interval over replications")
     fig.tight_layout()
     return fig
 
@@ -49,7 +50,7 @@ def heatmap(metric: str, table: pd.DataFrame, x: str, y: str, policies: Sequence
                 ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=8,
                         color="white" if v < (vmin + vmax) / 2 else "black")
         ax.set(xlabel=x, ylabel=y, title=str(policy))
-    fig.colorbar(image, ax=list(axes[0]), label=metric, shrink=0.9)
+    fig.colorbar(image, ax=list(axes[0]), label=label(metric), shrink=0.9)
     return fig
 
 

@@ -4,32 +4,54 @@ The plan is written once, when a sweep starts, before any run: resume reads it t
 which runs exist, and the report reads it to know the design. Replication ``i`` of every
 point and policy runs with seed ``seed_base + i`` (common random numbers), so differences
 between points or policies at one seed come from what they change, not from the draws.
+Each entry is a :class:`polsim.runs.Run` under the plan's names for it (id, point, replication).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from polsim.experiments.design import GRID, grid_points, sample_points
-from polsim.experiments.spec import SweepSpec
+from polsim.experiments.spec import SweepSpec, point_overrides
 from polsim.output import write_atomically
+from polsim.runs import Run
 
 PLAN_FILE = "plan.json"
 
 
 @dataclass(frozen=True)
-class RunSpec:
-    """One run of the sweep: a parameter point under a policy with a seed."""
+class PlannedRun:
+    """One run of the sweep: its id, the point (index and parameter values) and replication, and the run."""
 
     run_id: str
     point: int
     replication: int
-    seed: int
-    policy: str
     params: dict[str, Any]
+    run: Run
+
+    @property
+    def seed(self) -> int:
+        """The run's seed (``seed_base + replication``)."""
+        return self.run.seed
+
+    @property
+    def policy(self) -> str:
+        """The run's policy."""
+        return self.run.policy
+
+    def as_dict(self) -> dict[str, Any]:
+        """plan.json's entry: what names the run; the rest follows from the spec."""
+        return {"run_id": self.run_id, "point": self.point, "replication": self.replication,
+                "seed": self.seed, "policy": self.policy, "params": self.params}
+
+
+def run_of(spec: dict[str, Any], policy: str, seed: int, params: dict[str, Any]) -> Run:
+    """The run of one point, policy and seed under the spec (as plain values, plan.json's ``spec``)."""
+    return Run(spec["scenario"], policy, seed, point_overrides(spec["fixed"], params, spec["days"]),
+               spec["backend"], None, spec["steps"], keep_maps=spec["baseline"] is not None)
 
 
 @dataclass(frozen=True)
@@ -40,18 +62,20 @@ class Plan:
     spec_file: str
     parameters: list[str]
     points: list[dict[str, Any]]
-    runs: list[RunSpec]
+    runs: list[PlannedRun]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready values (what plan.json holds)."""
         return {"spec": self.spec, "spec_file": self.spec_file, "parameters": self.parameters,
-                "points": self.points, "runs": [asdict(r) for r in self.runs]}
+                "points": self.points, "runs": [r.as_dict() for r in self.runs]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:
         """Rebuild a plan from plan.json's content."""
-        runs = [RunSpec(**r) for r in data["runs"]]
-        return cls(data["spec"], data["spec_file"], data["parameters"], data["points"], runs)
+        spec = data["spec"]
+        runs = [PlannedRun(r["run_id"], r["point"], r["replication"], r["params"],
+                           run_of(spec, r["policy"], r["seed"], r["params"])) for r in data["runs"]]
+        return cls(spec, data["spec_file"], data["parameters"], data["points"], runs)
 
 
 def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
@@ -65,13 +89,15 @@ def design_points(spec: SweepSpec) -> list[dict[str, Any]]:
 def make_plan(spec: SweepSpec) -> Plan:
     """Every run of the spec, replication-major: a sweep stopped early has covered every point."""
     points = design_points(spec)
+    plain = spec.as_dict()
     runs = []
     for rep in range(spec.replications):
+        seed = spec.seed_base + rep
         for k, point in enumerate(points):
             for policy in spec.policies:
-                run_id = f"r{len(runs):06d}"
-                runs.append(RunSpec(run_id, k, rep, spec.seed_base + rep, policy, dict(point)))
-    return Plan(spec.as_dict(), spec.file, list(spec.parameters), points, runs)
+                runs.append(PlannedRun(f"r{len(runs):06d}", k, rep, dict(point),
+                                       run_of(plain, policy, seed, dict(point))))
+    return Plan(plain, spec.file, list(spec.parameters), points, runs)
 
 
 def write_plan(out: Path, plan: Plan) -> Path:
@@ -83,5 +109,9 @@ def write_plan(out: Path, plan: Plan) -> Path:
 
 
 def read_plan(out: Path) -> Plan:
-    """The plan of the sweep in ``out`` (FileNotFoundError when there is none)."""
-    return Plan.from_dict(json.loads((Path(out) / PLAN_FILE).read_text(encoding="utf-8")))
+    """The plan of the sweep in ``out`` (FileNotFoundError when there is none, ValueError when it is not one)."""
+    path = Path(out) / PLAN_FILE
+    try:
+        return Plan.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise ValueError(f"{path} is not a sweep plan written by polsim sweep ({type(err).__name__}: {err})") from None

@@ -8,7 +8,7 @@ mean and interval per point and policy, long format) and ``displacement.csv`` wh
 
 from __future__ import annotations
 
-import html
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,8 @@ from polsim.experiments.design import GRID
 from polsim.experiments.plan import Plan, read_plan
 from polsim.output import write_atomically
 from polsim.viz.figures import save
-from polsim.viz.report import STYLE
+from polsim.viz.html import MISSING, esc, figure_list, interval_cell, page, table, write_page
+from polsim.vocabulary import label
 
 HEATMAP_BINS = 4
 """Sampled (lhs, sobol) designs are binned into this many ranges per axis for the heatmap."""
@@ -53,8 +54,8 @@ def write_report(out: Path) -> Path:
     if pair:
         binned = _binned(plan, analysis.ok_rows(df), pair)
         for m in metrics:
-            table = analysis.interval_table(binned, m, [*pair, "policy"])
-            figs[f"heatmap_{_slug(m)}.png"] = figures.heatmap(m, table, pair[0], pair[1], plan.spec["policies"])
+            cells = analysis.interval_table(binned, m, [*pair, "policy"])
+            figs[f"heatmap_{_slug(m)}.png"] = figures.heatmap(m, cells, pair[0], pair[1], plan.spec["policies"])
     moved = analysis.displacement_table(plan, df, out)
     if not moved.empty:
         _write_csv(out / "displacement.csv", moved)
@@ -62,9 +63,7 @@ def write_report(out: Path) -> Path:
             figs["displacement.png"] = figures.displacement(moved, plan.parameters[0])
     for name, fig in figs.items():
         save(fig, out / name)
-    text = report_html(plan, df, metrics, marginal, points, moved, list(figs), diffs)
-    write_atomically(out / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
-    return out / "report.html"
+    return write_page(out / "report.html", report_html(plan, df, metrics, marginal, points, moved, list(figs), diffs))
 
 
 def heatmap_pair(plan: Plan) -> list[str]:
@@ -88,55 +87,51 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
 
 
-def _write_csv(path: Path, table: pd.DataFrame) -> None:
-    write_atomically(path, lambda p: table.to_csv(p, index=False))
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    write_atomically(path, lambda p: frame.to_csv(p, index=False))
 
 
 def _num(v: Any) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return "–"
-    return f"{v:.4g}" if isinstance(v, float) else html.escape(str(v))
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return MISSING
+    return f"{v:.4g}" if isinstance(v, float) else esc(v)
 
 
 def _cell(row: pd.Series) -> str:
-    ci = "" if pd.isna(row["ci_low"]) else f"<br><small>[{_num(row['ci_low'])}, {_num(row['ci_high'])}]</small>"
-    return f"<td>{_num(row['mean'])}{ci}<br><small>n={int(row['n'])}</small></td>"
+    low = None if pd.isna(row["ci_low"]) else _num(row["ci_low"])
+    return interval_cell(_num(row["mean"]), low, _num(row["ci_high"]), note=f"n={int(row['n'])}")
 
 
-def wide_table(table: pd.DataFrame, keys: list[str], policies: list[str]) -> str:
+def wide_table(frame: pd.DataFrame, keys: list[str], policies: list[str]) -> str:
     """HTML: one row per key combination, one column per policy with mean [95% CI] and n."""
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in keys) + "".join(
-        f"<th>{html.escape(p)}</th>" for p in policies)
     rows = []
-    for key, group in table.groupby(keys, sort=True, dropna=False):
+    for key, group in frame.groupby(keys, sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         by_policy = {r["policy"]: r for _, r in group.iterrows()}
-        cells = "".join(_cell(by_policy[p]) if p in by_policy else "<td>–</td>" for p in policies)
-        rows.append("<tr>" + "".join(f"<th>{_num(k)}</th>" for k in key) + cells + "</tr>")
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+        cells = "".join(_cell(by_policy[p]) if p in by_policy else f"<td>{MISSING}</td>" for p in policies)
+        rows.append("".join(f"<th>{_num(k)}</th>" for k in key) + cells)
+    return table([*keys, *policies], rows)
 
 
 def _displacement_html(moved: pd.DataFrame, params: list[str]) -> str:
     if moved.empty:
         return ""
     cols = [*params, "policy", "pairs", "treated_cells", "success", "buffer_measure", "wdq", "total_net_effect"]
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols) + "<th>verdict</th>"
     rows = []
     for _, r in moved.iterrows():
         cells = "".join(f"<td>{_num(r.get(c))}</td>" for c in cols)
-        rows.append(f"<tr>{cells}<td><b>{html.escape(r['verdict'])}</b><br>"
-                    f"<small>{html.escape(r['reason'])}</small></td></tr>")
+        rows.append(f"{cells}<td><b>{esc(r['verdict'])}</b><br><small>{esc(r['reason'])}</small></td>")
     return ("<h2>Displacement against the baseline (Bowers &amp; Johnson)</h2><p>Per point and policy, pooled "
             "over the seeds it shares with the baseline. Success measure &lt; 0: crime fell in the treated cells "
             "relative to control; buffer measure &gt; 0: it rose in the ring around them (displacement), &lt; 0: "
             "it fell there too (diffusion of benefits). The verdict needs the 95% intervals to exclude zero.</p>"
-            f"<table><tr>{head}</tr>{''.join(rows)}</table>")
+            + table([*cols, "verdict"], rows))
 
 
 def report_html(plan: Plan, df: pd.DataFrame, metrics: list[str], marginal: dict, points: dict,
                 moved: pd.DataFrame, figure_files: list[str], diffs: dict | None = None) -> str:
     """The whole page; figures are linked by file name (they sit beside it)."""
-    s, esc = plan.spec, html.escape
+    s = plan.spec
     policies = list(s["policies"])
     failed = df[df["status"] != "ok"]
     length = f"{s['days']:g} simulated days" if s["days"] else (f"{s['steps']} steps" if s["steps"]
@@ -145,7 +140,8 @@ def report_html(plan: Plan, df: pd.DataFrame, metrics: list[str], marginal: dict
                         f"{esc(str(r['error']))}</li>" for _, r in failed.iterrows())
     sections = []
     for m in metrics:
-        parts = [f"<h3>{esc(m)}</h3>"]
+        title = esc(m) if label(m) == m else f"{esc(label(m))} <small>({esc(m)})</small>"
+        parts = [f"<h3>{title}</h3>"]
         if len(plan.parameters) > 1:
             parts += [f"<p>by {esc(p)} (pooled over the other parameters)</p>"
                       + wide_table(marginal[(m, p)], [p], policies) for p in plan.parameters]
@@ -156,12 +152,8 @@ def report_html(plan: Plan, df: pd.DataFrame, metrics: list[str], marginal: dict
                          + wide_table(diffs[m], ["point", *plan.parameters], others))
         sections.append("".join(parts))
     files = ["summary.csv"] + (["differences.csv"] if diffs else []) + ([] if moved.empty else ["displacement.csv"])
-    figs = "".join(f'<figure><img src="{esc(f)}" alt="{esc(f)}"><figcaption>{esc(f)}</figcaption></figure>'
-                   for f in figure_files)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>polsim sweep: {esc(s['name'] or plan.spec_file)}</title>
-<style>{STYLE}</style></head><body>
-<h1>Sweep: {esc(s['name'] or plan.spec_file)}</h1>
+    title = s["name"] or plan.spec_file
+    body = f"""<h1>Sweep: {esc(title)}</h1>
 <p>{esc(s['description'])}</p>
 <p>Scenario <b>{esc(Path(s['scenario']).stem)}</b>; design {esc(s['design']['method'])} over
 {', '.join(esc(p) for p in plan.parameters)} ({len(plan.points)} points); policies {', '.join(map(esc, policies))};
@@ -173,7 +165,6 @@ Cells: mean, [95% t-interval over replications], n runs.</p>
 <h2>Metrics</h2>
 {''.join(sections)}
 <h2>Figures</h2>
-{figs}
-<p><small>Files: {', '.join(files)}, parts/*.parquet (one row per run), plan.json.</small></p>
-</body></html>
-"""
+{figure_list(figure_files)}
+<p><small>Files: {', '.join(files)}, parts/*.parquet (one row per run), plan.json.</small></p>"""
+    return page(f"polsim sweep: {title}", body)

@@ -1,6 +1,6 @@
 """Run a sweep's plan on Dask distributed, writing each finished run as its own Parquet part.
 
-Every run is one Dask task (:func:`polsim.experiments.task.execute`). The default cluster is a
+Every run is one Dask task (:func:`polsim.experiments.task.run_row`). The default cluster is a
 ``LocalCluster`` of worker processes with one thread each (the engine is single-threaded
 Python and Numba: processes, not threads, give parallelism); ``--scheduler`` joins an
 existing cluster instead. Rows come back to this process, which writes the parts, so workers
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ import dask
 from tqdm import tqdm
 
 from polsim.experiments import store
-from polsim.experiments.plan import Plan, RunSpec
-from polsim.experiments.task import RunOutput, RunTask, WarmUp, execute, one_line
+from polsim.experiments.plan import Plan, PlannedRun
+from polsim.experiments.task import RunOutput, WarmUp, one_line, run_row
 
 
 @dataclass(frozen=True)
@@ -41,50 +42,125 @@ WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 every 10 ms while holding the GIL: it slowed a one-day run from 0.38 to 0.48 s (+25%). On a
 cluster of your own, start the workers with ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``."""
 
+CONNECT_SECONDS = 2.0
+"""How long a scheduler may take to accept a connection before ``--scheduler`` is refused."""
+CLIENT_TIMEOUT = "20s"
+"""How long the Dask client may take to join a scheduler that accepted the connection."""
+LOGGERS = ("distributed", "tornado", "asyncio")
+"""The loggers a cluster's teardown writes to (``CommClosedError`` and the like)."""
+
+
+class SchedulerUnreachable(ValueError):
+    """``--scheduler`` names an address where no scheduler answers."""
+
 
 def default_workers() -> int:
     """One worker per core this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def check_scheduler(address: str, seconds: float = CONNECT_SECONDS) -> None:
+    """Raise :class:`SchedulerUnreachable` unless a TCP connection to ``address`` opens within ``seconds``.
+
+    Only ``tcp://`` and ``tls://`` addresses (and bare ``host:port``) are checked; others are left to Dask.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        protocol, location = parse_address(address)
+        if protocol not in ("tcp", "tls"):
+            return
+        host, port = parse_host_port(location)
+    except ValueError as err:
+        raise SchedulerUnreachable(f"{address!r} is not a scheduler address like tcp://host:8786 ({err})") from None
+    try:
+        socket.create_connection((host, port), timeout=seconds).close()
+    except OSError as err:
+        why = "no answer" if isinstance(err, TimeoutError) else (err.strerror or str(err)).lower()
+        raise SchedulerUnreachable(f"no Dask scheduler answers at {address} ({why} within {seconds:g} s); "
+                                   "start one with `dask scheduler`, or leave --scheduler out to run on "
+                                   "local workers") from None
+
+
 @contextmanager
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
-    """A client on an existing scheduler, or on a fresh ``LocalCluster`` closed afterwards."""
+    """A client on an existing scheduler, or on a fresh ``LocalCluster``; closed quietly afterwards.
+
+    An unreachable scheduler raises :class:`SchedulerUnreachable` before anything else happens.
+    """
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler, timeout="20s") as client:
-            yield client
-        return
-    n = workers or default_workers()
-    with dask.config.set(WORKER_CONFIG), \
-            LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
-                         silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        check_scheduler(scheduler)
+        try:
+            client = Client(scheduler, timeout=CLIENT_TIMEOUT)
+        except OSError as err:
+            raise SchedulerUnreachable(f"could not join the Dask scheduler at {scheduler}: {one_line(err)}") from None
+        cluster = None
+    else:
+        with dask.config.set(WORKER_CONFIG):
+            cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
+        try:
+            client = Client(cluster)
+        except BaseException:
+            cluster.close()
+            raise
+    try:
         yield client
+    finally:
+        close_quietly(client, cluster)
 
 
-def task_of(plan: Plan, run: RunSpec) -> RunTask:
-    """The worker's view of one run: scenario, overrides of its point, policy, seed."""
-    spec = plan.spec
-    overrides = {**spec["fixed"], **run.params}
-    if spec["days"] is not None:
-        overrides["time.days"] = spec["days"]
-    return RunTask(run.run_id, spec["scenario"], run.policy, run.seed, overrides, spec["backend"],
-                   spec["steps"], keep_map=spec["baseline"] is not None)
+def _silence() -> None:
+    for name in LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def row_of(run: RunSpec, output: RunOutput) -> dict[str, Any]:
+@contextmanager
+def _silenced() -> Iterator[None]:
+    levels = {name: logging.getLogger(name).level for name in LOGGERS}
+    _silence()
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def close_quietly(client: Any, cluster: Any = None) -> None:
+    """Close the client, then the cluster if it is ours, without teardown noise.
+
+    Workers still heartbeating while the scheduler closes log ``CommClosedError`` tracebacks
+    that read as a failure though nothing failed: our local workers and nannies are told to
+    log only critical errors first, and this process does the same while closing. A cluster
+    that is not ours (``--scheduler``) keeps its own logging.
+    """
+    with _silenced():
+        if cluster is not None:
+            with suppress(Exception):
+                client.run(_silence, nanny=True, on_error="ignore")
+                client.run(_silence, on_error="ignore")
+        with suppress(Exception):
+            client.close()
+        if cluster is not None:
+            with suppress(Exception):
+                cluster.close()
+
+
+def row_of(planned: PlannedRun, output: RunOutput) -> dict[str, Any]:
     """The Parquet row: the plan's identity of the run and its point, then what the run returned."""
-    ident = {"run_id": run.run_id, "point": run.point, "replication": run.replication, "seed": run.seed,
-             "policy": run.policy, **run.params}
+    ident = {"run_id": planned.run_id, "point": planned.point, "replication": planned.replication,
+             "seed": planned.seed, "policy": planned.policy, **planned.params}
     return {**ident, **{k: v for k, v in output.row.items() if k not in ident}}
 
 
-def record(out: Path, run: RunSpec, output: RunOutput) -> None:
+def record(out: Path, planned: PlannedRun, output: RunOutput) -> None:
     """Write a finished run: its map first (when kept), then its part, which marks it done."""
-    if output.crimes is not None:
-        store.write_map(out, run.run_id, output.crimes, output.treated_share, output.passable)
-    store.write_part(out, row_of(run, output))
+    if output.result is not None:
+        r = output.result
+        store.write_map(out, planned.run_id, r.crimes, r.treated_share, r.passable)
+    store.write_part(out, row_of(planned, output))
 
 
 def run_plan(plan: Plan, out: Path, client: Any, progress: bool = True) -> SweepResult:
@@ -95,18 +171,17 @@ def run_plan(plan: Plan, out: Path, client: Any, progress: bool = True) -> Sweep
     done = store.finished_ids(out)
     todo = [r for r in plan.runs if r.run_id not in done]
     if todo:
-        first = task_of(plan, todo[0])
-        client.register_plugin(WarmUp(first.scenario, first.overrides, first.backend))
-    futures = {client.submit(execute, task_of(plan, r), pure=False, key=f"polsim-{r.run_id}-{os.getpid()}"): r
+        client.register_plugin(WarmUp(todo[0].run))
+    futures = {client.submit(run_row, r.run_id, r.run, pure=False, key=f"polsim-{r.run_id}-{os.getpid()}"): r
                for r in todo}
     failed = 0
     bar = tqdm(total=len(plan.runs), initial=len(plan.runs) - len(todo), unit="run", desc="sweep",
                disable=not progress, dynamic_ncols=True)
     try:
         for future in as_completed(futures):
-            run = futures.pop(future)
-            output = _output(run, future)
-            record(out, run, output)
+            planned = futures.pop(future)
+            output = _output(planned, future)
+            record(out, planned, output)
             failed += output.row["status"] != "ok"
             bar.set_postfix(failed=failed, refresh=False)
             bar.update()
@@ -117,10 +192,10 @@ def run_plan(plan: Plan, out: Path, client: Any, progress: bool = True) -> Sweep
     return SweepResult(len(plan.runs), len(plan.runs) - len(todo), len(todo), failed)
 
 
-def _output(run: RunSpec, future: Any) -> RunOutput:
+def _output(planned: PlannedRun, future: Any) -> RunOutput:
     """The task's output, or a failed row when the task itself died (e.g. its worker was killed)."""
     try:
         return future.result()
     except Exception as err:  # noqa: BLE001 - a lost worker fails one run, not the sweep
-        return RunOutput({"run_id": run.run_id, "status": "failed", "error": one_line(err),
+        return RunOutput({"run_id": planned.run_id, "status": "failed", "error": one_line(err),
                           "wall_seconds": None})

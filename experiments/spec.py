@@ -29,12 +29,18 @@ from polsim.experiments.design import GRID, METHODS, SOBOL
 from polsim.scenario import ScenarioError, load_spec
 from polsim.scenario.loader import read_toml, resolve_path
 from polsim.scenario.validate import bounded, build, to_plain
+from polsim.vocabulary import number_names
 
 DEFAULT_METRICS = ["crimes.total", "response_time_min.mean", "response_time_min.p90",
                    "response_time_min.within_3", "arrests", "utilisation"]
 """What the report shows when a spec names no metrics."""
 
 BACKENDS = ("numba", "mesa")
+
+MAX_RUNS = 100_000
+"""The most runs a plan may hold unless the user raises it (``polsim sweep --max-runs``): a
+plan is written whole (plan.json, about 100 bytes a run) before any run, and a sweep of more
+runs than this is a typo more often than a study."""
 
 
 @dataclass(frozen=True)
@@ -90,10 +96,19 @@ class SweepSpec:
 
     def overrides(self, point: dict[str, Any]) -> dict[str, Any]:
         """The scenario overrides of one point: fixed values, the point, and ``days``."""
-        out = {**self.fixed, **point}
-        if self.days is not None:
-            out["time.days"] = self.days
-        return out
+        return point_overrides(self.fixed, point, self.days)
+
+    @property
+    def point_count(self) -> int:
+        """How many points the design has (counted, not drawn: a huge grid costs nothing here)."""
+        if self.design.method == GRID:
+            return math.prod(len(p.values) for p in self.parameters.values())
+        return self.design.points
+
+    @property
+    def run_count(self) -> int:
+        """How many runs the plan holds: points x policies x replications."""
+        return self.point_count * len(self.policies) * self.replications
 
     def as_dict(self) -> dict[str, Any]:
         """Plain values (what plan.json keeps to recognise the spec on resume)."""
@@ -102,8 +117,19 @@ class SweepSpec:
         return out
 
 
-def load_sweep(path: str | Path) -> SweepSpec:
-    """Read and validate a sweep spec file completely; raises :class:`ScenarioError`."""
+def point_overrides(fixed: dict[str, Any], point: dict[str, Any], days: float | None) -> dict[str, Any]:
+    """The scenario overrides of one point: the fixed values, the point's, and ``days`` as ``time.days``."""
+    out = {**fixed, **point}
+    if days is not None:
+        out["time.days"] = days
+    return out
+
+
+def load_sweep(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
+    """Read and validate a sweep spec file completely; raises :class:`ScenarioError`.
+
+    A plan of more than ``max_runs`` runs is refused before anything is drawn or loaded.
+    """
     path = Path(path)
     file = str(path)
     data = dict(read_toml(path))
@@ -114,7 +140,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     scenario = _scenario_path(spec.scenario, path.parent)
     spec = replace(spec, parameters=built, fixed={k: _scalar(v, file, f"fixed.{k}") for k, v in fixed.items()},
                    scenario=scenario, file=file)
-    _check(spec)
+    _check(spec, max_runs)
     return spec
 
 
@@ -152,8 +178,8 @@ def _scenario_path(scenario: str, base: Path) -> str:
     return str(resolve_path(scenario))
 
 
-def _check(spec: SweepSpec) -> None:
-    """Cross-field checks: the design's needs, policies, and every value against the scenario."""
+def _check(spec: SweepSpec, max_runs: int) -> None:
+    """Cross-field checks: the design's needs, the plan's size, policies, every value against the scenario."""
     file = spec.file
     if spec.days is not None and spec.steps is not None:
         raise ScenarioError(file, "steps", "give days or steps, not both")
@@ -164,6 +190,7 @@ def _check(spec: SweepSpec) -> None:
     if spec.design.method == SOBOL and spec.design.points & (spec.design.points - 1):
         raise ScenarioError(file, "design.points", f"must be a power of 2 for sobol (balance), "
                             f"got {spec.design.points}")
+    _check_size(spec, max_runs)
     _check_policies(spec)
     heat = spec.report.heatmap
     if heat and (len(heat) != 2 or any(h not in spec.parameters for h in heat)):
@@ -173,33 +200,29 @@ def _check(spec: SweepSpec) -> None:
     _check_metrics(spec)
 
 
+def _check_size(spec: SweepSpec, max_runs: int) -> None:
+    """Refuse a plan above ``max_runs`` runs, from its counts alone (nothing drawn or allocated)."""
+    if spec.run_count <= max_runs:
+        return
+    points, policies, reps = spec.point_count, len(spec.policies), spec.replications
+    field = "parameters" if points > max_runs else "replications"
+    raise ScenarioError(spec.file, field, f"the plan would hold {spec.run_count:,} runs ({points:,} "
+                        f"point{'s' * (points != 1)} x {policies} polic{'ies' if policies != 1 else 'y'} x {reps:,} "
+                        f"replication{'s' * (reps != 1)}), above the limit of {max_runs:,}; vary fewer values, "
+                        "lower replications or design.points, or raise the limit with --max-runs")
+
+
 def _check_metrics(spec: SweepSpec) -> None:
     """Every metric must be a number in a run's summary (checked on the summary of a model not yet run)."""
     from polsim.model import PolicingModel
 
     summary = PolicingModel(spec.scenario, overrides=spec.overrides({}), seed=0).summary()
-    numbers, open_tables = _summary_paths(summary)
+    numbers, open_tables = number_names(summary)
     for i, metric in enumerate(spec.metrics):
         if metric in numbers or any(metric.startswith(f"{t}.") for t in open_tables):
             continue
         raise ScenarioError(spec.file, f"metrics[{i}]", f"{metric!r} is not a number in a run's summary; "
                             f"allowed: {', '.join(sorted(numbers))}, or {', '.join(f'{t}.NAME' for t in open_tables)}")
-
-
-def _summary_paths(summary: dict[str, Any], prefix: str = "") -> tuple[set[str], list[str]]:
-    """Dotted paths of the summary's numbers, and of its tables that fill up as a run goes (empty now)."""
-    numbers, open_tables = set(), []
-    for key, value in summary.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            if not value:
-                open_tables.append(path)
-            sub_numbers, sub_open = _summary_paths(value, f"{path}.")
-            numbers |= sub_numbers
-            open_tables += sub_open
-        elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
-            numbers.add(path)
-    return numbers, open_tables
 
 
 def _check_parameter(spec: SweepSpec, name: str, p: Parameter) -> None:

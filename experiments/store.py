@@ -2,8 +2,9 @@
 
 A part is written to a temporary name and renamed into place (``os.replace``), so at any
 moment, even after SIGKILL, ``parts/`` holds only whole files and a run is finished exactly
-when its part exists. Resume lists the parts; writing a part again replaces it, so a run can
-never appear twice. ``maps/`` keeps, when the spec asks for displacement, each run's crime
+when its part exists: every reader (resume, ``polsim report``) lists parts through
+:func:`part_files` and never looks at anything else. Writing a part again replaces it, so a
+run can never appear twice. ``maps/`` keeps, when the spec asks for displacement, each run's crime
 raster and treated cells, written before its part so a finished run always has its map.
 """
 
@@ -61,12 +62,17 @@ def read_map(out: Path, run_id: str) -> dict[str, np.ndarray]:
         return {k: data[k] for k in data.files}
 
 
-def finished_ids(out: Path) -> set[str]:
-    """Ids of the runs whose part file exists (temporary files of a killed write are not parts)."""
+def part_files(out: Path) -> list[Path]:
+    """The finished runs' part files, by run id (a killed write's temporary file is not one of them)."""
     parts = Path(out) / PARTS
     if not parts.is_dir():
-        return set()
-    return {p.stem for p in parts.glob("*.parquet") if not p.name.startswith(".")}
+        return []
+    return sorted(p for p in parts.glob("*.parquet") if not p.name.startswith("."))
+
+
+def finished_ids(out: Path) -> set[str]:
+    """Ids of the runs whose part file exists: the finished runs."""
+    return {p.stem for p in part_files(out)}
 
 
 def remove_temporaries(out: Path) -> int:
@@ -79,8 +85,7 @@ def remove_temporaries(out: Path) -> int:
 
 def load_rows(out: Path) -> pd.DataFrame:
     """Every finished run's row, in run-id order (columns a run lacks are missing values)."""
-    parts = sorted((Path(out) / PARTS).glob("*.parquet"))
-    parts = [p for p in parts if not p.name.startswith(".")]
+    parts = part_files(out)
     if not parts:
         return pd.DataFrame()
     frames = [pq.read_table(p).to_pandas() for p in parts]

@@ -23,6 +23,8 @@ on the same seed (common random numbers), so every difference comes from the pol
 The formula is undefined when the control area has no crime in either period (every ratio
 divides by zero) and when the treated area did not change relative to control (``S = 0``);
 both come back as verdict ``"undefined"`` with the reason spelled out, never as NaN.
+
+The areas themselves (treated cells, buffer ring, control area) are drawn by :mod:`polsim.treated_areas`.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from polsim.stats import Interval, t_interval
 
@@ -39,8 +40,6 @@ DISPLACEMENT = "displacement"
 DIFFUSION = "diffusion of benefits"
 NEITHER = "neither"
 UNDEFINED = "undefined"
-VERDICTS = (DISPLACEMENT, DIFFUSION, NEITHER, UNDEFINED)
-"""Every verdict this module gives."""
 
 
 @dataclass(frozen=True)
@@ -188,52 +187,3 @@ def _read_intervals(pooled: Displacement, success: Interval, buffer: Interval,
                            "interval is below zero")
     return NEITHER, (f"crime fell in the treated area; the buffer measure's {level} interval "
                      "includes zero")
-
-
-def buffer_ring(treated: np.ndarray, width: float, within: np.ndarray | None = None) -> np.ndarray:
-    """Cells within ``width`` cells (Euclidean, centre to centre) of a treated cell, not treated.
-
-    A disc rather than a square ring, as buffers are drawn in the displacement literature
-    (e.g. 200 m around a hotspot). ``within`` (e.g. the passable cells) limits the ring.
-    An empty treated mask has an empty ring.
-    """
-    treated = np.asarray(treated, bool)
-    if width < 0:
-        raise ValueError(f"buffer width must be >= 0 cells, got {width}")
-    if not treated.any() or width == 0:
-        return np.zeros_like(treated)
-    dist = ndimage.distance_transform_edt(~treated)
-    ring = (dist > 0) & (dist <= width)
-    return ring & within if within is not None else ring
-
-
-def control_area(treated: np.ndarray, buffer: np.ndarray, within: np.ndarray | None = None,
-                 gap: float = 0.0) -> np.ndarray:
-    """The rest of the city: cells neither treated nor in the buffer (nor ``gap`` cells past it).
-
-    ``gap`` keeps a no-man's land between buffer and control, for when the buffer may be too
-    narrow to catch all displaced crime; ``within`` limits the control area (e.g. passable
-    cells or one district, the "stated alternative" of a study design).
-    """
-    treated = np.asarray(treated, bool)
-    near = treated | np.asarray(buffer, bool)
-    if gap > 0 and near.any():
-        near = ndimage.distance_transform_edt(~near) <= gap
-    control = ~near
-    return control & within if within is not None else control
-
-
-def area_counts(before: np.ndarray, after: np.ndarray, treated: np.ndarray, buffer: np.ndarray,
-                control: np.ndarray) -> AreaCounts:
-    """Sum two crime rasters (rows x cols, or types x rows x cols) over the three areas."""
-    def total(grid: np.ndarray, mask: np.ndarray) -> float:
-        grid = np.asarray(grid)
-        grid = grid.sum(axis=0) if grid.ndim == 3 else grid
-        return float(grid[np.asarray(mask, bool)].sum())
-
-    areas = {"treated": treated, "buffer": buffer, "control": control}
-    for one, other in (("treated", "buffer"), ("treated", "control"), ("buffer", "control")):
-        if (np.asarray(areas[one], bool) & np.asarray(areas[other], bool)).any():
-            raise ValueError(f"the {one} area overlaps the {other} area")
-    return AreaCounts(total(before, treated), total(after, treated), total(before, buffer),
-                      total(after, buffer), total(before, control), total(after, control))

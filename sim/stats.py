@@ -73,3 +73,19 @@ def paired_interval(values: Sequence[float | None], baseline: Sequence[float | N
         raise ValueError(f"paired samples differ in length: {len(values)} vs {len(baseline)}")
     diffs = [None if v is None or b is None else v - b for v, b in zip(values, baseline, strict=True)]
     return t_interval(diffs, confidence)
+
+
+def percent_change(mean: float | None, baseline_mean: float | None) -> float | None:
+    """``100 * (mean / baseline_mean - 1)``, the ratio of means as the source reports quote
+    changes (e.g. calls -14.61%); None without both means or with a zero baseline."""
+    if mean is None or not baseline_mean:
+        return None
+    return 100.0 * (mean / baseline_mean - 1.0)
+
+
+def paired_difference(values: Sequence[float | None], baseline: Sequence[float | None],
+                      confidence: float = 0.95) -> dict[str, float | int | None]:
+    """The paired interval of ``values - baseline`` (same seeds) and the percent change of their means."""
+    diff = paired_interval(values, baseline, confidence).as_dict()
+    diff["pct"] = percent_change(t_interval(values).mean, t_interval(baseline).mean)
+    return diff

@@ -1,4 +1,4 @@
-"""The Weighted Displacement Quotient against hand calculations, undefined cases, and areas."""
+"""The Weighted Displacement Quotient against hand calculations, undefined cases, pooling over seeds."""
 
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ from polsim.displacement import (
     NEITHER,
     UNDEFINED,
     AreaCounts,
-    area_counts,
-    buffer_ring,
-    control_area,
     pooled_displacement,
     weighted_displacement,
 )
@@ -131,54 +128,3 @@ def test_pooled_is_neither_without_decisive_success():
     seeds = [AreaCounts(50, 30, 40, 48, 200, 200), AreaCounts(50, 60, 40, 48, 200, 200)]
     p = pooled_displacement(seeds)
     assert p.verdict == NEITHER and "not below zero" in p.reason
-
-
-def test_buffer_ring_is_a_disc_around_treated_cells():
-    treated = np.zeros((9, 9), bool)
-    treated[4, 4] = True
-    ring = buffer_ring(treated, 2)
-    assert not ring[4, 4]
-    assert ring[4, 6] and ring[2, 4] and ring[3, 3] and ring[5, 5]  # distances 2, 2, 1.41, 1.41
-    assert not ring[2, 2] and not ring[4, 7]  # distances 2.83 and 3
-    assert ring.sum() == 12  # cells with 0 < |d| <= 2 on the lattice: 4 + 4 + 4
-    assert not buffer_ring(np.zeros((5, 5), bool), 3).any()
-    assert not buffer_ring(treated, 0).any()
-
-
-def test_buffer_ring_respects_within_mask():
-    treated = np.zeros((5, 5), bool)
-    treated[2, 2] = True
-    within = np.ones((5, 5), bool)
-    within[2, 3] = False
-    ring = buffer_ring(treated, 1, within)
-    assert not ring[2, 3] and ring[2, 1]
-
-
-def test_control_area_is_the_rest_with_optional_gap():
-    treated = np.zeros((1, 10), bool)
-    treated[0, 0] = True
-    ring = buffer_ring(treated, 2)
-    assert ring[0].tolist() == [False, True, True] + [False] * 7
-    control = control_area(treated, ring)
-    assert control[0].tolist() == [False] * 3 + [True] * 7
-    gapped = control_area(treated, ring, gap=2)
-    assert gapped[0].tolist() == [False] * 5 + [True] * 5
-    within = np.ones((1, 10), bool)
-    within[0, 9] = False
-    assert not control_area(treated, ring, within)[0, 9]
-
-
-def test_area_counts_sums_rasters_and_types():
-    before = np.arange(2 * 3 * 3).reshape(2, 3, 3)
-    after = np.ones((3, 3))
-    treated = np.zeros((3, 3), bool)
-    treated[1, 1] = True
-    ring = buffer_ring(treated, 1.5)  # the 8 neighbours (diagonals at 1.41)
-    control = control_area(treated, ring)
-    k = area_counts(before, after, treated, ring, control)
-    flat = before.sum(axis=0)
-    assert k.a_before == flat[1, 1] and k.a_after == 1
-    assert k.b_before == flat.sum() - flat[1, 1] and k.b_after == 8
-    assert k.c_before == 0 and k.c_after == 0
-    with pytest.raises(ValueError, match="treated area overlaps the buffer"):
-        area_counts(before, after, treated, treated, control)

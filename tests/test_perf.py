@@ -6,13 +6,10 @@ loops by size; the attractiveness field does the same. None of it may change a n
 
 from __future__ import annotations
 
-import json
-import time
-
 import numpy as np
 import pytest
 
-from polsim.bench import kernel_arrays
+from polsim.benchmarks.kernel import kernel_arrays
 from polsim.city import generate_city
 from polsim.rules.field import _update_parallel, _update_serial, update_field
 from polsim.rules.offender import PREFETCH_AHEAD, offenders_loop, offenders_loop_serial, prefetch_ahead
@@ -93,22 +90,6 @@ def test_footfall_at_is_the_raster_value():
             assert city.footfall_at(r, c, hour) == full[r, c]
 
 
-def test_bench_cli_writes_the_table(tmp_path, capsys):
-    from polsim.cli import main
-
-    out = tmp_path / "bench.json"
-    assert main(["bench", "--quick", "--only", "memory", "--out", str(out)]) == 0
-    table = json.loads(out.read_text())
-    assert table["memory"]["offender_bytes"] > 0 and "memory per agent" in capsys.readouterr().out
-
-
-def test_bench_cli_rejects_unknown_row(capsys):
-    from polsim.cli import main
-
-    assert main(["bench", "--only", "nope"]) == 2
-    assert "--only" in capsys.readouterr().err
-
-
 
 
 def test_footfall_cached_per_hour_equals_the_raster():
@@ -120,17 +101,6 @@ def test_footfall_cached_per_hour_equals_the_raster():
         np.testing.assert_array_equal(raster, model.city.footfall(hour))
         assert total == float(model.city.footfall(hour).sum())
     assert model.metrics.footfall(17)[0] is model.metrics.footfall(17)[0]  # built once an hour
-
-
-def test_agent_loop_timer_counts_only_the_loops():
-    from polsim import PolicingModel
-    from polsim.bench import _time_agent_loops
-
-    model = PolicingModel("default", seed=1, overrides={"time.days": 0.01})
-    spent = _time_agent_loops(model.backend)
-    t0 = time.perf_counter()
-    model.run(5)
-    assert 0.0 < spent[0] < time.perf_counter() - t0
 
 
 
@@ -161,18 +131,3 @@ def test_city_passes_serial_and_parallel_agree_bitwise():
     presence._row_sums_parallel(a0, counts[1], rows_two)
     np.testing.assert_array_equal(rows_one, rows_two)
     assert presence.sum_where_positive(a0, counts[1]) == pytest.approx(a0[counts[1] > 0].sum(), rel=1e-12)
-
-
-def test_bench_table_prints_every_row_of_a_stored_run():
-    """The table of the stored full run names both ratios, the targets and the sweep and UI rows."""
-    from pathlib import Path
-
-    from polsim.bench import format_table
-
-    table = json.loads((Path(__file__).parents[1] / "docs" / "bench_full.json").read_text())
-    text = format_table(table)
-    assert "ratio numba/mesa, whole step" in text and "ratio numba/mesa, agent loops alone" in text
-    for row in ("offender kernel", "scaling", "memory per agent", "compile", "citywide", "long run",
-                "ui, default scenario", "sweep, 1-day"):
-        assert row in text, row
-    assert "{" not in text  # no raw JSON left in the table

@@ -24,7 +24,7 @@ from polsim.experiments import store
 from polsim.experiments.plan import make_plan, write_plan
 from polsim.experiments.runner import dask_client, run_plan
 from polsim.experiments.spec import load_sweep
-from polsim.experiments.task import flatten
+from polsim.vocabulary import flatten
 
 BIN = Path(sys.executable).parent
 STEPS = 60

@@ -57,6 +57,8 @@ def test_sigkilled_sweep_resumes_without_losing_or_repeating_runs(tmp_path):
     killed_rows = store.load_rows(out)
     done = subprocess.run([*cmd, "--resume"], env=env, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr
+    # the LocalCluster started and closed without a word on stderr (no CommClosedError traceback)
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
     assert f"{total - len(before)} runs now, {len(before)} done before" in done.stdout
     rows = store.load_rows(out)
     assert sorted(rows["run_id"]) == sorted(r.run_id for r in read_plan(out).runs)  # each exactly once

@@ -158,5 +158,5 @@ def test_compare_mode_shows_the_runs_headlines(page):
     expect(page.get_by_text("Displacement:")).to_be_visible(timeout=90000)
     for label, row in zip(expected.labels, expected.headlines(), strict=True):
         cells = page.locator("tr", has_text=label).locator("td")
-        expect(cells.nth(1)).to_have_text(f"{row['mean response (min)']:.2f}")
-        expect(cells.nth(3)).to_have_text(str(row["crimes"]))
+        expect(cells.nth(1)).to_have_text(f"{row['response_time_min.mean']:.2f}")
+        expect(cells.nth(3)).to_have_text(str(row["crimes.total"]))

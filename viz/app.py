@@ -344,10 +344,11 @@ def CompareView(runner: Runner):
 
 def _comparison_result(c: Comparison) -> None:
     rows = c.headlines()
-    head = "| | mean response (min) | within 3 min | crimes | WDQ (B vs A) |\n|---|---|---|---|---|\n"
-    body = "".join(
-        f"| {r['side']} | {_num(r['mean response (min)'], '{:.2f}')} | {_num(r['within 3 min'], '{:.0%}')} "
-        f"| {r['crimes']} | {_num(r['WDQ vs A'], '{:+.2f}')} |\n" for r in rows)
+    titles = c.headline_labels()
+    formats = {"response_time_min.mean": "{:.2f}", "response_time_min.within_3": "{:.0%}",
+               "crimes.total": "{}", "wdq": "{:+.2f}"}
+    head = f"| | {' | '.join(titles[k] for k in formats)} |\n|{'---|' * (len(formats) + 1)}\n"
+    body = "".join(f"| {r['side']} | {' | '.join(_num(r[k], f) for k, f in formats.items())} |\n" for r in rows)
     solara.Markdown(head + body + f"\nDisplacement: {c.verdict}")
     with solara.Columns([1, 1]):
         solara.Image(figure_png(c.maps_figure()), width="100%")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 from polsim.cli import UsageError
+from polsim.cli.checks import check_out_file
+from polsim.output import write_atomically
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``bench``."""
-    from polsim.bench import ROWS
+    from polsim.benchmarks.table import ROWS
 
     p = subparsers.add_parser(
         "bench", help="measure the engine: backends and their ratio, kernel, scaling, memory, "
@@ -27,18 +28,17 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Measure, print the table, write the JSON (atomically) if asked."""
-    from polsim.bench import ROWS, format_table, run_bench
+    from polsim.benchmarks.table import ROWS, format_table, run_bench
 
     rows = [r.strip() for r in args.only.split(",")] if args.only else None
     unknown = [r for r in rows or [] if r not in ROWS]
     if unknown:
         raise UsageError(f"--only: unknown row {unknown[0]!r}; rows: {', '.join(ROWS)}")
-    if args.out is not None and not args.out.parent.is_dir():
-        raise UsageError(f"--out: folder {args.out.parent} does not exist")
+    if args.out is not None:
+        check_out_file(args.out)
     table = run_bench(args.quick, rows)
     print(format_table(table))
     if args.out is not None:
-        tmp = args.out.with_name(f".{args.out.name}.tmp")
-        tmp.write_text(json.dumps(table, indent=2) + "\n")
-        os.replace(tmp, args.out)
+        text = json.dumps(table, indent=2) + "\n"
+        write_atomically(args.out, lambda p: p.write_text(text))
     return 0

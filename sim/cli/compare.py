@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 from polsim.cli import UsageError
-from polsim.cli.common import add_scenario_arguments, check_seed, load_checked, overrides_from
+from polsim.cli.checks import MAX_SEED, MAX_STEPS, Bound, check_number, check_out_folder, max_workers
+from polsim.cli.common import add_scenario_arguments, load_checked, overrides_from
 from polsim.compare import Arm, CompareSettings, crossed_arms
 from polsim.compare.analysis import analyse, map_data
 from polsim.compare.runs import run_all
@@ -78,21 +79,28 @@ def arms_from(args: argparse.Namespace) -> list[Arm]:
     return arms
 
 
+MAX_REPLICATIONS = 1000
+"""The most replications a comparison may run: every run's maps are kept in memory for the figures."""
+MAX_CELLS = 1000.0
+"""The widest buffer ring or control gap, in cells (100 km at the usual 100 m cells)."""
+
+
+def check_numbers(args: argparse.Namespace) -> None:
+    """Every numeric option in its bounds (finite: ``inf`` and ``nan`` are refused here, before any run)."""
+    check_number("--replications", args.replications, Bound(1, MAX_REPLICATIONS))
+    check_number("--seed-base", args.seed_base, Bound(0, MAX_SEED - args.replications))
+    check_number("--workers", args.workers, Bound(1, max_workers()))
+    check_number("--buffer-cells", args.buffer_cells, Bound(0, MAX_CELLS))
+    check_number("--treated-share", args.treated_share, Bound(0, 1, open_low=True))
+    check_number("--control-gap", args.control_gap, Bound(0, MAX_CELLS))
+    check_number("--steps", args.steps, Bound(1, MAX_STEPS))
+
+
 def settings_from(args: argparse.Namespace) -> CompareSettings:
     """Check every argument, each scenario and each policy before anything runs."""
+    check_numbers(args)
+    check_out_folder(args.out)
     arms = arms_from(args)
-    checks = ((args.replications >= 1, f"--replications must be >= 1, got {args.replications}"),
-              (args.workers >= 1, f"--workers must be >= 1, got {args.workers}"),
-              (args.buffer_cells is None or args.buffer_cells >= 0,
-               f"--buffer-cells must be >= 0, got {args.buffer_cells}"),
-              (0 < args.treated_share <= 1, f"--treated-share must be in (0, 1], got {args.treated_share}"),
-              (args.control_gap >= 0, f"--control-gap must be >= 0, got {args.control_gap}"))
-    for ok, problem in checks:
-        if not ok:
-            raise UsageError(problem)
-    check_seed(args.seed_base, "--seed-base")
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out: {args.out} exists and is not a folder")
     loaded = [load_checked(argparse.Namespace(**{**vars(args), "scenario": scenario}), seed=args.seed_base)
               for scenario in dict.fromkeys(a.scenario for a in arms)]  # every scenario and override
     buffer = loaded[0].spec.policy.buffer_cells if args.buffer_cells is None else args.buffer_cells
@@ -107,12 +115,12 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
 
 def run(args: argparse.Namespace) -> int:
     """Validate, run every policy on every seed, write tables, figures and report.html."""
-    from polsim.viz.report import write_report  # matplotlib only once the input is known good
+    from polsim.compare.report import write_report  # matplotlib only once the input is known good
 
     settings = settings_from(args)
     started = time.perf_counter()
-    results = run_all(settings.jobs(), workers=min(args.workers, len(settings.jobs())),
-                      progress=not args.no_progress)
+    runs = settings.runs()
+    results = run_all(runs, workers=min(args.workers, len(runs)), progress=not args.no_progress)
     result = analyse(settings, results)
     write_tables(args.out, result)
     report = write_report(args.out, result, map_data(settings, results))

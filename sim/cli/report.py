@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from polsim.cli import UsageError
+from polsim.cli.checks import check_out_folder
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -22,8 +23,9 @@ def run(args: argparse.Namespace) -> int:
     from polsim.experiments.plan import PLAN_FILE
     from polsim.experiments.report import write_report
 
-    if not (args.dir / PLAN_FILE).exists():
+    if not (args.dir / PLAN_FILE).is_file():
         raise UsageError(f"{args.dir}: not a sweep folder ({PLAN_FILE} missing); run polsim sweep first")
+    check_out_folder(args.dir, "DIR")  # the report is written into it
     try:
         path = write_report(args.dir)
     except ValueError as err:

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from polsim.compare.areas import AreaRule
-from polsim.compare.runs import RunJob, RunResult, run_all, run_one
+from polsim.runs import Run
+from polsim.treated_areas import AreaRule
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,9 @@ class CompareSettings:
         """The scenarios of the arms, each once, in order."""
         return list(dict.fromkeys(a.scenario for a in self.arms))
 
-    def jobs(self) -> list[RunJob]:
-        """One job per arm and seed, seed-major so baselines finish early."""
-        return [RunJob(a.scenario, a.policy, s, dict(self.overrides), self.backend, self.dispatch, self.steps)
+    def runs(self) -> list[Run]:
+        """One run per arm and seed, seed-major so baselines finish early."""
+        return [Run(a.scenario, a.policy, s, dict(self.overrides), self.backend, self.dispatch, self.steps)
                 for s in self.seeds for a in self.arms]
 
     def as_dict(self) -> dict[str, Any]:
@@ -91,4 +91,4 @@ class CompareSettings:
         return {**asdict(self), "scenarios": self.scenarios, "baseline": self.baseline, "seeds": self.seeds}
 
 
-__all__ = ["AreaRule", "Arm", "CompareSettings", "crossed_arms", "RunJob", "RunResult", "run_all", "run_one"]
+__all__ = ["Arm", "CompareSettings", "crossed_arms"]

@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 
 from polsim.compare import CompareSettings
-from polsim.compare.areas import consensus_areas, displacement_of
-from polsim.compare.runs import RunResult
 from polsim.compare.tables import compare_metrics
+from polsim.runs import RunResult
+from polsim.treated_areas import AreaRule, Areas, PairedDisplacement, paired_displacement
 
 
 def by_arm(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str, list[RunResult]]:
     """Results grouped per arm label, each list in seed order (index ``i`` pairs across arms)."""
-    found = {(r.job.scenario, r.job.policy, r.job.seed): r for r in results}
+    found = {(r.run.scenario, r.run.policy, r.run.seed): r for r in results}
     return {a.label: [found[(a.scenario, a.policy, s)] for s in settings.seeds] for a in settings.arms}
 
 
@@ -25,10 +25,23 @@ def analyse(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str
     base = runs[settings.baseline]
     metrics = compare_metrics({p: [r.summary for r in rs] for p, rs in runs.items()},
                               settings.baseline, settings.confidence)
-    displacement = {p: displacement_of(rs, base, settings.area_rule, settings.confidence)
+    displacement = {p: displacement_of(rs, base, settings.area_rule, settings.confidence).as_dict()
                     for p, rs in runs.items() if p != settings.baseline}
     return {"settings": settings.as_dict(), "metrics": metrics, "displacement": displacement,
             "runs": {p: [r.summary for r in rs] for p, rs in runs.items()}}
+
+
+def displacement_of(arm_runs: Sequence[RunResult], baseline_runs: Sequence[RunResult], rule: AreaRule,
+                    confidence: float = 0.95) -> PairedDisplacement:
+    """Displacement of one arm against the baseline, replication ``i`` paired with replication ``i``."""
+    pairs = [run.paired_with(base) for run, base in zip(arm_runs, baseline_runs, strict=True)]
+    return paired_displacement(pairs, rule, list(arm_runs[0].summary["crimes"]["by_type"]), confidence)
+
+
+def consensus_areas(runs: Sequence[RunResult], rule: AreaRule) -> Areas:
+    """Cells treated in at least half the replications, with their ring: what maps outline."""
+    treated = np.mean([rule.treated(r.treated_share) for r in runs], axis=0) >= 0.5
+    return rule.around(treated, runs[0].passable)
 
 
 def map_data(settings: CompareSettings, results: Sequence[RunResult]) -> dict[str, Any]:

@@ -1,98 +1,77 @@
-"""The runs of a comparison: every policy on every seed, in parallel local processes.
+"""The runs of a comparison: every arm on every seed, in parallel local processes.
 
-Each run is a plain :class:`RunJob` (picklable, so a spawned process can rebuild the model
-from it) and returns a :class:`RunResult` with what the comparison needs: the summary, the
-crime raster, the cells the policy treated, and the response times.
+Each run is a :class:`polsim.runs.Run` (picklable, so a spawned process rebuilds the model
+from it) and returns a :class:`polsim.runs.RunResult`.
+
+The worker processes die with the process that started them: on Linux the kernel sends
+them SIGKILL when it dies (``PR_SET_PDEATHSIG``), elsewhere a watchdog thread in each worker
+notices that its parent changed. A SIGKILLed ``polsim compare`` (which runs no clean-up of
+its own) thus leaves no worker computing on, and with the last worker gone multiprocessing's
+resource tracker exits too. A worker still starting (importing the engine) when its parent
+dies exits as soon as its start is done.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from typing import Any
 
-import numpy as np
 from tqdm import tqdm
 
-from polsim.model import PolicingModel
+from polsim.runs import Run, RunResult, execute
 
-TREATED_SAMPLE_MINUTES = 60.0
-"""How often (simulated minutes) the policy is asked which cells it treats."""
-
-
-@dataclass(frozen=True)
-class RunJob:
-    """One run: a scenario (file or shipped name) with overrides, a policy and a seed."""
-
-    scenario: str
-    policy: str
-    seed: int
-    overrides: dict[str, Any] = field(default_factory=dict)
-    backend: str = "numba"
-    dispatch: str | None = None
-    steps: int | None = None
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal this process gets when its parent dies (Linux)."""
+WATCH_SECONDS = 1.0
+"""How often a worker's watchdog checks that its parent is still the one that started it."""
 
 
-@dataclass
-class RunResult:
-    """What one finished run hands back to the comparison.
+def die_with_parent(parent: int) -> None:
+    """Make this process exit when ``parent`` (the process that started it) dies.
 
-    ``treated_share`` is, per cell, the share of the hourly samples in which the policy
-    reported the cell as treated (1: treated all run long, 0: never).
+    A pool initializer. The parent may already have died by the time it runs, hence the check
+    of ``getppid`` after arming the signal.
     """
-
-    job: RunJob
-    summary: dict[str, Any]
-    crimes: np.ndarray
-    treated_share: np.ndarray
-    response_times: np.ndarray
-    calls: int
-    passable: np.ndarray
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent,), name="polsim-parent-watch", daemon=True).start()
 
 
-def run_one(job: RunJob) -> RunResult:
-    """Build the model of ``job``, run it, and sample the policy's treated cells hourly.
-
-    The run itself is exactly ``PolicingModel.run``: stepping and asking ``treated_cells``
-    (which a policy must answer without drawing random numbers or changing state) in between
-    leaves the trajectory that ``polsim run`` with the same seed gives.
-    """
-    model = PolicingModel(job.scenario, policy=job.policy, backend=job.backend,
-                          overrides=job.overrides, seed=job.seed, dispatch=job.dispatch)
-    steps = model.max_steps if job.steps is None else job.steps
-    every = max(1, round(TREATED_SAMPLE_MINUTES / model.dt))
-    share = np.zeros((model.city.rows, model.city.cols))
-    samples = 0
-    for k in range(1, steps + 1):
-        model.step()
-        if k % every == 0 or k == steps:
-            share += np.asarray(model.policy.treated_cells(model), bool)
-            samples += 1
-    times, calls = model.response_times()
-    return RunResult(job, model.summary(), model.metrics.crimes_by_cell.copy(),
-                     share / max(samples, 1), times, calls, model.city.passable.copy())
+def _watch(parent: int) -> None:
+    # without prctl (not Linux): an orphan is re-parented, so a changed parent id means it died
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
 
 
-def run_all(jobs: Sequence[RunJob], workers: int = 1, progress: bool = True) -> list[RunResult]:
-    """Run every job, ``workers`` at a time in spawned processes; results in job order.
+def run_all(runs: Sequence[Run], workers: int = 1, progress: bool = True) -> list[RunResult]:
+    """Execute every run, ``workers`` at a time in spawned processes; results in run order.
 
     ``workers=1`` runs in this process (no start-up cost, easier to debug). Spawn rather
     than fork: numba and threads do not survive a fork reliably.
     """
-    bar = tqdm(total=len(jobs), unit="run", desc="compare", disable=not progress)
-    results: list[RunResult | None] = [None] * len(jobs)
+    bar = tqdm(total=len(runs), unit="run", desc="compare", disable=not progress)
+    results: list[RunResult | None] = [None] * len(runs)
     try:
         if workers <= 1:
-            for i, job in enumerate(jobs):
-                results[i] = run_one(job)
+            for i, run in enumerate(runs):
+                results[i] = execute(run)
                 bar.update()
         else:
-            ctx = multiprocessing.get_context("spawn")
-            pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=die_with_parent, initargs=(os.getpid(),))
             try:
-                futures = {pool.submit(run_one, job): i for i, job in enumerate(jobs)}
+                futures = {pool.submit(execute, run): i for i, run in enumerate(runs)}
                 for future in as_completed(futures):
                     results[futures[future]] = future.result()
                     bar.update()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from polsim.validation.threads import one_thread
+from polsim.threads import numba_threads
 
 MID_SIZE = {"city.rows": 100, "city.cols": 100, "offenders.count": 3000}
 """The mid-size city: 100 x 100 cells (10 x 10 km), 3000 offenders, the default forces and
@@ -44,7 +44,7 @@ def compare_backends(seed: int, days: float = 1.0, scenario: str = "default",
 
     over = {**MID_SIZE, "time.days": days, **(overrides or {})}
     runs = {}
-    with one_thread():
+    with numba_threads(1):
         for backend in ("numba", "mesa"):
             runs[backend] = PolicingModel(scenario, backend=backend, seed=seed, overrides=over).run()
     a, b = runs["numba"], runs["mesa"]

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from polsim.threads import numba_threads
 from polsim.validation.queueing import CRITICAL_T, batch_means, erlang_c, erlang_c_mean_wait
-from polsim.validation.threads import one_thread
 
 STEP_MIN = 0.5
 """Step length (minutes). Disputes appear at step boundaries; the call delay spreads them."""
@@ -77,7 +77,7 @@ def simulate_mmc(lam: float, mu: float, c: int, minutes: float, seed: int = 1,
     """Run the reduced scenario and compare waits with Erlang C (conservative batch-means errors)."""
     from polsim.model import PolicingModel
 
-    with one_thread():
+    with numba_threads(1):
         model = PolicingModel("default", overrides=mmc_overrides(lam, mu, c, minutes), seed=seed)
         model.run()
     inc = [i for i in model.incident_list() if i.t_call == i.t_call]

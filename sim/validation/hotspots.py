@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from polsim.validation.threads import one_thread
+from polsim.threads import numba_threads
 
 OMEGA, A0, DT = 1.0 / 15.0, 1.0 / 30.0, 0.01
 """The paper's fixed parameters (its Figure 2): decay, baseline attractiveness, time step."""
@@ -175,7 +175,7 @@ def run_regime(regime: Regime, size: int = 128, times: tuple[float, ...] = (10, 
     from polsim.model import PolicingModel
 
     out = HotspotRun(regime, size)
-    with one_thread():
+    with numba_threads(1):
         model = PolicingModel("default", backend=backend, seed=seed,
                               overrides=short2008_overrides(regime, size, times[-1]))
         for k, t in enumerate(times):

@@ -40,11 +40,6 @@ def pollaczek_khinchine_wait(lam: float, s1: float, s2: float) -> float:
     return lam * s2 / (2.0 * (1.0 - rho))
 
 
-def mean_l1_to_centre_of_square(side: float) -> float:
-    """E[|X - m| + |Y - m|] for a point uniform on a square of ``side`` with centre m: side/2."""
-    return side / 2.0
-
-
 BATCH_COUNTS = (32, 16, 8)
 """Batch counts tried by :func:`batch_means`; each halving merges adjacent batches."""
 CRITICAL_T = 5.408

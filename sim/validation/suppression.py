@@ -23,10 +23,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from polsim.displacement import Displacement, area_counts, buffer_ring, control_area, weighted_displacement
+from polsim.displacement import Displacement, weighted_displacement
 from polsim.presence import Presence
+from polsim.threads import numba_threads
+from polsim.treated_areas import area_counts, buffer_ring, control_area
 from polsim.validation.hotspots import DT, STATIONARY, Regime, count_hotspots, short2008_overrides
-from polsim.validation.threads import one_thread
 
 SUPPRESSED = 50.0
 """Deterrence exponent on treated cells: exp(-50) ~ 2e-22, so no crime happens there."""
@@ -165,7 +166,7 @@ def run_suppression(regime: Regime, size: int = 40, form: float = 100.0, window:
     from polsim.model import PolicingModel
 
     steps = int(round(window / DT))
-    with one_thread():
+    with numba_threads(1):
         model = PolicingModel("default", backend=backend, seed=seed,
                               overrides=short2008_overrides(regime, size, form + 3 * window))
         if seed_height is not None:
@@ -213,7 +214,7 @@ def nucleus_decay(regime: Regime = SUBCRITICAL, size: int = 40, height: float = 
     from polsim.model import PolicingModel
 
     trace = []
-    with one_thread():
+    with numba_threads(1):
         model = PolicingModel("default", backend=backend, seed=seed,
                               overrides=short2008_overrides(regime, size, t_end))
         seed_hotspot(model.b, height, 1.5)

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from polsim.threads import numba_threads
 from polsim.validation.erlang import mmc_overrides
 from polsim.validation.queueing import CRITICAL_T, batch_means, ideal_mg1_waits, pollaczek_khinchine_wait
-from polsim.validation.threads import one_thread
 
 SIDE, SPEED_CELLS_MIN, ON_SCENE_MIN, STEP_MIN = 21, 2.0, 5.0, 0.25
 """The square's side (cells), the car's speed (cells per minute: 100 m cells at 12 km/h),
@@ -147,7 +147,7 @@ def simulate_travel(lam: float, minutes: float, seed: int = 1, warmup: float = 0
     """Run the reduced scenario and compare mean wait and response with the closed form."""
     from polsim.model import PolicingModel
 
-    with one_thread():
+    with numba_threads(1):
         model = PolicingModel("default", overrides=travel_overrides(lam, minutes), seed=seed)
         u = model.units
         base = (int(u.base_r[0]), int(u.base_c[0]))

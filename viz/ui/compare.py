@@ -1,8 +1,8 @@
 """Compare mode: two policies on the same seed, their crime maps, the difference and headlines.
 
-Each side is exactly one run of ``polsim compare`` (:func:`polsim.compare.runs.run_one`), and the
-displacement is that command's Weighted Displacement Quotient against side A as the
-baseline, so the page and the command agree number for number.
+Each side is exactly one run of ``polsim compare`` (:func:`polsim.runs.execute` of a
+:class:`polsim.runs.Run`), and the displacement is that command's Weighted Displacement
+Quotient against side A as the baseline, so the page and the command agree number for number.
 """
 
 from __future__ import annotations
@@ -14,10 +14,16 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from polsim.compare.areas import AreaRule, displacement_of
-from polsim.compare.runs import RunJob, RunResult, run_one
+from polsim.runs import Run, RunResult, execute
+from polsim.treated_areas import AreaRule, paired_displacement
 from polsim.viz.figures import crime_maps, difference_maps
 from polsim.viz.ui.session import CUSTOM, Settings, load_spec_of
+from polsim.vocabulary import flatten, label
+
+HEADLINES = ("response_time_min.mean", "response_time_min.within_3", "crimes.total")
+"""The summary metrics of each side shown in the panel, by their summary.json names."""
+WDQ = "wdq"
+"""The headline column of B's Weighted Displacement Quotient against A (None for A)."""
 
 
 @dataclass
@@ -30,14 +36,18 @@ class Comparison:
     rule: AreaRule
 
     def headlines(self) -> list[dict[str, Any]]:
-        """Mean response, share within 3 minutes, crimes and WDQ, one row per side."""
+        """One row per side: ``side``, each of :data:`HEADLINES`, and ``wdq`` (B against A)."""
         rows = []
-        for label, run in zip(self.labels, self.runs, strict=True):
-            rt = run.summary["response_time_min"]
-            rows.append({"side": label, "mean response (min)": rt["mean"], "within 3 min": rt["within_3"],
-                         "crimes": run.summary["crimes"]["total"], "WDQ vs A": None})
-        rows[1]["WDQ vs A"] = self.wdq
+        for side, run in zip(self.labels, self.runs, strict=True):
+            flat = flatten(run.summary)
+            rows.append({"side": side, **{m: flat[m] for m in HEADLINES}, WDQ: None})
+        rows[1][WDQ] = self.wdq
         return rows
+
+    @staticmethod
+    def headline_labels() -> dict[str, str]:
+        """The column titles of :meth:`headlines` (the vocabulary's labels)."""
+        return {**{m: label(m) for m in HEADLINES}, WDQ: "WDQ (B vs A)"}
 
     @property
     def wdq(self) -> float | None:
@@ -52,19 +62,19 @@ class Comparison:
 
     def maps_figure(self) -> Figure:
         """Where crime happened under A and under B, on one colour scale."""
-        return crime_maps({label: run.crimes.sum(axis=0) for label, run in zip(self.labels, self.runs, strict=True)})
+        return crime_maps({side: run.crimes.sum(axis=0) for side, run in zip(self.labels, self.runs, strict=True)})
 
     def difference_figure(self) -> Figure:
         """B minus A per cell, with B's treated cells and buffer ring outlined."""
         a, b = self.runs
-        areas = self.rule.of(b)
+        areas = self.rule.of(b.treated_share, b.passable)
         diff = (b.crimes.sum(axis=0) - a.crimes.sum(axis=0)).astype(float)
         return difference_maps({self.labels[1]: diff}, {self.labels[1]: (areas.treated, areas.buffer)},
                                baseline=self.labels[0])
 
 
 def scenario_file(settings: Settings) -> str:
-    """A scenario file ``run_one`` can load: the shipped name, or the pasted TOML saved to disk."""
+    """A scenario file a run can load: the shipped name, or the pasted TOML saved to disk."""
     if settings.scenario != CUSTOM:
         return settings.scenario
     folder = Path(tempfile.mkdtemp(prefix="polsim-ui-"))
@@ -78,8 +88,9 @@ def compare(settings: Settings, policy_a: str, policy_b: str, days: float) -> Co
     spec = load_spec_of(settings)  # a bad scenario fails here, before anything runs
     steps = max(1, int(round(days * 1440 / spec.time.step_minutes)))
     scenario = scenario_file(settings)
-    runs = tuple(run_one(RunJob(scenario, p, settings.seed, settings.overrides(), "numba",
-                                settings.dispatch, steps)) for p in (policy_a, policy_b))
+    runs = tuple(execute(Run(scenario, p, settings.seed, settings.overrides(), "numba", settings.dispatch, steps))
+                 for p in (policy_a, policy_b))
     rule = AreaRule(buffer_cells=float(spec.policy.buffer_cells))
-    displacement = displacement_of([runs[1]], [runs[0]], rule)
+    types = list(runs[1].summary["crimes"]["by_type"])
+    displacement = paired_displacement([runs[1].paired_with(runs[0])], rule, types).as_dict()
     return Comparison((f"A: {policy_a}", f"B: {policy_b}"), runs, displacement, rule)

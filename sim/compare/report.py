@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from polsim.compare.tables import metric_label
-from polsim.output import write_atomically
 from polsim.stats import Interval
 from polsim.viz import figures
+from polsim.viz.html import MISSING, esc, figure_list, interval_cell, page, table, write_page
+from polsim.vocabulary import BY_TYPE, is_share, label
 
 FIGURES = {
     "response_cdf.png": "Share of calls reached within t minutes (dashed: the 1, 3 and 5-minute targets).",
@@ -21,19 +20,24 @@ FIGURES = {
 }
 """Every figure file of a comparison, with its caption."""
 
-HEADLINE = ("response_mean", "response_p90", "within_1", "within_3", "within_5", "crimes_total",
-            "arrests", "capture_mean", "utilisation", "visibility", "disputes_escalated")
+HEADLINE = ("response_time_min.mean", "response_time_min.p90", "response_time_min.within_1",
+            "response_time_min.within_3", "response_time_min.within_5", "crimes.total", "arrests",
+            "time_to_capture_min.mean", "utilisation", "visibility", "disputes_escalated")
 """The metrics shown first in the report's table (crimes by type follow)."""
+
+
+def crime_types(metrics: Mapping[str, Any]) -> list[str]:
+    """The crime types of one arm's metrics (``crimes.by_type.<type>``), in table order."""
+    return [m.removeprefix(f"{BY_TYPE}.") for m in metrics if m.startswith(f"{BY_TYPE}.")]
 
 
 def write_figures(out: Path, result: Mapping[str, Any], maps: Mapping[str, Any]) -> list[Path]:
     """Draw every figure of a comparison into ``out``."""
     s = result["settings"]
     metrics = result["metrics"]
-    types = [m.removeprefix("crimes_") for m in metrics[s["baseline"]]
-             if m.startswith("crimes_") and m != "crimes_total"]
-    means = {p: [m[f"crimes_{t}"]["mean"] or 0.0 for t in types] for p, m in metrics.items()}
-    errors = {p: [_half(m[f"crimes_{t}"]) for t in types] for p, m in metrics.items()}
+    types = crime_types(metrics[s["baseline"]])
+    means = {p: [m[f"{BY_TYPE}.{t}"]["mean"] or 0.0 for t in types] for p, m in metrics.items()}
+    errors = {p: [_half(m[f"{BY_TYPE}.{t}"]) for t in types] for p, m in metrics.items()}
     drawn = {"response_cdf.png": figures.response_cdf(maps["cdf"]),
              "crime_maps.png": figures.crime_maps(maps["crime_maps"])}
     if maps["differences"]:
@@ -47,14 +51,10 @@ def _half(row: Mapping[str, Any]) -> float:
     return Interval(row["mean"], row["ci_low"], row["ci_high"], row["n"]).half_width or 0.0
 
 
-def _is_share(metric: str) -> bool:
-    return metric.startswith("within_") or metric in ("utilisation", "visibility")
-
-
 def _num(v: float | None, metric: str, diff: bool = False) -> str:
     if v is None:
-        return "–"
-    if _is_share(metric):
+        return MISSING
+    if is_share(metric):
         # a difference of two shares is in percentage points, not a percentage
         return f"{100 * v:.1f} pp" if diff else f"{100 * v:.1f}%"
     return f"{v:.2f}"
@@ -62,45 +62,40 @@ def _num(v: float | None, metric: str, diff: bool = False) -> str:
 
 def _cell(row: Mapping[str, Any] | None, metric: str) -> str:
     if not row or row["mean"] is None:
-        return "<td>–</td>"
-    ci = ""
-    if row["ci_low"] is not None:
-        ci = f"<br><small>[{_num(row['ci_low'], metric)}, {_num(row['ci_high'], metric)}]</small>"
-    return f"<td>{_num(row['mean'], metric)}{ci}</td>"
+        return f"<td>{MISSING}</td>"
+    low = None if row["ci_low"] is None else _num(row["ci_low"], metric)
+    return interval_cell(_num(row["mean"], metric), low, _num(row["ci_high"], metric))
 
 
 def _diff_cell(row: Mapping[str, Any] | None, metric: str) -> str:
     if not row or row["mean"] is None:
-        return "<td>–</td>"
+        return f"<td>{MISSING}</td>"
     sign = "+" if row["mean"] > 0 else ""
+    pct = "" if row.get("pct") is None or is_share(metric) else f" ({row['pct']:+.1f}%)"
+    low = None if row["ci_low"] is None else _num(row["ci_low"], metric, True)
     decisive = row["ci_low"] is not None and (row["ci_low"] > 0 or row["ci_high"] < 0)
-    ci = ""
-    if row["ci_low"] is not None:
-        ci = f"<br><small>[{_num(row['ci_low'], metric, True)}, {_num(row['ci_high'], metric, True)}]</small>"
-    cls = ' class="decisive"' if decisive else ""
-    pct = "" if row.get("pct") is None or _is_share(metric) else f" ({row['pct']:+.1f}%)"
-    return f"<td{cls}>{sign}{_num(row['mean'], metric, True)}{pct}{ci}</td>"
+    return interval_cell(f"{sign}{_num(row['mean'], metric, True)}{pct}", low,
+                         _num(row["ci_high"], metric, True), decisive=decisive)
 
 
 def metrics_table(result: Mapping[str, Any]) -> str:
-    """The HTML table: one row per metric, per policy its mean [CI] and difference [CI]."""
+    """The HTML table: one row per metric, per arm its mean [CI] and difference [CI]."""
     metrics = result["metrics"]
     baseline = result["settings"]["baseline"]
-    policies = list(metrics)
+    arms = list(metrics)
     order = [m for m in HEADLINE if m in metrics[baseline]]
-    order += [m for m in metrics[baseline] if m.startswith("crimes_") and m not in order]
-    head = "".join(f"<th>{html.escape(p)}</th>" + ("" if p == baseline else
-                   f"<th>{html.escape(p)} − {html.escape(baseline)}</th>") for p in policies)
+    order += [f"{BY_TYPE}.{t}" for t in crime_types(metrics[baseline])]
+    head = ["metric"] + [h for p in arms for h in ([p] if p == baseline else [p, f"{p} − {baseline}"])]
     rows = []
     for m in order:
         cells = "".join(_cell(metrics[p][m], m) + ("" if p == baseline else _diff_cell(metrics[p][m]["diff"], m))
-                        for p in policies)
-        rows.append(f"<tr><th>{html.escape(metric_label(m))}</th>{cells}</tr>")
-    return f"<table><tr><th>metric</th>{head}</tr>{''.join(rows)}</table>"
+                        for p in arms)
+        rows.append(f"<th>{esc(label(m))}</th>{cells}")
+    return table(head, rows)
 
 
 def displacement_table(result: Mapping[str, Any]) -> str:
-    """The HTML table of displacement verdicts, one row per non-baseline policy."""
+    """The HTML table of displacement verdicts, one row per non-baseline arm."""
     rows = []
     for p, d in result["displacement"].items():
         pooled = d.get("pooled", {})
@@ -111,17 +106,16 @@ def displacement_table(result: Mapping[str, Any]) -> str:
         treated = [e["treated_cells"] for e in d["per_seed"]]
         pooled_wdq = pooled.get("wdq")
         rows.append(
-            f"<tr><th>{html.escape(p)}</th><td>{sum(treated) / len(treated):.1f}</td>"
+            f"<th>{esc(p)}</th><td>{sum(treated) / len(treated):.1f}</td>"
             f"<td>{_num(pooled.get('success'), 'x')}</td><td>{_num(pooled.get('buffer_measure'), 'x')}</td>"
-            f"<td>{'–' if pooled_wdq is None else f'{pooled_wdq:.2f}'}{ci}</td>"
+            f"<td>{MISSING if pooled_wdq is None else f'{pooled_wdq:.2f}'}{ci}</td>"
             f"<td>{_num(pooled.get('total_net_effect'), 'x')}</td>"
-            f"<td><b>{html.escape(d['verdict'])}</b><br><small>{html.escape(d['reason'])}</small></td>"
-            f"<td><small>{_by_type(d['by_type'])}</small></td></tr>")
+            f"<td><b>{esc(d['verdict'])}</b><br><small>{esc(d['reason'])}</small></td>"
+            f"<td><small>{_by_type(d['by_type'])}</small></td>")
     if not rows:
         return "<p>Only one policy: nothing to compare against the baseline.</p>"
-    return ("<table><tr><th>policy</th><th>treated cells (mean)</th><th>success measure</th>"
-            "<th>buffer measure</th><th>WDQ pooled [per-seed CI]</th><th>total net effect (crimes)</th>"
-            f"<th>verdict</th><th>by crime type</th></tr>{''.join(rows)}</table>")
+    return table(["policy", "treated cells (mean)", "success measure", "buffer measure",
+                  "WDQ pooled [per-seed CI]", "total net effect (crimes)", "verdict", "by crime type"], rows)
 
 
 def _by_type(by_type: Mapping[str, Mapping[str, Any]]) -> str:
@@ -129,14 +123,8 @@ def _by_type(by_type: Mapping[str, Mapping[str, Any]]) -> str:
     for crime_type, d in by_type.items():
         wdq = d["pooled"].get("wdq")
         value = "" if wdq is None else f" (WDQ {wdq:.2f})"
-        parts.append(f"{html.escape(crime_type.replace('_', ' '))}: {html.escape(d['verdict'])}{value}")
-    return "<br>".join(parts) or "–"
-
-
-STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:90%}th,td{border:1px solid #ccc;padding:4px 8px;
-text-align:right;vertical-align:top}th{background:#f4f4f4}td.decisive{background:#fff3c4}
-figure{margin:1.5em 0}img{max-width:100%}figcaption{color:#555;font-size:90%}small{color:#666}"""
+        parts.append(f"{esc(crime_type.replace('_', ' '))}: {esc(d['verdict'])}{value}")
+    return "<br>".join(parts) or MISSING
 
 
 def _gap(settings: Mapping[str, Any]) -> str:
@@ -150,14 +138,8 @@ def report_html(result: Mapping[str, Any], figure_files: list[str]) -> str:
     first = result["runs"][s["baseline"]][0]
     length = f"{first['sim_minutes'] / 1440:g} simulated days ({first['steps']} steps) per run"
     seeds = f"{s['seeds'][0]}–{s['seeds'][-1]}" if len(s["seeds"]) > 1 else str(s["seeds"][0])
-    figs = "".join(f'<figure><img src="{html.escape(f)}" alt="{html.escape(f)}">'
-                   f"<figcaption>{html.escape(FIGURES.get(f, f))}</figcaption></figure>"
-                   for f in figure_files)
-    esc = html.escape
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>polsim compare: {esc(', '.join(s['scenarios']))}</title>
-<style>{STYLE}</style></head><body>
-<h1>Comparison: {esc(', '.join(s['scenarios']))}</h1>
+    scenarios = ", ".join(s["scenarios"])
+    body = f"""<h1>Comparison: {esc(scenarios)}</h1>
 <p>Compared: {', '.join(esc(a['label']) for a in s['arms'])}; baseline <b>{esc(s['baseline'])}</b>.
 {s['replications']} replications each on the same seeds ({seeds}, common random numbers), {length},
 backend {esc(s['backend'])}. Intervals are {s['confidence']:.0%} t-intervals over replications; differences
@@ -172,15 +154,12 @@ that it fell there too (diffusion of benefits).</p>
 <h2>Results</h2>
 {metrics_table(result)}
 <h2>Figures</h2>
-{figs}
-<p><small>Files: compare.csv, compare.json, displacement.csv.</small></p>
-</body></html>
-"""
+{figure_list(figure_files, FIGURES)}
+<p><small>Files: compare.csv, compare.json, displacement.csv.</small></p>"""
+    return page(f"polsim compare: {scenarios}", body)
 
 
 def write_report(out: Path, result: Mapping[str, Any], maps: Mapping[str, Any]) -> Path:
     """Draw the figures and write ``report.html`` linking them; returns the report's path."""
     paths = write_figures(out, result, maps)
-    text = report_html(result, [p.name for p in paths])
-    write_atomically(out / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
-    return out / "report.html"
+    return write_page(out / "report.html", report_html(result, [p.name for p in paths]))

@@ -1,0 +1,70 @@
+"""polsim bench: the table's rows and JSON, its command line, and the benchmarks as scripts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from polsim.benchmarks.table import format_table
+from polsim.cli import main
+
+
+def test_bench_cli_writes_the_table(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--quick", "--only", "memory", "--out", str(out)]) == 0
+    table = json.loads(out.read_text())
+    assert table["memory"]["offender_bytes"] > 0 and "memory per agent" in capsys.readouterr().out
+    # the JSON of docs/bench_full.json: the same keys at the top and in the row
+    stored = json.loads((Path(__file__).parents[1] / "docs" / "bench_full.json").read_text())
+    assert set(table) - {"memory", "memory_wall_s"} <= set(stored) and set(table["memory"]) == set(stored["memory"])
+
+
+def test_bench_cli_rejects_unknown_row(capsys):
+    assert main(["bench", "--only", "nope"]) == 2
+    assert "--only" in capsys.readouterr().err
+
+
+def test_agent_loop_timer_counts_only_the_loops():
+    from polsim import PolicingModel
+    from polsim.benchmarks.engine import _time_agent_loops
+
+    model = PolicingModel("default", seed=1, overrides={"time.days": 0.01})
+    spent = _time_agent_loops(model.backend)
+    t0 = time.perf_counter()
+    model.run(5)
+    assert 0.0 < spent[0] < time.perf_counter() - t0
+
+
+def test_bench_table_prints_every_row_of_a_stored_run():
+    """The table of the stored full run names both ratios, the targets and the sweep and UI rows."""
+    table = json.loads((Path(__file__).parents[1] / "docs" / "bench_full.json").read_text())
+    text = format_table(table)
+    assert "ratio numba/mesa, whole step" in text and "ratio numba/mesa, agent loops alone" in text
+    for row in ("offender kernel", "scaling", "memory per agent", "compile", "citywide", "long run",
+                "ui, default scenario", "sweep, 1-day"):
+        assert row in text, row
+    assert "{" not in text  # no raw JSON left in the table
+
+
+@pytest.mark.parametrize("where", ["dev_null", "folder", "missing_folder"])
+def test_bench_out_must_be_a_file_in_a_writable_folder(tmp_path, capsys, where):
+    out = {"dev_null": Path("/dev/null"), "folder": tmp_path, "missing_folder": tmp_path / "no" / "b.json"}[where]
+    assert main(["bench", "--only", "memory", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("polsim: error: --out: "), err
+    assert Path("/dev/null").is_char_device() and list(tmp_path.iterdir()) == []
+
+
+def test_each_benchmark_is_a_script_run_from_anywhere(tmp_path):
+    for module, args, code in (("polsim.benchmarks.sweep", ["--help"], 0), ("polsim.benchmarks.ui_fps", ["--help"], 0),
+                               ("polsim.benchmarks.sweep", ["--nope"], 2)):
+        done = subprocess.run([sys.executable, "-m", module, *args], cwd=tmp_path, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == code, (module, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []
