@@ -6,7 +6,9 @@
 - ``memory``: bytes of state per offender, unit and guardian, and per cell;
 - ``compile``: seconds to import, build and run a few steps with a fresh kernel cache (cold)
   and again with it filled (warm);
-- ``citywide``: ``scenarios/citywide.toml`` steps per second, the 7-day time and peak memory;
+- ``citywide``: ``scenarios/citywide.toml`` steps per second, the 7-day time and peak memory,
+  and the time of a dispatch decision (the bounded search for the nearest unit on the network)
+  and of the patrol trips' paths;
 - ``long_run``: resident memory after each stretch of a long default run (flat = no growth):
   4 days when quick, otherwise 365 days sampled once a simulated month.
 
@@ -161,6 +163,20 @@ t0 = time.perf_counter()
 m = PolicingModel("citywide", seed=1)
 build = time.perf_counter() - t0
 m.run(5)
+decisions, routing = [], [0.0, 0]
+nearest, routes = m.router.nearest, m.router.routes
+def timed_nearest(*args, **kwargs):
+    t = time.perf_counter()
+    out = nearest(*args, **kwargs)
+    decisions.append(time.perf_counter() - t)
+    return out
+def timed_routes(units, *args, **kwargs):
+    t = time.perf_counter()
+    out = routes(units, *args, **kwargs)
+    routing[0] += time.perf_counter() - t
+    routing[1] += len(units)
+    return out
+m.router.nearest, m.router.routes = timed_nearest, timed_routes
 steps = int(sys.argv[1]) if len(sys.argv) > 1 else {steps}
 day = int(round(1440 / m.dt))
 rss, incidents, wall = [], [], 0.0
@@ -174,6 +190,10 @@ print(json.dumps({{"build_s": build, "steps": steps, "s_per_step": wall / steps,
                   "max_steps": m.max_steps, "incidents": len(m.incidents),
                   "incidents_by_day": incidents, "peak_rss_gib_by_day": rss,
                   "archive_bytes": m.incidents.archive.nbytes, "live_objects": len(m.incidents.live()),
+                  "dispatch_decisions": len(decisions),
+                  "dispatch_ms_mean": 1e3 * sum(decisions) / max(len(decisions), 1),
+                  "dispatch_ms_p90": 1e3 * sorted(decisions)[int(0.9 * len(decisions))] if decisions else None,
+                  "patrol_paths_per_step": routing[1] / steps, "patrol_ms_per_step": 1e3 * routing[0] / steps,
                   "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}}))
 """
 

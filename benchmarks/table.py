@@ -115,6 +115,11 @@ def format_table(t: dict[str, Any]) -> str:
         lines.append(f"citywide: build {c['build_s']:.0f} s, {c['s_per_step'] * 1e3:.0f} ms/step, 7 days "
                      f"{c['days7_s']:.0f} s ({how} {c['steps']} steps; target < "
                      f"{TARGETS['citywide_7d_s']:.0f} s), peak memory {c['peak_rss_gib']:.2f} GiB")
+        if c.get("dispatch_decisions"):
+            lines.append(f"citywide travel on the network: a dispatch decision {c['dispatch_ms_mean']:.3f} ms on "
+                         f"average (p90 {c['dispatch_ms_p90']:.3f} ms, {c['dispatch_decisions']} decisions); "
+                         f"patrol paths {c['patrol_paths_per_step']:.0f} a step, "
+                         f"{c['patrol_ms_per_step']:.1f} ms a step")
         if c.get("growth_mib_per_day") is not None:
             per_day = c["incidents"] / len(c["peak_rss_gib_by_day"])
             lines.append(f"citywide memory: peak RSS after each day "
