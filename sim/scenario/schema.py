@@ -40,8 +40,14 @@ class TimeSpec:
 
 @dataclass(frozen=True)
 class CitySpec:
-    """A synthetic city generated from a seed: lattice, land use, admin grids."""
+    """A synthetic city generated from a seed: lattice, land use, admin grids; or, with
+    ``source``, a city read from a file (``polsim city import``, docs/cities.md)."""
 
+    source: str = bounded(
+        "", "a city file folder made by `polsim city import`, or an OpenStreetMap extract "
+        "(.osm.pbf, .osm) imported on first use; a path relative to the scenario file, or "
+        "package:NAME/PATH for a file inside an installed Python package (empty: generate the city)",
+    )
     rows: int = bounded(60, "cells north-south", ge=4, le=5000)
     cols: int = bounded(60, "cells east-west", ge=4, le=5000)
     cell_m: float = bounded(100.0, "side of a cell in metres", gt=0, le=10000)

@@ -1,0 +1,1 @@
+"""Real cities: import OpenStreetMap extracts onto the lattice (``polsim city import``)."""

@@ -1,0 +1,239 @@
+"""OpenStreetMap tags to lattice layers: the one table of rules an import follows.
+
+Every rule here is a row of the table in ``docs/cities.md`` (a test holds the two together):
+road classes with their free-flow speed and who may use them, the tags that make land use,
+water and blocked land, the weights of footfall sources, and the defaults that stand in where
+the map says nothing. Nothing unmapped falls silently to zero: each default is named here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RoadClass:
+    """A ``highway=*`` value: its code in ``City.road_class``, free-flow speed and users."""
+
+    code: int
+    kmh: float
+    vehicles: bool
+    foot: bool
+
+
+# Free-flow speeds are urban defaults (typical posted limits in Chinese and European cities);
+# a way's own ``maxspeed`` replaces them where tagged and sane. Vehicles keep off footways,
+# paths, steps, cycleways and pedestrian streets; people on foot keep off motorways and trunks.
+ROAD_CLASSES: dict[str, RoadClass] = {
+    "motorway": RoadClass(1, 100.0, True, False),
+    "motorway_link": RoadClass(1, 60.0, True, False),
+    "trunk": RoadClass(2, 80.0, True, False),
+    "trunk_link": RoadClass(2, 50.0, True, False),
+    "primary": RoadClass(3, 50.0, True, True),
+    "primary_link": RoadClass(3, 40.0, True, True),
+    "secondary": RoadClass(4, 50.0, True, True),
+    "secondary_link": RoadClass(4, 40.0, True, True),
+    "tertiary": RoadClass(5, 40.0, True, True),
+    "tertiary_link": RoadClass(5, 30.0, True, True),
+    "unclassified": RoadClass(6, 30.0, True, True),
+    "road": RoadClass(6, 30.0, True, True),
+    "residential": RoadClass(7, 30.0, True, True),
+    "living_street": RoadClass(8, 10.0, True, True),
+    "service": RoadClass(9, 20.0, True, True),
+    "track": RoadClass(10, 15.0, True, True),
+    "pedestrian": RoadClass(11, 0.0, False, True),
+    "footway": RoadClass(12, 0.0, False, True),
+    "path": RoadClass(12, 0.0, False, True),
+    "corridor": RoadClass(12, 0.0, False, True),
+    "platform": RoadClass(12, 0.0, False, True),
+    "bridleway": RoadClass(12, 0.0, False, True),
+    "steps": RoadClass(13, 0.0, False, True),
+    "cycleway": RoadClass(14, 0.0, False, True),
+}
+"""``highway=*`` values that make roads; any other value (construction, proposed...) is no road."""
+
+ROAD_CLASS_NAMES = {0: "none", 1: "motorway", 2: "trunk", 3: "primary", 4: "secondary",
+                    5: "tertiary", 6: "unclassified", 7: "residential", 8: "living_street",
+                    9: "service", 10: "track", 11: "pedestrian", 12: "footway", 13: "steps",
+                    14: "cycleway"}
+"""The name of each ``City.road_class`` code (0: no road), for legends and docs."""
+
+MAJOR_ROAD_MAX_CODE = 5
+"""Classes up to tertiary are major roads: where one leaves the city is a checkpoint."""
+
+MAXSPEED_KMH = (5.0, 130.0)
+"""A tagged ``maxspeed`` is used when it reads as a number in this range (km/h, or mph converted)."""
+
+GENERATED_ARTERIAL = "secondary"
+GENERATED_STREET = "residential"
+"""The classes a generated city's arterials and other streets stand for (their speed and code)."""
+
+
+def maxspeed_kmh(tag: str | None) -> float | None:
+    """A ``maxspeed`` tag in km/h ("50", "50 km/h", "30 mph"), or None when absent or not sane."""
+    if not tag:
+        return None
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph)?\s*", tag)
+    if not m:
+        return None  # "FI:urban", "signals", "none"...: the class default stands
+    kmh = float(m.group(1)) * (1.609344 if m.group(2) == "mph" else 1.0)
+    lo, hi = MAXSPEED_KMH
+    return kmh if lo <= kmh <= hi else None
+
+
+# --- land use -------------------------------------------------------------------------------
+# A cell takes the class of the highest-priority rule that covers its centre (areas) or holds
+# (points). Priorities: residential < park < commercial < market < school < transit < blocked
+# < water; a transit stop (a point) outranks blocked land (a station stands in railway land).
+
+LAND_USE_PRIORITY = {"residential": 1, "park": 2, "commercial": 3, "market": 4, "school": 5,
+                     "transit": 6, "blocked": 7, "water": 8}
+
+AREA_RULES: dict[str, dict[str, str]] = {
+    "landuse": {
+        "residential": "residential",
+        "commercial": "commercial", "retail": "commercial", "industrial": "commercial",
+        "civic": "commercial", "civil": "commercial", "office": "commercial",
+        "education": "school",
+        "grass": "park", "recreation_ground": "park", "village_green": "park", "forest": "park",
+        "meadow": "park", "cemetery": "park", "allotments": "park", "farmland": "park",
+        "orchard": "park",
+        "military": "blocked", "railway": "blocked", "quarry": "blocked", "landfill": "blocked",
+        "construction": "blocked",
+        "basin": "water", "reservoir": "water", "pond": "water",
+    },
+    "amenity": {
+        "marketplace": "market",
+        "school": "school", "kindergarten": "school", "college": "school", "university": "school",
+        "bus_station": "transit",
+    },
+    "shop": {"mall": "commercial", "supermarket": "commercial", "department_store": "commercial"},
+    "leisure": {"park": "park", "garden": "park", "playground": "park", "pitch": "park",
+                "nature_reserve": "park", "common": "park"},
+    "natural": {"wood": "park", "scrub": "park", "grassland": "park", "heath": "park",
+                "water": "water", "bay": "water", "strait": "water"},
+    "waterway": {"riverbank": "water", "dock": "water"},
+    "railway": {"station": "transit"},
+    "public_transport": {"station": "transit"},
+    "aeroway": {"runway": "blocked", "taxiway": "blocked", "apron": "blocked"},
+}
+"""Areas (closed ways, multipolygons) by tag: the land-use class each makes ("water" is blocked)."""
+
+POINT_RULES: dict[str, dict[str, str]] = {
+    "amenity": {"marketplace": "market", "school": "school", "kindergarten": "school",
+                "college": "school", "university": "school", "bus_station": "transit"},
+    "railway": {"station": "transit", "halt": "transit", "tram_stop": "transit",
+                "subway_entrance": "transit"},
+    "public_transport": {"station": "transit", "stop_position": "transit", "platform": "transit"},
+    "highway": {"bus_stop": "transit"},
+}
+"""Points (nodes, and the centres of other tagged objects) that set their cell's class."""
+
+WATER_LINES = {"river", "canal"}
+"""``waterway=*`` lines (not in a tunnel) that are water where no river area is mapped."""
+
+UNMAPPED_WITH_FEATURES = "residential"
+"""Land use of a cell inside the area with a road, building or point but no land-use tag."""
+
+UNMAPPED_EMPTY = "park"
+"""Land use of a cell inside the area with nothing mapped on it at all (open land)."""
+
+# --- residents ------------------------------------------------------------------------------
+
+RESIDENTIAL_BUILDINGS = {"residential", "apartments", "house", "detached", "semidetached_house",
+                         "terrace", "dormitory", "bungalow", "farm", "houseboat", "static_caravan"}
+"""``building=*`` values whose floors are homes."""
+
+MIXED_BUILDINGS = {"yes"}
+"""Buildings of unstated use: homes in the share ``RESIDENT_SHARE`` of their cell's land use."""
+
+DEFAULT_LEVELS = 3.0
+"""Storeys of a building with no ``building:levels`` tag."""
+
+MAX_LEVELS = 200.0
+"""A ``building:levels`` above this is a mapping error: the default stands."""
+
+FLOOR_M2_PER_RESIDENT = 40.0
+"""Residential floor area per resident (China's urban average was 39.8 m2 in 2019)."""
+
+FALLBACK_RESIDENTS_PER_HA = 150.0
+"""Residents per hectare of residential land when the extract maps no building at all (the
+generator's ``residents_per_cell`` on a 100 m cell), scaled by ``RESIDENT_SHARE``."""
+
+# --- footfall -------------------------------------------------------------------------------
+
+FOOTFALL_POINTS: dict[str, tuple[set[str] | None, float]] = {
+    "shop": (None, 0.1),
+    "amenity": ({"restaurant", "cafe", "fast_food", "pub", "bar", "nightclub", "bank", "pharmacy",
+                 "cinema", "theatre", "marketplace", "library", "food_court", "ice_cream",
+                 "post_office", "clinic", "doctors", "hospital", "place_of_worship"}, 0.1),
+    "transit": (None, 0.5),
+}
+"""Footfall a point source adds per source per hectare (shops of any kind, the amenities named,
+transit stops of ``POINT_RULES``), on top of the land-use base, smoothed over ``FOOTFALL_WINDOW_M``."""
+
+FOOTFALL_WINDOW_M = 100.0
+"""The side of the square over which point sources are counted, so density does not depend on the cell size."""
+
+# --- police and cameras ---------------------------------------------------------------------
+
+POLICE = ("amenity", "police")
+"""Police stations: the station bases of an imported city."""
+
+CAMERA = ("man_made", "surveillance")
+"""Mapped cameras (any ``surveillance:type`` but ``guard``)."""
+
+NOT_CAMERA_TYPES = {"guard"}
+
+
+def land_use_of_area(tags) -> str | None:
+    """The land-use class an area's tags make (the highest priority among them), or None."""
+    return _best(tags, AREA_RULES)
+
+
+def land_use_of_point(tags) -> str | None:
+    """The land-use class a point's tags make, or None."""
+    return _best(tags, POINT_RULES)
+
+
+def _best(tags, rules: dict[str, dict[str, str]]) -> str | None:
+    best = None
+    for key, values in rules.items():
+        value = tags.get(key)
+        cls = values.get(value) if value is not None else None
+        if cls and (best is None or LAND_USE_PRIORITY[cls] > LAND_USE_PRIORITY[best]):
+            best = cls
+    return best
+
+
+def footfall_sources(tags) -> list[str]:
+    """The footfall source kinds a point's tags make ("shop", "amenity", "transit")."""
+    out = []
+    for key, (values, _) in FOOTFALL_POINTS.items():
+        if key == "transit":
+            if land_use_of_point(tags) == "transit":
+                out.append(key)
+        elif key in tags and (values is None or tags.get(key) in values):
+            out.append(key)
+    return out
+
+
+def is_camera(tags) -> bool:
+    """A mapped surveillance camera."""
+    return tags.get(CAMERA[0]) == CAMERA[1] and tags.get("surveillance:type") not in NOT_CAMERA_TYPES
+
+
+def is_police(tags) -> bool:
+    """A police station."""
+    return tags.get(POLICE[0]) == POLICE[1]
+
+
+def building_levels(tags) -> float:
+    """Storeys of a building: ``building:levels`` where tagged and sane, else ``DEFAULT_LEVELS``."""
+    raw = tags.get("building:levels")
+    try:
+        levels = float(raw) if raw is not None else None
+    except ValueError:
+        levels = None
+    return levels if levels is not None and 1.0 <= levels <= MAX_LEVELS else DEFAULT_LEVELS
