@@ -130,7 +130,7 @@ def city_for(spec: CitySpec) -> City:
     # the spec holds lists, so the dataclass is not hashable; its repr is exact
     key = repr(spec)
     if spec.source:
-        from polsim.cities.cityfile import file_stamp
+        from polsim.cities.source import file_stamp
 
         key += repr(file_stamp(spec.source))
     with _keeping:

@@ -26,6 +26,10 @@ class Road:
     lonlat: np.ndarray
     highway: str
     kmh: float
+    """Free-flow speed for vehicles; 0 where no vehicle may drive it."""
+    foot: bool
+    bridge: bool
+    """Tagged ``bridge``: the way may cross water."""
     name: str
     nodes: np.ndarray
     """OSM node ids of the points of ``lonlat`` (ways meet where they share a node)."""
@@ -158,9 +162,14 @@ def _take_way(extract: Extract, way, tags) -> None:
     highway = tags.get("highway")
     if highway in T.ROAD_CLASSES:
         cls = T.ROAD_CLASSES[highway]
-        kmh = (T.maxspeed_kmh(tags.get("maxspeed")) or cls.kmh) if cls.vehicles else 0.0
+        drive = cls.vehicles and T.vehicles_allowed(tags)
+        kmh = (T.maxspeed_kmh(tags.get("maxspeed")) or cls.kmh) if drive else 0.0
+        foot = cls.foot and T.foot_allowed(tags)
+        if kmh <= 0 and not foot:
+            return
+        bridge = tags.get("bridge", "no") != "no"
         for xy, ids in _runs(way):
-            extract.roads.append(Road(xy, highway, kmh, tags.get("name", ""), ids))
+            extract.roads.append(Road(xy, highway, kmh, foot, bridge, tags.get("name", ""), ids))
     if tags.get("waterway") in T.WATER_LINES and tags.get("tunnel", "no") == "no":
         extract.water_lines.extend(xy for xy, _ in _runs(way))
     if tags.get("natural") == "coastline":

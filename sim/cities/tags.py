@@ -70,6 +70,33 @@ GENERATED_STREET = "residential"
 """The classes a generated city's arterials and other streets stand for (their speed and code)."""
 
 
+CLOSED_ACCESS = {"no", "private"}
+"""``access``, ``vehicle`` or ``motor_vehicle`` values that close a way to police vehicles
+(``destination``, ``delivery``, ``permissive``... leave it open: a car on a call may go there)."""
+
+SURFACE_TUNNELS = {"no", "building_passage"}
+"""``tunnel`` values at street level; any other (``yes``, ``culvert``...) is underground."""
+
+
+def vehicles_allowed(tags) -> bool:
+    """Whether a police vehicle may drive the way: not closed by an access tag, not underground.
+
+    A tunnel is left out because the lattice is flat: burnt onto it, a tunnel would join every
+    street it passes under (the service tunnels under a city centre would join them all).
+    """
+    vehicle = tags.get("motor_vehicle") or tags.get("vehicle")
+    closed = vehicle in CLOSED_ACCESS if vehicle else tags.get("access") in CLOSED_ACCESS
+    return not closed and tags.get("tunnel", "no") in SURFACE_TUNNELS
+
+
+def foot_allowed(tags) -> bool:
+    """Whether a person on foot may use the way: not ``foot=no``, not closed, not underground."""
+    foot = tags.get("foot")
+    if foot:
+        return foot not in CLOSED_ACCESS and tags.get("tunnel", "no") in SURFACE_TUNNELS
+    return tags.get("access") not in CLOSED_ACCESS and tags.get("tunnel", "no") in SURFACE_TUNNELS
+
+
 def maxspeed_kmh(tag: str | None) -> float | None:
     """A ``maxspeed`` tag in km/h ("50", "50 km/h", "30 mph"), or None when absent or not sane."""
     if not tag:
@@ -83,9 +110,10 @@ def maxspeed_kmh(tag: str | None) -> float | None:
 
 
 # --- land use -------------------------------------------------------------------------------
-# A cell takes the class of the highest-priority rule that covers its centre (areas) or holds
-# (points). Priorities: residential < park < commercial < market < school < transit < blocked
-# < water; a transit stop (a point) outranks blocked land (a station stands in railway land).
+# A cell takes the class of the highest-priority area covering its centre (residential < park
+# < commercial < market < school < transit < blocked < water); a point (a stop, a school or a
+# market mapped as a node) sets its cell's class over any area but water (a station stands in
+# railway land). Residential cells busy with shops become commercial (COMMERCIAL_POINTS_PER_HA).
 
 LAND_USE_PRIORITY = {"residential": 1, "park": 2, "commercial": 3, "market": 4, "school": 5,
                      "transit": 6, "blocked": 7, "water": 8}
@@ -132,6 +160,10 @@ POINT_RULES: dict[str, dict[str, str]] = {
 
 WATER_LINES = {"river", "canal"}
 """``waterway=*`` lines (not in a tunnel) that are water where no river area is mapped."""
+
+COMMERCIAL_POINTS_PER_HA = 15.0
+"""A residential cell with at least this many shops and listed amenities per hectare (counted
+over ``FOOTFALL_WINDOW_M``) is commercial: a shopping street with flats above is busy ground."""
 
 UNMAPPED_WITH_FEATURES = "residential"
 """Land use of a cell inside the area with a road, building or point but no land-use tag."""
