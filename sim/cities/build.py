@@ -113,7 +113,7 @@ def build_layers(osm: Path, options: ImportOptions, bar: tqdm | None = None) -> 
         "land_use": lu, "residents": residents, "footfall_base": footfall, "road_kmh": roads.kmh,
         "road_class": roads.road_class, "foot": roads.foot, "checkpoints": checkpoints(roads, inside),
         "grid_id": labels.grid_id, "station_id": labels.station_id, "district_id": labels.district_id,
-        "inside": inside, "camera_sites": _camera_sites(extract, geo),
+        "inside": inside, "water": water, "camera_sites": _camera_sites(extract, geo),
         **{f"bases_{k}": v.astype(np.int32) for k, v in bases.items()},
     }
     meta = _meta(extract, options, geo, box, labels, police, buildings_mapped, len(lines), layers)

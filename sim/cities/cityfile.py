@@ -39,6 +39,7 @@ LAYERS: dict[str, tuple[str, str]] = {
     "station_id": ("int32", "police-station area"),
     "district_id": ("int32", "police district"),
     "inside": ("bool", "the cell's centre lies inside the imported area"),
+    "water": ("bool", "water (lakes, rivers, sea); blocked unless a bridge crosses it"),
     "camera_sites": ("int64", "flat cell index of every mapped camera (man_made=surveillance), one per camera"),
     "bases_station": ("int32", "station bases (row, col): mapped police stations, else station-area centres"),
     "bases_district": ("int32", "district bases (row, col)"),

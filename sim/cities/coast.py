@@ -2,17 +2,18 @@
 
 Inside the imported area the coastline lines, closed by the area's outline, cut it into
 faces; a face is sea when the points just to the right of its coastline edges outnumber
-those just to the left. A coastline that stops short of the outline (the extract was cut
-before it) is drawn on to the outline when it ends within ``SNAP_M`` of it; otherwise its
-faces do not close and no sea is made from it (the land stays land).
+those just to the left. A coastline never ends (it rings a continent or an island), so an
+end inside the area is where the extract cut it, at a node whose neighbour lies outside:
+it is drawn on to the nearest point of the outline. Faces the coastlines do not close
+stay land.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-SNAP_M = 50.0
-"""How far from the area's outline a cut coastline may end and still be drawn on to it."""
+PAST_M = 10.0
+"""How far past the outline a cut coastline is drawn, so that it crosses the outline cleanly."""
 
 SIDE_M = 1.0
 """How far to either side of a coastline edge its water and land test points stand."""
@@ -23,14 +24,13 @@ def sea_polygons(coastlines: list, outline) -> list:
     ``coastlines`` (projected shapely lines)."""
     import shapely
 
-    inside = [g for g in shapely.intersection(np.asarray(coastlines, dtype=object), outline)
-              if not g.is_empty]
-    lines = [_snapped(part, outline) for g in inside for part in getattr(g, "geoms", [g])
-             if part.geom_type == "LineString"]
+    lines = [_extended(line, outline) for line in coastlines if shapely.intersects(line, outline)]
     if not lines:
         return []
+    # the lines cross the ring (ends inside were drawn past it), so noding finds true crossings
     noded = shapely.union_all([*lines, outline.exterior])
-    faces = list(shapely.get_parts(shapely.polygonize(shapely.get_parts(noded))))
+    faces = [f for f in shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+             if outline.contains(f.representative_point())]
     water, land = _side_points(lines)
     out = []
     for face in faces:
@@ -41,21 +41,25 @@ def sea_polygons(coastlines: list, outline) -> list:
     return out
 
 
-def _snapped(line, outline):
-    """``line`` with each end that stops within ``SNAP_M`` of the outline drawn on to it."""
+def _extended(line, outline):
+    """``line`` with each end inside the outline drawn on past the nearest point of its edge."""
     import shapely
 
-    coords = list(line.coords)
+    coords = [tuple(xy) for xy in line.coords]
     ring = outline.exterior
     for end in (0, -1):
         p = shapely.Point(coords[end])
-        gap = ring.distance(p)
-        if 0 < gap <= SNAP_M:
-            q = ring.interpolate(ring.project(p))
-            if end == 0:
-                coords.insert(0, (q.x, q.y))
-            else:
-                coords.append((q.x, q.y))
+        if not outline.contains(p):
+            continue
+        q = ring.interpolate(ring.project(p))
+        d = np.array([q.x - p.x, q.y - p.y])
+        gap = float(np.hypot(*d))
+        step = d / gap if gap > 0 else np.array([0.0, 1.0])
+        beyond = tuple(np.array(coords[end]) + step * (gap + PAST_M))
+        if end == 0:
+            coords.insert(0, beyond)
+        else:
+            coords.append(beyond)
     return shapely.LineString(coords)
 
 
