@@ -48,7 +48,6 @@ def import_city(osm: Path, out: Path, options: ImportOptions, progress: bool = T
 
     with tqdm(total=len(STAGES) + 1, desc=f"import {osm.name}", disable=not progress, unit="stage") as bar:
         city = build_layers(osm, options, bar)
-        bar.set_postfix_str("write")
         write_city_file(out, city)
         bar.update()
     return out
@@ -64,11 +63,15 @@ class ImportedCity:
 
 def build_layers(osm: Path, options: ImportOptions, bar: tqdm | None = None) -> ImportedCity:
     """Read and rasterise ``osm``; every bad input is a one-line :class:`CityError`, nothing written."""
-    def stage(name: str) -> None:
+    def stage(done: str) -> None:
+        """Tick the bar past ``done``, showing the stage that starts now."""
         if bar is not None:
-            bar.set_postfix_str(name)
+            k = STAGES.index(done) + 1
+            bar.set_postfix_str(STAGES[k] if k < len(STAGES) else "write")
             bar.update()
 
+    if bar is not None:
+        bar.set_postfix_str(STAGES[0])
     where = str(osm)
     if options.boundaries is not None:
         bounds = read_boundaries(options.boundaries)  # a bad GeoJSON fails before the long read

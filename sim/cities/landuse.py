@@ -8,7 +8,7 @@ import numpy as np
 from scipy import ndimage
 
 from polsim.cities import tags as T
-from polsim.cities.rasterise import area_share_sum, burn_by_priority, count_points
+from polsim.cities.rasterise import area_in_cells, burn_by_priority, count_points
 from polsim.city import BLOCKED, FOOTFALL_BY_LAND_USE, LU, RESIDENT_SHARE
 from polsim.geo import Geo
 
@@ -70,8 +70,8 @@ def residents_layer(geo: Geo, lu: np.ndarray, buildings: list, kinds: list[str |
         return (T.FALLBACK_RESIDENTS_PER_HA * cell_ha * share).astype(np.float32), False
     homes = [i for i, k in enumerate(kinds) if k in T.RESIDENTIAL_BUILDINGS]
     mixed = [i for i, k in enumerate(kinds) if k in T.MIXED_BUILDINGS]
-    floors = area_share_sum(geo, [buildings[i] for i in homes], [levels[i] for i in homes])
-    floors += share * area_share_sum(geo, [buildings[i] for i in mixed], [levels[i] for i in mixed])
+    floors = area_in_cells(geo, [buildings[i] for i in homes], [levels[i] for i in homes])
+    floors += share * area_in_cells(geo, [buildings[i] for i in mixed], [levels[i] for i in mixed])
     residents = floors / T.FLOOR_M2_PER_RESIDENT
     residents[lu == BLOCKED] = 0.0
     return residents.astype(np.float32), True
