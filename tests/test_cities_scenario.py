@@ -191,3 +191,20 @@ def test_helsinki_preset_runs_and_is_listed(tmp_path, monkeypatch, capsys):
     model = PolicingModel("helsinki", seed=2)
     assert model.city.info["source"]["file"] == "Helsinki.osm.pbf"
     assert (model.city.land_use == LU["commercial"]).sum() > 200  # the shopping centre around Aleksanterinkatu
+
+
+def test_polygon_police_areas_run_without_guardians_until_they_are_bound_to_labels(tmp_path):
+    areas = _geojson(tmp_path / "stations.geojson", [_box_feature(-100, -100, 500, 900, name="West"),
+                                                      _box_feature(500, -100, 1100, 900, name="East")])
+    import_city(RIVER, tmp_path / "cities" / "river", ImportOptions(cell_m=50.0, boundaries=areas, grid_cells=3),
+                progress=False)
+    with pytest.raises(ScenarioError, match=r"s.toml: guardians: the city's police areas come from a boundaries file"):
+        load_spec(_scenario(tmp_path, 'source = "cities/river"'))
+    quiet = _scenario(tmp_path, 'source = "cities/river"', name="q.toml",
+                      extra="[guardians]\ngrid_workers_per_grid = 0\nvolunteers = 0\n").read_text()
+    path = tmp_path / "q.toml"
+    path.write_text(quiet.replace("[guardians]\nvolunteers = 10\n", ""), encoding="utf-8")
+    model = PolicingModel(path, seed=1)
+    for _ in range(20):
+        model.step()
+    assert model.city.station_id.max() == 1

@@ -97,13 +97,24 @@ def city_folder(spec: CitySpec, where: str = "") -> Path:
                         "OpenStreetMap extract (.osm.pbf, .osm)")
     options = import_options(spec)
     st = path.stat()
-    key = hashlib.sha256(repr((str(path.resolve()), st.st_size, st.st_mtime_ns, options, FORMAT)).encode()).hexdigest()
+    # the polsim version too: a newer importer's rules make a new city
+    stamp = (str(path.resolve()), st.st_size, st.st_mtime_ns, options, FORMAT, _version())
+    key = hashlib.sha256(repr(stamp).encode()).hexdigest()
     folder = cache_dir() / f"{path.name.split('.')[0]}-{key[:16]}"
     if not (folder / META_FILE).is_file():
         from polsim.cities.build import import_city
 
         import_city(path, folder, options)
     return folder
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("polsim")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def file_stamp(source: str) -> tuple:
@@ -127,3 +138,18 @@ def with_city_file(spec: CitySpec, file: str) -> CitySpec:
     filled = spec_for_file(spec, read_meta(city_folder(spec, file)))
     city_for(filled)
     return filled
+
+
+def check_guardians(spec, file: str) -> None:
+    """Until guardians are bound to their grid's label, they can only stand in square grids:
+    a city whose police areas came from ``--boundaries`` runs without guardians (one-line error)."""
+    from polsim.cities.cityfile import read_meta
+
+    g = spec.guardians
+    if not (g.grid_workers_per_grid or g.volunteers):
+        return
+    meta = read_meta(city_folder(spec.city, file))
+    if meta["options"].get("boundaries"):
+        raise CityError(file, "guardians", "the city's police areas come from a boundaries file, and "
+                        "guardians are still placed in square grids: set guardians.grid_workers_per_grid = 0 "
+                        "and guardians.volunteers = 0, or import the city without --boundaries")

@@ -7,6 +7,9 @@ from pathlib import Path
 
 from polsim.cli import UsageError
 
+GRID_M = 500.0
+"""The side of a comprehensive grid when ``--grid-cells`` is not given: a generated city's default."""
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``city`` and its verb ``import``."""
@@ -26,7 +29,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     imp.add_argument("--boundaries", type=Path,
                      help="GeoJSON of police-station (or grid) polygons in longitude/latitude")
     imp.add_argument("--code", default="320600", help="6-digit administrative division heading grid codes")
-    imp.add_argument("--grid-cells", type=int, default=5, help="side of a comprehensive grid, in cells")
+    imp.add_argument("--grid-cells", type=int,
+                     help="side of a comprehensive grid, in cells (default: about 500 m, as a generated city's)")
     imp.add_argument("--station-grids", type=int, default=4,
                      help="side of a station area, in grids (without --boundaries)")
     imp.add_argument("--district-stations", type=int, default=2,
@@ -41,6 +45,8 @@ def _options(args: argparse.Namespace):
 
     if not (len(args.code) == 6 and args.code.isdigit()):
         raise UsageError(f"--code must be 6 digits, got {args.code!r}")
+    if args.grid_cells is None:
+        args.grid_cells = min(max(1, round(GRID_M / args.cell_m)), 1000) if args.cell_m > 0 else 1
     for flag in ("grid_cells", "station_grids", "district_stations"):
         if not 1 <= getattr(args, flag) <= 1000:
             raise UsageError(f"--{flag.replace('_', '-')} must be 1..1000, got {getattr(args, flag)}")

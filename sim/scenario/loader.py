@@ -186,9 +186,10 @@ def _validated(data: dict[str, Any], file: str) -> ScenarioSpec:
         check_fields(city, file)  # a city read from a file is not generated: no generation fields
     spec = build(ScenarioSpec, _with_builtin_defaults(data, file), file)
     if spec.city.source:
-        from polsim.cities.source import with_city_file
+        from polsim.cities.source import check_guardians, with_city_file
 
         spec = dataclasses.replace(spec, city=with_city_file(spec.city, file))
+        check_guardians(spec, file)
     _check_against_city(spec, file)
     return spec
 
