@@ -208,3 +208,18 @@ def test_polygon_police_areas_run_without_guardians_until_they_are_bound_to_labe
     for _ in range(20):
         model.step()
     assert model.city.station_id.max() == 1
+
+
+def test_the_ui_map_draws_an_imported_citys_roads_and_attribution(river_city):
+    from polsim.cities.preview import MAJOR_ROAD_RGB, MINOR_ROAD_RGB
+    from polsim.viz.ui import raster
+
+    model = PolicingModel(_scenario(river_city, 'source = "cities/river"', name="ui.toml"), seed=1)
+    img = np.asarray(raster.render_map(model))
+    px = raster.cell_pixels(model.city.rows, model.city.cols)
+    for rgb in (MAJOR_ROAD_RGB, MINOR_ROAD_RGB):  # River Bridge (secondary), the bank roads
+        assert (img == rgb).all(axis=2).sum() > px * 10, rgb
+    corner = img[-8:, -40:]
+    assert (corner == 255).all(axis=2).mean() > 0.3  # the attribution's white box
+    generated = np.asarray(raster.render_map(PolicingModel("default", seed=1)))
+    assert not (generated == MAJOR_ROAD_RGB).all(axis=2).any()  # a generated city: the layer alone

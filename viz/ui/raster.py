@@ -144,8 +144,8 @@ def road_pixels(city, px: int) -> tuple[np.ndarray, np.ndarray]:
     draw = ImageDraw.Draw(layer)
     drive = city.road_kmh > 0
     major = drive & (city.road_class >= 1) & (city.road_class <= MAJOR_ROAD_MAX_CODE)
-    for mask, rgb, width in ((city.foot, FOOT_RGB, 1), (drive, MINOR_ROAD_RGB, max(1, px // 3)),
-                             (major, MAJOR_ROAD_RGB, max(2, px // 2))):
+    for mask, rgb, width in ((city.foot, FOOT_RGB, 1), (drive, MINOR_ROAD_RGB, max(1, px // 5)),
+                             (major, MAJOR_ROAD_RGB, max(2, px // 3))):
         for (x0, y0), (x1, y1) in network_links(mask) * px:
             draw.line((x0, y0, x1, y1), fill=(*rgb, 255), width=width)
     rgba = np.asarray(layer)
