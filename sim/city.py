@@ -1,21 +1,22 @@
 """The city: a lattice of cells with land use, people, roads, cameras and admin grids.
 
 A city is generated from a :class:`~polsim.scenario.schema.CitySpec` and its own seed, so the
-same spec always gives the same city whatever the run seed. Admin labels follow the
-reports' hierarchy, district > police station > comprehensive grid, and every grid has a
-15-digit code: 6 digits of the administrative division, then 3 each for district, station
-and grid.
+same spec always gives the same city whatever the run seed; or it is read from a city file
+that ``polsim city import`` made from OpenStreetMap (``city.source``, :mod:`polsim.cities`).
+Both builders give the same :class:`City`. Admin labels follow the reports' hierarchy,
+district > police station > comprehensive grid, and every grid has a 15-digit code: 6 digits
+of the administrative division, then 3 each for district, station and grid.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
 
 from polsim.geo import Geo
+from polsim.road_classes import GENERATED_ARTERIAL, GENERATED_STREET, ROAD_CLASSES
 from polsim.scenario.schema import LAND_USES, CitySpec
 
 LU = {name: i for i, name in enumerate(LAND_USES)}
@@ -30,21 +31,35 @@ RESIDENT_SHARE = np.array([1.0, 0.2, 0.1, 0.05, 0.0, 0.0, 0.0])
 
 @dataclass
 class City:
-    """Per-cell layers (arrays of shape rows x cols) and the admin hierarchy."""
+    """Per-cell layers (arrays of shape rows x cols) and the admin hierarchy.
+
+    The road layers are what travel on the lattice's road network reads (``docs/cities.md``):
+    ``road_kmh`` the free-flow speed of the fastest road a vehicle may drive in the cell (0:
+    no vehicle may), ``foot`` whether a person on foot may cross it, ``road_class`` the
+    ``polsim.cities.tags.ROAD_CLASSES`` code of its most important road (0: none).
+    """
 
     spec: CitySpec
     land_use: np.ndarray
     residents: np.ndarray
     footfall_base: np.ndarray
-    road_speed: np.ndarray
     camera: np.ndarray
     grid_id: np.ndarray
     station_id: np.ndarray
     district_id: np.ndarray
     grid_codes: list[str]
+    road_kmh: np.ndarray
+    foot: np.ndarray
+    road_class: np.ndarray
+    checkpoints: np.ndarray
+    """True where a major road leaves the city: the cells the cordon policy closes."""
+    cell_m: float
+    """Side of a cell in metres."""
     bases: dict[str, np.ndarray] = field(default_factory=dict)
     geo: Geo | None = None
     """Where the lattice lies on the map (None: a generated city given no ``origin``)."""
+    info: dict = field(default_factory=dict)
+    """What a city file says of itself (source, date, attribution); empty for a generated city."""
 
     @property
     def rows(self) -> int:
@@ -60,11 +75,6 @@ class City:
     def passable(self) -> np.ndarray:
         """Cells people and vehicles can stand on."""
         return self.land_use != BLOCKED
-
-    @property
-    def cell_m(self) -> float:
-        """Side of a cell in metres."""
-        return self.spec.cell_m
 
     def footfall(self, hour: int) -> np.ndarray:
         """Footfall of every cell at an hour of the day."""
@@ -97,32 +107,6 @@ class City:
         return np.asarray(self.grid_codes, dtype=object)[self.grid_id[r, c]]
 
 
-CITIES_KEPT = 2
-"""Generated cities kept for the next model of the same spec (the least recently used goes)."""
-
-_kept: dict[str, City] = {}
-_keeping = threading.Lock()  # the UI server builds models in several threads
-
-
-def city_for(spec: CitySpec) -> City:
-    """The city of ``spec``, generated once and shared by the models built from it.
-
-    A sweep's runs, and a UI's resets, build many models of one city, and generating it costs
-    more than a short run's first hour (~20 ms for the default city, seconds at city scale).
-    The shared city's arrays are read-only, so no model can change another's city.
-    """
-    key = repr(spec)  # the spec holds lists, so the dataclass is not hashable; its repr is exact
-    with _keeping:
-        city = _kept.pop(key, None)
-        if city is None:
-            city = generate_city(spec)
-            city.freeze()
-        _kept[key] = city
-        while len(_kept) > CITIES_KEPT:
-            del _kept[next(iter(_kept))]
-    return city
-
-
 def generate_city(spec: CitySpec) -> City:
     """A synthetic city from its spec; deterministic in ``spec.seed``."""
     rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 0xC17]))
@@ -130,11 +114,13 @@ def generate_city(spec: CitySpec) -> City:
     land_use = _land_use(spec, rng, shape)
     residents = rng.poisson(spec.residents_per_cell * RESIDENT_SHARE[land_use]).astype(np.float32)
     footfall = FOOTFALL_BY_LAND_USE[land_use].astype(np.float32)
-    road = _roads(spec, land_use)
+    road_kmh, road_class = _road_classes(spec, land_use)
     grid_id, station_id, district_id, codes = _admin(spec, shape)
-    city = City(spec, land_use, residents, footfall, road, np.zeros(shape, bool),
-                grid_id, station_id, district_id, codes)
-    city.camera = _cameras(spec, city, rng)
+    city = City(spec, land_use, residents, footfall, np.zeros(shape, bool),
+                grid_id, station_id, district_id, codes, road_kmh=road_kmh,
+                foot=land_use != BLOCKED, road_class=road_class,
+                checkpoints=_checkpoints(spec, land_use != BLOCKED), cell_m=spec.cell_m)
+    city.camera = camera_coverage(city, _camera_sites(spec, city, rng), spec.camera_radius_m)
     city.bases = _bases(spec, city)
     if spec.origin:
         city.geo = Geo.centred_on(spec.origin[0], spec.origin[1], spec.rows, spec.cols, spec.cell_m)
@@ -198,12 +184,33 @@ def _commercial_core(lu: np.ndarray, rng: np.random.Generator, target: int, cent
     lu.flat[order[np.isfinite(dist.flat[order])]] = LU["commercial"]
 
 
-def _roads(spec: CitySpec, lu: np.ndarray) -> np.ndarray:
-    rr, cc = np.indices(lu.shape)
-    arterial = (rr % spec.arterial_every == 0) | (cc % spec.arterial_every == 0)
-    road = np.where(arterial, spec.arterial_speed, spec.street_speed).astype(np.float32)
-    road[lu == BLOCKED] = 0.0  # no road: units go round on the network
-    return road
+def _arterial(spec: CitySpec, shape: tuple[int, int]) -> np.ndarray:
+    rr, cc = np.indices(shape)
+    return (rr % spec.arterial_every == 0) | (cc % spec.arterial_every == 0)
+
+
+def _road_classes(spec: CitySpec, lu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Free-flow km/h and class code of a generated city's roads: arterials are secondary
+    roads (``city.arterial_kmh``), every other passable cell a residential street
+    (``city.street_kmh``), blocked land no road."""
+    arterial = _arterial(spec, lu.shape)
+    art, street = ROAD_CLASSES[GENERATED_ARTERIAL], ROAD_CLASSES[GENERATED_STREET]
+    kmh = np.where(arterial, spec.arterial_kmh, spec.street_kmh).astype(np.float32)
+    code = np.where(arterial, art.code, street.code).astype(np.int8)
+    kmh[lu == BLOCKED] = 0.0
+    code[lu == BLOCKED] = 0
+    return kmh, code
+
+
+def _checkpoints(spec: CitySpec, passable: np.ndarray) -> np.ndarray:
+    """Where an arterial meets the edge of the city, on passable land."""
+    rows, cols = passable.shape
+    out = np.zeros((rows, cols), bool)
+    on_arterial_row = np.arange(rows) % spec.arterial_every == 0
+    on_arterial_col = np.arange(cols) % spec.arterial_every == 0
+    out[on_arterial_row, 0] = out[on_arterial_row, cols - 1] = True
+    out[0, on_arterial_col] = out[rows - 1, on_arterial_col] = True
+    return out & passable
 
 
 def _admin(spec: CitySpec, shape: tuple[int, int]):
@@ -229,15 +236,27 @@ def _admin(spec: CitySpec, shape: tuple[int, int]):
     return grid_id, station_id, district_id, codes
 
 
-def _cameras(spec: CitySpec, city: City, rng: np.random.Generator) -> np.ndarray:
-    """Cameras go where people are: sites drawn in proportion to footfall."""
-    covered = np.zeros(city.land_use.shape, bool)
+def _camera_sites(spec: CitySpec, city: City, rng: np.random.Generator) -> np.ndarray:
+    return camera_sites_by_footfall(city, spec.cameras, rng)
+
+
+def camera_sites_by_footfall(city: City, n: int, rng: np.random.Generator,
+                             taken: np.ndarray | None = None) -> np.ndarray:
+    """``n`` camera sites (flat cell indices) drawn in proportion to footfall, none in ``taken``:
+    cameras go where people are."""
     weights = city.footfall_base.ravel().astype(float)
-    if spec.cameras == 0 or weights.sum() == 0:
-        return covered
-    n = min(spec.cameras, int((weights > 0).sum()))
-    sites = rng.choice(weights.size, size=n, replace=False, p=weights / weights.sum())
-    radius = city.cells(spec.camera_radius_m)
+    if taken is not None:
+        weights[taken] = 0.0
+    if n <= 0 or weights.sum() == 0:
+        return np.zeros(0, np.int64)
+    n = min(n, int((weights > 0).sum()))
+    return rng.choice(weights.size, size=n, replace=False, p=weights / weights.sum())
+
+
+def camera_coverage(city: City, sites: np.ndarray, radius_m: float) -> np.ndarray:
+    """The cells within ``radius_m`` of any camera site (flat cell indices)."""
+    covered = np.zeros(city.land_use.shape, bool)
+    radius = city.cells(radius_m)
     for site in sites:
         r, c = divmod(int(site), city.cols)
         covered[_disk(city, r, c, radius)] = True
@@ -257,22 +276,19 @@ def _bases(spec: CitySpec, city: City) -> dict[str, np.ndarray]:
 
     Units take the bases of their kind round-robin in list order (``Units.build``), so a
     type with fewer units than bases gets the first ones. Each list is therefore ordered so
-    that every prefix is spread over the city (:func:`_spread_order`): 6 cars over 36
+    that every prefix is spread over the city (:func:`spread_order`): 6 cars over 36
     station areas stand in six areas across the city, not in the top row of areas, which
-    label order would give. Workstations come out of :func:`_busiest_spread` already spread.
+    label order would give. Workstations come out of :func:`busiest_spread` already spread.
     """
-    nearest = _nearest_passable_index(city)
-    out = {}
-    for kind, labels in (("station", city.station_id), ("district", city.district_id),
-                         ("grid", city.grid_id)):
-        centres = _label_centres(labels, nearest)
-        out[kind] = centres[_spread_order(centres, city.rows, city.cols)]
-    out["workstation"] = _busiest_spread(city, max(spec.workstations, 1))
-    out["centre"] = _busiest_spread(city, spec.centres)
+    nearest = nearest_index(city.passable)
+    out = {kind: label_bases(labels, nearest) for kind, labels in
+           (("station", city.station_id), ("district", city.district_id), ("grid", city.grid_id))}
+    out["workstation"] = busiest_spread(city, max(spec.workstations, 1))
+    out["centre"] = busiest_spread(city, spec.centres)
     return out
 
 
-def _spread_order(points: np.ndarray, rows: int, cols: int) -> np.ndarray:
+def spread_order(points: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """An order of ``points`` (row, col) in which every prefix is spread over the city.
 
     Greedy max-min (farthest point first), with the city's edge counted as a mirror: a
@@ -303,12 +319,21 @@ def _spread_order(points: np.ndarray, rows: int, cols: int) -> np.ndarray:
     return order
 
 
-def _nearest_passable_index(city: City) -> np.ndarray:
-    _, idx = ndimage.distance_transform_edt(~city.passable, return_indices=True)
+def nearest_index(mask: np.ndarray) -> np.ndarray:
+    """For every cell, the (row, col) of the nearest cell where ``mask`` holds (2 x rows x cols)."""
+    _, idx = ndimage.distance_transform_edt(~mask, return_indices=True)
     return idx
 
 
-def _label_centres(labels: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+def label_bases(labels: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+    """One base per label, at the cell ``nearest`` gives for the label's mean cell, in
+    :func:`spread_order`."""
+    centres = label_centres(labels, nearest)
+    return centres[spread_order(centres, *labels.shape)]
+
+
+def label_centres(labels: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+    """The cell ``nearest`` gives for each label's mean cell (every label 0..max must have a cell)."""
     n = int(labels.max()) + 1
     rr, cc = np.indices(labels.shape)
     counts = np.bincount(labels.ravel(), minlength=n)
@@ -317,7 +342,7 @@ def _label_centres(labels: np.ndarray, nearest: np.ndarray) -> np.ndarray:
     return np.stack([nearest[0][mr, mc], nearest[1][mr, mc]], axis=1).astype(np.int32)
 
 
-def _busiest_spread(city: City, n: int) -> np.ndarray:
+def busiest_spread(city: City, n: int) -> np.ndarray:
     """``n`` passable cells in the busiest neighbourhoods, at least a few cells apart (greedy).
 
     A cell's score is the footfall of the 5 x 5 cells around it (about a grid), not its own:

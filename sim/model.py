@@ -29,7 +29,8 @@ import numpy as np
 import simpy
 
 from polsim.backends import BACKENDS
-from polsim.city import City, city_for
+from polsim.cities.source import city_for
+from polsim.city import City
 from polsim.clock import Clock
 from polsim.detection import N_DRAWS, SERVICE_DRAW, Detector, exponential
 from polsim.dispatch import DispatchCentre

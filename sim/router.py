@@ -6,11 +6,12 @@ searches' scratch, and answers the questions the engine asks of the travel rule
 (:meth:`Router.nearest`); a path from a unit to a cell (:meth:`Router.route`); every unit's
 minutes to a cell (:meth:`Router.minutes`).
 
-How fast a cell is: for a vehicle, its road's speed relative to an ordinary urban road
-(``REFERENCE_KMH``): a unit's ``speed_kmh`` is its speed on such a road, faster on an arterial
-or a motorway, slower in a lane; a passable cell with no road is entered at walking pace (the
-crew leaves the car: ``ACCESS_FACTOR``); blocked land is closed. On foot, every passable cell
-at the unit's own speed.
+How fast a cell is: for a vehicle, its road's free-flow speed relative to an ordinary urban
+road (``REFERENCE_KMH``): a unit's ``speed_kmh`` is its speed on such a road, faster on an
+arterial or a motorway, slower in a lane; a passable cell with no road (a courtyard, a park, a
+building's plot) is entered at walking pace, the crew leaving the car (``ACCESS_KMH``);
+blocked land is closed. On foot, the unit's own speed on every cell a person may cross, and
+walking pace into the rest of the passable land.
 """
 
 from __future__ import annotations
@@ -26,14 +27,25 @@ if TYPE_CHECKING:
     from polsim.city import City
     from polsim.units import Units
 
+REFERENCE_KMH = 40.0
+"""The road a unit's ``speed_kmh`` is stated for: an ordinary urban road of 40 km/h."""
+ACCESS_KMH = 5.0
+"""Walking pace: the last stretch off the road network, on foot."""
+
 PATROL_GREED = 1.5
 """Patrol trips take a path at most this much longer than the shortest (weighted A*): it
 explores a fraction of the cells, and a patrol route need not be the fastest."""
 
 
-def drive_factor(city: City) -> np.ndarray:
+def drive_factor(road_kmh: np.ndarray, passable: np.ndarray) -> np.ndarray:
     """Each cell's speed for a vehicle relative to an ordinary urban road (0: closed)."""
-    return np.where(city.passable, city.road_speed, 0.0)
+    off_road = np.where(passable, ACCESS_KMH / REFERENCE_KMH, 0.0)
+    return np.where(road_kmh > 0, road_kmh / REFERENCE_KMH, off_road)
+
+
+def walk_factor(foot: np.ndarray, passable: np.ndarray) -> np.ndarray:
+    """Each cell's speed on foot relative to the unit's own (1 where a person may cross it)."""
+    return np.where(foot, 1.0, np.where(passable, ACCESS_KMH / REFERENCE_KMH, 0.0))
 
 
 class Router:
@@ -47,7 +59,8 @@ class Router:
     def __init__(self, city: City, units: Units) -> None:
         self.rows, self.cols = city.rows, city.cols
         self.units = units
-        self.w = {DRIVE: slowness(drive_factor(city)).ravel(), WALK: slowness(city.passable.astype(float)).ravel()}
+        self.w = {DRIVE: slowness(drive_factor(city.road_kmh, city.passable)).ravel(),
+                  WALK: slowness(walk_factor(city.foot, city.passable)).ravel()}
         self.w_min = {mode: float(w[np.isfinite(w)].min()) if np.isfinite(w).any() else 1.0
                       for mode, w in self.w.items()}
         self.scratch = Scratch(city.rows * city.cols)

@@ -34,7 +34,7 @@ def test_import_contracts_are_kept(tmp_path):
     tree = lay_out_as_installed(tmp_path / "tree")
     env = {**os.environ, "PYTHONPATH": str(tree)}
     lint = Path(sys.executable).with_name("lint-imports")
-    done = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+    done = subprocess.run([str(lint), str(ROOT / "pyproject.toml"), "--no-cache"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "0 broken" in done.stdout
@@ -47,6 +47,6 @@ def test_the_contracts_would_catch_a_cycle(tmp_path):
     units.write_text(units.read_text() + "\nfrom polsim.model import PolicingModel  # noqa\n")
     env = {**os.environ, "PYTHONPATH": str(tree)}
     lint = Path(sys.executable).with_name("lint-imports")
-    done = subprocess.run([str(lint), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+    done = subprocess.run([str(lint), str(ROOT / "pyproject.toml"), "--no-cache"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode != 0 and "2 broken" in done.stdout, done.stdout[-3000:]

@@ -11,7 +11,7 @@ import pytest
 import tomli_w
 from scipy import stats
 
-from polsim.city import city_for
+from polsim.cities.source import city_for
 from polsim.cli import main
 from polsim.data import synthetic
 from polsim.data.agreement import block_sums

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from polsim.city import CITIES_KEPT, LU, city_for, generate_city
+from polsim.cities.source import CITIES_KEPT, city_for
+from polsim.city import LU, generate_city
 from polsim.model import PolicingModel
 from polsim.scenario import load_spec
 
@@ -27,7 +28,7 @@ def test_models_of_one_city_share_it_read_only_and_few_cities_are_kept():
     first, again = PolicingModel("default", seed=1), PolicingModel("default", seed=2)
     assert first.city is again.city is city_for(spec)
     np.testing.assert_array_equal(first.city.land_use, generate_city(spec).land_use)
-    for layer in (first.city.land_use, first.city.camera, first.city.road_speed, *first.city.bases.values()):
+    for layer in (first.city.land_use, first.city.camera, first.city.road_kmh, *first.city.bases.values()):
         with pytest.raises(ValueError, match="read-only"):
             layer.flat[0] = layer.flat[0]
     others = [city_for(load_spec("default", {"city.seed": 100 + k})[0].city) for k in range(CITIES_KEPT)]

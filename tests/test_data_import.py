@@ -115,7 +115,7 @@ def test_generic_rows_and_cols_on_a_city_with_no_place(tmp_path):
 
 
 def test_geo_placement_matches_the_city(placed_scenario):
-    from polsim.city import city_for
+    from polsim.cities.source import city_for
     from polsim.scenario import load_scenario
 
     geo = city_for(load_scenario(placed_scenario).spec.city).geo

@@ -10,7 +10,8 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from polsim.city import BLOCKED, city_for
+from polsim.cities.source import city_for
+from polsim.city import BLOCKED
 from polsim.router import Router
 from polsim.rules.routing import Scratch, nearest_unit, path_costs, route
 from polsim.rules.travel import DC8, DR8, edge_cost, slowness
@@ -80,11 +81,12 @@ def _river_city():
     """The default city with a river across it (blocked rows 29-30) and one bridge at column 45."""
     spec, _ = load_spec("default", {"city.land_use.blocked": 0.0})
     city = city_for(spec.city)
-    land_use, road = city.land_use.copy(), city.road_speed.copy()
+    land_use, road = city.land_use.copy(), city.road_kmh.copy()
     land_use[29:31, :] = BLOCKED
+    road[29:31, :] = 0.0
     land_use[29:31, 45] = 0  # the bridge
-    road[29:31, 45] = 1.0
-    return spec, dataclasses.replace(city, land_use=land_use, road_speed=road)
+    road[29:31, 45] = 40.0
+    return spec, dataclasses.replace(city, land_use=land_use, road_kmh=road, foot=land_use != BLOCKED)
 
 
 def _units(spec, city, cells):

@@ -58,7 +58,7 @@ def test_in_state_equals_isin():
 
 def _units(n_cars: int = 2, **car) -> Units:
     """Units of the default scenario's city with ``n_cars`` patrol cars (fields ``car`` set)."""
-    from polsim.city import city_for
+    from polsim.cities.source import city_for
     from polsim.scenario import load_spec
 
     spec, _ = load_spec("default", {"units": {"car": {"kind": "patrol_car", "count": n_cars, **car}}})

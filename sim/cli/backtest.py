@@ -42,7 +42,7 @@ def train_period_of(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Check everything, simulate, compare, write the report."""
-    from polsim.city import city_for
+    from polsim.cities.source import city_for
     from polsim.data.backtest import backtest
     from polsim.data.observed import observe
     from polsim.data.period import parse_period

@@ -76,7 +76,7 @@ def client_for(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Check everything, fit, write the files, print the rounds."""
-    from polsim.city import city_for
+    from polsim.cities.source import city_for
     from polsim.data.calibrate import FitOptions, fit
     from polsim.data.calibrated import rounds_text, warnings, write_calibration
     from polsim.data.observed import observe

@@ -59,7 +59,7 @@ def import_records(args: argparse.Namespace) -> Records:
     types = type_map_for(schema.name, args.types)
     geo = None
     if args.scenario:
-        from polsim.city import city_for
+        from polsim.cities.source import city_for
         from polsim.data.place import frame_of
         from polsim.scenario import load_scenario
 

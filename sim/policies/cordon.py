@@ -40,7 +40,7 @@ class Cordon(Policy):
     ``policy.cordon_units`` nearest idle units that can arrest are sent (state ``pursuing``)
     to interception cells on a ring of ``policy.cordon_radius_m`` around the scene, first the
     four streets out of it, where a fleeing offender runs; and the checkpoints where the
-    arterial roads leave the city close. A fleeing offender standing in a unit's capture
+    major roads leave the city (``city.checkpoints``) close. A fleeing offender standing in a unit's capture
     radius or on a closed checkpoint can be arrested (the engine's capture rule). After
     ``policy.cordon_min`` minutes the units go back to patrol and, with no other cordon up,
     the checkpoints open. The engine records the time from each crime to its arrest.
@@ -58,7 +58,8 @@ class Cordon(Policy):
         self.minutes = opts.cordon_min
         self.can_hold = m.can_arrest & (self.style != "stay")
         _, self.nearest = ndimage.distance_transform_edt(~city.passable, return_indices=True)
-        self.checkpoints = checkpoint_raster(city.rows, city.cols, city.spec.arterial_every, city.passable)
+        # a count raster, like the capture raster the checkpoints are added to
+        self.checkpoints = city.checkpoints.astype(np.int32)
         self.scanned = 0
         self.pending: list[Incident] = []
         self.active: list[ActiveCordon] = []
@@ -116,13 +117,3 @@ class Cordon(Policy):
         """The checkpoints while any cordon is up."""
         return self.checkpoints if self.active else 0.0
 
-
-def checkpoint_raster(rows: int, cols: int, arterial_every: int, passable: np.ndarray) -> np.ndarray:
-    """1 where an arterial road meets the edge of the city (the checkpoints), else 0: a count
-    raster like the capture raster it is added to."""
-    out = np.zeros((rows, cols), np.int32)
-    on_arterial_row = np.arange(rows) % arterial_every == 0
-    on_arterial_col = np.arange(cols) % arterial_every == 0
-    out[on_arterial_row, 0] = out[on_arterial_row, cols - 1] = 1.0
-    out[0, on_arterial_col] = out[rows - 1, on_arterial_col] = 1
-    return out * passable

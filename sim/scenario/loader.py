@@ -7,6 +7,7 @@ city (a base on a blocked cell), so that a bad file fails before any output exis
 from __future__ import annotations
 
 import copy
+import dataclasses
 import tomllib
 from importlib.resources import files
 from pathlib import Path
@@ -163,6 +164,11 @@ def load_spec(
     else:
         path = resolve_path(scenario)
         data, file = read_toml(path), str(path)
+    if overrides and isinstance(overrides.get("city.source"), str) and overrides["city.source"]:
+        from polsim.cities.source import resolve
+
+        # a source typed on the command line is relative to where it was typed
+        overrides = {**overrides, "city.source": resolve(overrides["city.source"], Path.cwd())}
     if not overrides:
         return _validated(data, file), file
     try:
@@ -173,7 +179,16 @@ def load_spec(
 
 def _validated(data: dict[str, Any], file: str) -> ScenarioSpec:
     """Build the spec from the file's (overridden) tables and run the checks that need the city."""
+    city = data.get("city")
+    if isinstance(city, dict) and city.get("source"):
+        from polsim.cities.source import check_fields
+
+        check_fields(city, file)  # a city read from a file is not generated: no generation fields
     spec = build(ScenarioSpec, _with_builtin_defaults(data, file), file)
+    if spec.city.source:
+        from polsim.cities.source import with_city_file
+
+        spec = dataclasses.replace(spec, city=with_city_file(spec.city, file))
     _check_against_city(spec, file)
     return spec
 
@@ -183,7 +198,7 @@ def _check_against_city(spec: ScenarioSpec, file: str) -> None:
     explicit = {name: u for name, u in spec.units.items() if u.base_cells}
     if not explicit:
         return
-    from polsim.city import city_for
+    from polsim.cities.source import city_for
 
     city = city_for(spec.city)
     for name, unit in explicit.items():

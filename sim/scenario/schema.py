@@ -32,8 +32,14 @@ class TimeSpec:
 
 @dataclass(frozen=True)
 class CitySpec:
-    """A synthetic city generated from a seed: lattice, land use, admin grids."""
+    """A synthetic city generated from a seed: lattice, land use, admin grids; or, with
+    ``source``, a city read from a file (``polsim city import``, docs/cities.md)."""
 
+    source: str = bounded(
+        "", "a city file folder made by `polsim city import`, or an OpenStreetMap extract "
+        "(.osm.pbf, .osm) imported on first use; a path relative to the scenario file, or "
+        "package:NAME/PATH for a file inside an installed Python package (empty: generate the city)",
+    )
     rows: int = bounded(60, "cells north-south", ge=4, le=5000)
     cols: int = bounded(60, "cells east-west", ge=4, le=5000)
     cell_m: float = bounded(100.0, "side of a cell in metres", gt=0, le=10000)
@@ -60,8 +66,8 @@ class CitySpec:
     centres: int = bounded(2, "commercial centres the commercial land clusters around", ge=1, le=1000)
     residents_per_cell: float = bounded(150.0, "mean residents of a residential cell", ge=0)
     arterial_every: int = bounded(10, "an arterial road every this many rows and columns", ge=2)
-    arterial_speed: float = bounded(1.3, "road speed factor on arterials", gt=0, le=5)
-    street_speed: float = bounded(0.8, "road speed factor on other streets", gt=0, le=5)
+    arterial_kmh: float = bounded(50.0, "free-flow speed of arterial roads (km/h)", gt=0, le=130)
+    street_kmh: float = bounded(30.0, "free-flow speed of other streets (km/h)", gt=0, le=130)
     cameras: int = bounded(150, "public video cameras", ge=0)
     camera_radius_m: float = bounded(100.0, "radius a camera covers", ge=0)
     workstations: int = bounded(4, "police workstations / mobile pods", ge=0)
@@ -204,7 +210,8 @@ class UnitType:
 
     kind: str = bounded("patrol_car", "built-in kind whose defaults apply")
     count: int = bounded(0, "units of this type", ge=0)
-    speed_kmh: float = bounded(30.0, "free-flow speed", gt=0, le=400)
+    speed_kmh: float = bounded(30.0, "speed on an ordinary urban road (40 km/h): faster on faster roads, "
+                               "in proportion", gt=0, le=400)
     crew: int = bounded(2, "officers in the unit", ge=0)
     sight_m: float = bounded(150.0, "radius the unit sees (on-view detection, visibility)", ge=0)
     deter_m: float = bounded(150.0, "radius the unit deters crime in", ge=0)

@@ -113,7 +113,7 @@ def travel_overrides(lam: float, minutes: float) -> dict:
     over.update({
         "time.step_minutes": STEP_MIN,
         "city.rows": SIDE, "city.cols": SIDE, "city.land_use": {"residential": 1.0},
-        "city.arterial_speed": 1.0, "city.street_speed": 1.0, "city.congestion_by_hour": [1.0] * 24,
+        "city.arterial_kmh": 40.0, "city.street_kmh": 40.0, "city.congestion_by_hour": [1.0] * 24,
         "units": {"car": {"kind": "patrol_car", "count": 1, "patrol": "stay",
                           "speed_kmh": SPEED_CELLS_MIN * 6.0}},  # 100 m cells: 1 cell/min = 6 km/h
         "dispatch.instant_travel": False, "dispatch.return_to_base": True,

@@ -3,18 +3,30 @@
 Matplotlib takes tens of milliseconds a frame; painting the layer with numpy and the
 markers with ``PIL.ImageDraw`` takes a few, which is what lets the page draw every step.
 Coordinates: cell (r, c) covers pixels ``[r*px, (r+1)*px)`` down and ``[c*px, (c+1)*px)``
-across; :func:`cell_at` inverts that for clicks.
+across; :func:`cell_at` inverts that for clicks. An imported city (``city.info``) shows its
+road network over the layer, as the import's preview draws it, and the OpenStreetMap
+attribution its licence asks for.
 """
 
 from __future__ import annotations
 
 import io
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
 from matplotlib import colormaps
 from PIL import Image, ImageDraw
 
+from polsim.cities.preview import (
+    ATTRIBUTION_SHORT,
+    FOOT_RGB,
+    LAND_USE_RGB,
+    MAJOR_ROAD_RGB,
+    MINOR_ROAD_RGB,
+    network_links,
+)
+from polsim.cities.tags import MAJOR_ROAD_MAX_CODE
 from polsim.model import PolicingModel
 from polsim.rules.offender import FLEEING, WALKING
 from polsim.scenario.schema import LAND_USES
@@ -23,11 +35,6 @@ from polsim.units import DISPATCHED, UNIT_STATES
 LAYERS = ("land use", "attractiveness", "crime so far", "footfall")
 """The switchable base layers of the map."""
 
-LAND_USE_RGB = {
-    "residential": (238, 226, 200), "commercial": (244, 177, 120), "market": (205, 150, 215),
-    "school": (247, 225, 110), "park": (150, 205, 130), "transit": (150, 160, 230),
-    "blocked": (95, 95, 95),
-}
 STATE_RGB = {
     "patrolling": (31, 119, 180), "dispatched": (255, 127, 14), "on_scene": (214, 39, 40),
     "pursuing": (148, 52, 180), "returning": (23, 168, 160), "off_shift": (150, 150, 150),
@@ -121,12 +128,42 @@ def _marker(draw: ImageDraw.ImageDraw, shape: str, x: float, y: float, s: float,
         draw.polygon(pts, fill=fill, outline=edge)
 
 
+ROADS_FROM_PX = 3
+"""Roads are drawn on an imported city's map when a cell is at least this many pixels wide."""
+
+_roads_drawn: dict[int, tuple[weakref.ref, int, np.ndarray, np.ndarray]] = {}
+
+
+def road_pixels(city, px: int) -> tuple[np.ndarray, np.ndarray]:
+    """The pixels of an imported city's road network at ``px`` pixels a cell: a mask and their
+    colours (foot-only ways white, roads grey, major roads dark). Drawn once per city and size."""
+    kept = _roads_drawn.get(id(city))
+    if kept is not None and kept[0]() is city and kept[1] == px:
+        return kept[2], kept[3]
+    layer = Image.new("RGBA", (city.cols * px, city.rows * px), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    drive = city.road_kmh > 0
+    major = drive & (city.road_class >= 1) & (city.road_class <= MAJOR_ROAD_MAX_CODE)
+    for mask, rgb, width in ((city.foot, FOOT_RGB, 1), (drive, MINOR_ROAD_RGB, max(1, px // 5)),
+                             (major, MAJOR_ROAD_RGB, max(2, px // 3))):
+        for (x0, y0), (x1, y1) in network_links(mask) * px:
+            draw.line((x0, y0, x1, y1), fill=(*rgb, 255), width=width)
+    rgba = np.asarray(layer)
+    mask, rgb = rgba[..., 3] > 0, rgba[..., :3].copy()
+    _roads_drawn[id(city)] = (weakref.ref(city), px, mask, rgb)
+    return mask, rgb
+
+
 def render_map(model: PolicingModel, options: MapOptions = MapOptions(), target: int = 600) -> Image.Image:
-    """The map of ``model`` now: layer, treated outline, people, open incidents, units."""
+    """The map of ``model`` now: layer (and an imported city's roads), treated outline, people,
+    open incidents, units."""
     city = model.city
     px = cell_pixels(city.rows, city.cols, target)
     base = layer_rgb(model, options.layer)
     img = np.repeat(np.repeat(base, px, axis=0), px, axis=1)
+    if city.info and px >= ROADS_FROM_PX:
+        mask, rgb = road_pixels(city, px)
+        img[mask] = rgb[mask]
     treated = np.asarray(model.policy.treated_cells(model), bool)
     if treated.any():
         img[_outline(treated, px)] = TREATED_RGB
@@ -146,6 +183,11 @@ def render_map(model: PolicingModel, options: MapOptions = MapOptions(), target:
                 draw.ellipse((x - dot, y - dot, x + dot, y + dot), fill=colour)
     _draw_incidents(draw, model, px)
     _draw_units(draw, model, px)
+    if city.info:
+        w, h = image.size
+        box = draw.textbbox((0, 0), ATTRIBUTION_SHORT)
+        draw.rectangle((w - box[2] - 6, h - box[3] - 4, w, h), fill=(255, 255, 255))
+        draw.text((w - box[2] - 3, h - box[3] - 2), ATTRIBUTION_SHORT, fill=(0, 0, 0))
     return image
 
 

@@ -1,0 +1,201 @@
+"""Reading an OpenStreetMap extract (.osm.pbf or .osm) with pyosmium.
+
+One pass over the file (pyosmium's area assembler makes a second over the relations) keeps
+what the import needs, in longitude/latitude: road ways by class, water lines and coastlines,
+areas (land use, water, buildings) and tagged points (shops, stops, police, cameras). Ways cut
+by the extract's edge keep the runs of nodes that are inside it; areas cut by the edge cannot
+be closed and are left out (count in ``Extract.broken_areas``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from polsim.cities import tags as T
+from polsim.cities.errors import CityError, MissingPackage
+
+
+@dataclass
+class Road:
+    """A road way (or the part of it inside the extract): its nodes and what it is."""
+
+    lonlat: np.ndarray
+    highway: str
+    kmh: float
+    """Free-flow speed for vehicles; 0 where no vehicle may drive it."""
+    foot: bool
+    bridge: bool
+    """Tagged ``bridge``: the way may cross water."""
+    name: str
+    nodes: np.ndarray
+    """OSM node ids of the points of ``lonlat`` (ways meet where they share a node)."""
+
+
+@dataclass
+class Area:
+    """A closed way or multipolygon, as WKB in longitude/latitude, with what it makes."""
+
+    wkb: str
+    land_use: str | None
+    building: str | None
+    levels: float
+
+
+@dataclass
+class Point:
+    """A tagged node, or the representative point of a tagged area, with its roles."""
+
+    lon: float
+    lat: float
+    land_use: str | None
+    footfall: tuple[str, ...]
+    camera: bool
+    police: bool
+    name: str
+
+
+@dataclass
+class Extract:
+    """What an import reads from one OSM file."""
+
+    path: Path
+    date: str
+    date_source: str
+    header_box: tuple[float, float, float, float] | None
+    roads: list[Road] = field(default_factory=list)
+    water_lines: list[np.ndarray] = field(default_factory=list)
+    coastlines: list[np.ndarray] = field(default_factory=list)
+    areas: list[Area] = field(default_factory=list)
+    points: list[Point] = field(default_factory=list)
+    broken_areas: int = 0
+
+    def data_box(self) -> tuple[float, float, float, float] | None:
+        """(west, south, east, north) of the data: the header's box, else the roads' extent."""
+        if self.header_box is not None:
+            return self.header_box
+        if not self.roads:
+            return None
+        xy = np.concatenate([r.lonlat for r in self.roads])
+        return float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()), float(xy[:, 1].max())
+
+
+def _osmium():
+    try:
+        import osmium
+    except ImportError:
+        raise MissingPackage("osmium", "", "importing OpenStreetMap needs the osm extra: "
+                                            "pip install 'polsim[osm]' (osmium, shapely, rasterio)") from None
+    return osmium
+
+
+def read_extract(path: Path) -> Extract:
+    """Read ``path``; a missing, corrupt or truncated file is a one-line :class:`CityError`."""
+    osmium = _osmium()
+    if not path.is_file():
+        raise CityError(str(path), "", "file not found; allowed: an OpenStreetMap extract (.osm.pbf or .osm)")
+    try:
+        processor = osmium.FileProcessor(str(path)).with_areas().with_filter(osmium.filter.EmptyTagFilter())
+        extract = _start(path, processor.header)
+        wkb = osmium.geom.WKBFactory()
+        for obj in processor:
+            _take(extract, obj, wkb)
+    except RuntimeError as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CityError(str(path), "", f"not a readable OpenStreetMap file (.osm.pbf or .osm): {reason}") from None
+    return extract
+
+
+def _start(path: Path, header) -> Extract:
+    stamp = header.get("osmosis_replication_timestamp") or header.get("timestamp")
+    if stamp:
+        date, source = stamp, "OSM header replication timestamp"
+    else:
+        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+        date, source = mtime.strftime("%Y-%m-%dT%H:%M:%SZ"), "file modification time"
+    box = header.box()
+    header_box = None
+    if box.valid():
+        header_box = (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
+    return Extract(path, date, source, header_box)
+
+
+def _take(extract: Extract, obj, wkb) -> None:
+    tags = obj.tags
+    if obj.is_node():
+        _take_point(extract, obj.location.lon, obj.location.lat, tags)
+    elif obj.is_way():
+        _take_way(extract, obj, tags)
+    elif obj.is_area():
+        _take_area(extract, obj, tags, wkb)
+
+
+def _take_point(extract: Extract, lon: float, lat: float, tags, area: bool = False) -> None:
+    # an area's land use is burnt as an area; its point only carries the other roles
+    land_use = None if area else T.land_use_of_point(tags)
+    sources = tuple(T.footfall_sources(tags))
+    camera, police = T.is_camera(tags), T.is_police(tags)
+    if land_use or sources or camera or police:
+        extract.points.append(Point(lon, lat, land_use, sources, camera, police, tags.get("name", "")))
+
+
+def _runs(way) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The runs of consecutive nodes with a location (a way cut by the extract's edge has gaps)."""
+    runs, xy, ids = [], [], []
+    for node in way.nodes:
+        if node.location.valid():
+            xy.append((node.location.lon, node.location.lat))
+            ids.append(node.ref)
+            continue
+        if len(xy) >= 2:
+            runs.append((np.array(xy), np.array(ids, np.int64)))
+        xy, ids = [], []
+    if len(xy) >= 2:
+        runs.append((np.array(xy), np.array(ids, np.int64)))
+    return runs
+
+
+def _take_way(extract: Extract, way, tags) -> None:
+    highway = tags.get("highway")
+    if highway in T.ROAD_CLASSES:
+        cls = T.ROAD_CLASSES[highway]
+        drive = cls.vehicles and T.vehicles_allowed(tags)
+        kmh = (T.maxspeed_kmh(tags.get("maxspeed")) or cls.kmh) if drive else 0.0
+        foot = cls.foot and T.foot_allowed(tags)
+        if kmh <= 0 and not foot:
+            return
+        bridge = tags.get("bridge", "no") != "no"
+        for xy, ids in _runs(way):
+            extract.roads.append(Road(xy, highway, kmh, foot, bridge, tags.get("name", ""), ids))
+    if tags.get("waterway") in T.WATER_LINES and tags.get("tunnel", "no") == "no":
+        extract.water_lines.extend(xy for xy, _ in _runs(way))
+    if tags.get("natural") == "coastline":
+        extract.coastlines.extend(xy for xy, _ in _runs(way))
+
+
+def _take_area(extract: Extract, area, tags, wkb) -> None:
+    land_use = T.land_use_of_area(tags)
+    building = tags.get("building")
+    building = building if building not in (None, "no") else None
+    roles = T.footfall_sources(tags) or T.is_camera(tags) or T.is_police(tags)
+    if not (land_use or building or roles):
+        return
+    try:
+        geom = wkb.create_multipolygon(area)
+    except RuntimeError:
+        extract.broken_areas += 1  # an invalid ring: osmium could not assemble it
+        return
+    extract.areas.append(Area(geom, land_use, building, T.building_levels(tags)))
+    if roles:
+        lon, lat = _centre_of(area)
+        _take_point(extract, lon, lat, tags, area=True)
+
+
+def _centre_of(area) -> tuple[float, float]:
+    """The mean of an area's outer-ring nodes: where its shop, police or camera point stands."""
+    xy = [(n.lon, n.lat) for ring in area.outer_rings() for n in ring]
+    lon, lat = np.mean(np.array(xy), axis=0)
+    return float(lon), float(lat)

