@@ -64,6 +64,12 @@ class RunResult:
         return PairedRun(self.run.seed, baseline.crimes, self.crimes, self.treated_share, self.passable)
 
 
+def model_of(run: Run) -> PolicingModel:
+    """The model ``run`` describes, built and not yet run."""
+    return PolicingModel(run.scenario, policy=run.policy, backend=run.backend, overrides=run.overrides,
+                         seed=run.seed, dispatch=run.dispatch)
+
+
 def execute(run: Run) -> RunResult:
     """Build the model of ``run``, run it, and (keeping maps) sample the policy's treated cells hourly.
 
@@ -71,8 +77,7 @@ def execute(run: Run) -> RunResult:
     (which a policy must answer without drawing random numbers or changing state) in between
     leaves the trajectory that ``polsim run`` with the same seed gives.
     """
-    model = PolicingModel(run.scenario, policy=run.policy, backend=run.backend,
-                          overrides=run.overrides, seed=run.seed, dispatch=run.dispatch)
+    model = model_of(run)
     steps = model.max_steps if run.steps is None else run.steps
     every = max(1, round(TREATED_SAMPLE_MINUTES / model.dt))
     share = np.zeros((model.city.rows, model.city.cols)) if run.keep_maps else None

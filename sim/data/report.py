@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pandas as pd
 from polsim.data.backtest import TOP_SHARE, Backtest
 from polsim.output import write_atomically
 from polsim.viz import figures
-from polsim.viz.report import STYLE
+from polsim.viz.html import MISSING, esc, figure_list, page, table, write_page
 
 CAPTIONS = {
     "totals.png": "Crimes by type in the test period: observed, simulated (mean and 95% interval over "
@@ -37,10 +36,7 @@ def write_backtest(out: Path, bt: Backtest, info: dict[str, Any]) -> Path:
         write_atomically(out / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False, float_format="%.6g"))
     text = json.dumps({**info, **tables}, indent=2, default=float) + "\n"
     write_atomically(out / "backtest.json", lambda p: p.write_text(text, encoding="utf-8"))
-    files = _figures(out, bt)
-    page = report_html(bt, info, files)
-    write_atomically(out / "report.html", lambda p: p.write_text(page, encoding="utf-8"))
-    return out / "report.html"
+    return write_page(out / "report.html", report_html(bt, info, _figures(out, bt)))
 
 
 def _figures(out: Path, bt: Backtest) -> list[str]:
@@ -103,32 +99,24 @@ def _qq_figure(samples: dict[str, tuple[np.ndarray, np.ndarray]]):
 
 def _num(v: Any, fmt: str = "{:.3g}") -> str:
     if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "–"
-    return fmt.format(v) if isinstance(v, float | int | np.floating) else html.escape(str(v))
+        return MISSING
+    return fmt.format(v) if isinstance(v, float | int | np.floating) else esc(v)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{_num(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return table(columns, ("".join(f"<td>{_num(r.get(c))}</td>" for c in columns) for r in rows))
 
 
 def report_html(bt: Backtest, info: dict[str, Any], figure_files: list[str]) -> str:
     """The report page; figures are linked by file name (they sit beside it)."""
-    esc = html.escape
     totals = [{**r, "interval": f"{_num(r['sim_ci_low'])}–{_num(r['sim_ci_high'])}",
                "prediction": f"{_num(r['pred_low'])}–{_num(r['pred_high'])}",
                "observed inside": "yes" if r["pred_low"] <= r["observed"] <= r["pred_high"] else "no"}
               for r in bt.totals]
-    figs = "".join(f'<figure><img src="{esc(f)}" alt="{esc(f)}"><figcaption>{esc(CAPTIONS.get(f, f))}'
-                   "</figcaption></figure>" for f in figure_files)
     response = (_table(bt.response, ["metric", "observed_n", "simulated_n", "ks_distance", "observed_q50",
                                      "simulated_q50", "observed_q90", "simulated_q90"])
                 if bt.response else "<p>The data has no response times.</p>")
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>polsim backtest: {esc(info['scenario'])}</title>
-<style>{STYLE}</style></head><body>
-<h1>Back-test of {esc(info['scenario'])}</h1>
+    return page(f"polsim backtest: {info['scenario']}", f"""<h1>Back-test of {esc(info['scenario'])}</h1>
 <p>Test period <b>{esc(info['period'])}</b> ({info['test_days']:g} days, {info['test_records']} records) from
 {esc(info['data'])}; training period {esc(info['train_period'])} ({info['train_days']:g} days). Simulated:
 {info['replications']} replications of {info['days']:g} days (after {info['warmup_days']:g} days of warm-up), scaled to
@@ -145,8 +133,6 @@ the {TOP_SHARE:.0%} of blocks the forecast ranks highest; PAI: hit rate over are
 <h2>Response times</h2>
 {response}
 <h2>Figures</h2>
-{figs}
+{figure_list(figure_files, CAPTIONS)}
 <p><small>Files: totals.csv, spatial.csv, response.csv{', hours.csv' if bt.hours else ''}, backtest.json.
-Command: {esc(info.get('command', ''))}</small></p>
-</body></html>
-"""
+Command: {esc(info.get('command', ''))}</small></p>""")

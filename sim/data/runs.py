@@ -18,14 +18,16 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from polsim.runs import Run, model_of
+from polsim.threads import numba_threads
+
 
 @dataclass(frozen=True)
 class SimJob:
-    """One replication: scenario, overrides, seed, warm-up and counted days (picklable)."""
+    """One replication: the run (its ``time.days`` the warm-up and the counted days together)
+    and how many of its first days are warm-up (picklable)."""
 
-    scenario: str
-    overrides: dict[str, Any]
-    seed: int
+    run: Run
     warmup_days: float
     days: float
 
@@ -51,12 +53,12 @@ class SimCounts:
 
 def simulate_one(job: SimJob) -> SimCounts:
     """Run one replication (in this process; Numba on one thread, as a sweep worker does)."""
-    from polsim.experiments.task import single_threaded
-    from polsim.model import PolicingModel
+    with numba_threads(1):
+        return _counted(job)
 
-    single_threaded()
-    overrides = {**job.overrides, "time.days": job.warmup_days + job.days}
-    model = PolicingModel(job.scenario, overrides=overrides, seed=job.seed)
+
+def _counted(job: SimJob) -> SimCounts:
+    model = model_of(job.run)
     warm = int(round(job.warmup_days * 1440 / model.dt))
     model.run(steps=warm)
     crimes0 = model.metrics.crimes_by_cell.copy()
@@ -68,7 +70,7 @@ def simulate_one(job: SimJob) -> SimCounts:
     inc = model.incident_table(start=first_incident)
     call = inc["t_call"]
     reached = np.isfinite(call) & ~inc["on_view"] & (call >= t0) & np.isfinite(inc["t_first_arrival"])
-    return SimCounts(job.seed, job.days, model.metrics.crimes_by_cell - crimes0,
+    return SimCounts(job.run.seed, job.days, model.metrics.crimes_by_cell - crimes0,
                      model.metrics.crimes_by_hour - hours0,
                      (inc["t_first_arrival"] - call)[reached], (inc["t_dispatch"] - call)[reached],
                      (inc["t_first_arrival"] - inc["t_dispatch"])[reached],
@@ -79,7 +81,9 @@ def simulate(scenario: str, overrides: dict[str, Any], seeds: Sequence[int], day
              warmup_days: float = 2.0, client: Any = None, progress: bool = False,
              desc: str = "runs") -> list[SimCounts]:
     """Every seed's replication, in seed order; on ``client`` when given, else here."""
-    jobs = [SimJob(str(scenario), dict(overrides), int(s), warmup_days, days) for s in seeds]
+    overrides = {**overrides, "time.days": warmup_days + days}
+    jobs = [SimJob(Run(str(scenario), seed=int(s), overrides=dict(overrides), keep_maps=False), warmup_days, days)
+            for s in seeds]
     bar = tqdm(total=len(jobs), unit="run", desc=desc, disable=not progress, leave=False)
     try:
         if client is None:
