@@ -1,0 +1,169 @@
+"""The one place the optimiser meets the sweep machinery: runs on Dask, rows on disk, metric names.
+
+Everything else in :mod:`polsim.experiments.optimise` sees a batch of :class:`Run` going in
+and, per run, a row of ``summary.json`` dotted names coming out (``crimes.total``,
+``response_time_min.within_3``...), plus ``status``/``error``/``wall_seconds``. When the
+sweep's run description or metric vocabulary changes, this module is the one to re-point.
+
+Today: a run is a :class:`polsim.experiments.task.RunTask` executed by
+:func:`polsim.experiments.task.execute` on a client from
+:func:`polsim.experiments.runner.dask_client` (a ``LocalCluster`` by default, a scheduler
+address for a cluster), each worker warmed up once; finished rows are Parquet part files
+written by :mod:`polsim.experiments.store` (temporary name, then rename), so a killed study
+keeps every run it finished.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One simulation run of a candidate: scenario overrides, policy, seed, and an id."""
+
+    run_id: str
+    seed: int
+    policy: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+class Evaluator:
+    """Runs batches of :class:`Run`; ``run`` calls ``done(run, row)`` as each finishes."""
+
+    def run(self, runs: list[Run], done: Callable[[Run, Row], None]) -> None:  # pragma: no cover - interface
+        """Run every run of the batch."""
+        raise NotImplementedError
+
+
+class DaskEvaluator(Evaluator):
+    """Runs on a Dask client, one task per run, the workers warmed up once on the scenario."""
+
+    def __init__(self, client: Any, scenario: str, backend: str, steps: int | None,
+                 warm_overrides: dict[str, Any]) -> None:
+        self.client, self.scenario, self.backend, self.steps = client, scenario, backend, steps
+        self.warm_overrides = warm_overrides
+        self._warm = False
+
+    def _task(self, run: Run):
+        from polsim.experiments.task import RunTask
+
+        return RunTask(run.run_id, self.scenario, run.policy, run.seed, run.overrides, self.backend,
+                       self.steps, keep_map=False)
+
+    def run(self, runs: list[Run], done: Callable[[Run, Row], None]) -> None:
+        """Submit the batch, hand each row back as it finishes (a lost worker fails its run only)."""
+        from distributed import as_completed
+
+        from polsim.experiments.task import WarmUp, execute, one_line
+
+        if not runs:
+            return
+        if not self._warm:
+            self.client.register_plugin(WarmUp(self.scenario, self.warm_overrides, self.backend))
+            self._warm = True
+        futures = {self.client.submit(execute, self._task(r), pure=False, key=f"polsim-opt-{r.run_id}-{os.getpid()}"):
+                   r for r in runs}
+        try:
+            for future in as_completed(futures):
+                run = futures.pop(future)
+                try:
+                    row = future.result().row
+                except Exception as err:  # noqa: BLE001 - a lost worker fails one run, not the study
+                    row = {"run_id": run.run_id, "status": "failed", "error": one_line(err), "wall_seconds": None}
+                done(run, row)
+        finally:
+            for future in futures:
+                future.cancel()
+
+
+@contextmanager
+def dask_evaluator(scenario: str, backend: str, steps: int | None, warm_overrides: dict[str, Any],
+                   workers: int | None = None, scheduler: str | None = None) -> Iterator[DaskEvaluator]:
+    """A :class:`DaskEvaluator` on a fresh ``LocalCluster`` (or on ``scheduler``), closed afterwards."""
+    from polsim.experiments.runner import dask_client
+
+    with dask_client(workers, scheduler) as client:
+        yield DaskEvaluator(client, scenario, backend, steps, warm_overrides)
+
+
+class InProcessEvaluator(Evaluator):
+    """Runs one after another in this process, as a worker would (small studies, tests, debugging)."""
+
+    def __init__(self, scenario: str, backend: str, steps: int | None) -> None:
+        self.scenario, self.backend, self.steps = scenario, backend, steps
+
+    def run(self, runs: list[Run], done: Callable[[Run, Row], None]) -> None:
+        """Run the batch in order."""
+        from polsim.experiments.task import RunTask, execute
+
+        for r in runs:
+            done(r, execute(RunTask(r.run_id, self.scenario, r.policy, r.seed, r.overrides, self.backend,
+                                    self.steps, False)).row)
+
+
+# -- rows on disk ----------------------------------------------------------------------------
+def write_row(out: Path, row: Row) -> None:
+    """Keep a finished run as its own part file (atomically: a killed study leaves whole files)."""
+    from polsim.experiments import store
+
+    store.write_part(out, row)
+
+
+def read_rows(out: Path) -> pd.DataFrame:
+    """Every kept run's row (columns a run lacks are missing values)."""
+    from polsim.experiments import store
+
+    store.remove_temporaries(out)
+    return store.load_rows(out)
+
+
+def iter_rows(out: Path) -> Iterable[Row]:
+    """The kept rows as dicts (NaN as None)."""
+    df = read_rows(out)
+    if df.empty:
+        return []
+    return (dict(zip(df.columns, (None if _missing(v) else v for v in values), strict=True))
+            for values in df.itertuples(index=False, name=None))
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
+
+
+# -- the metric vocabulary -------------------------------------------------------------------
+def summary_metrics(scenario: str, overrides: dict[str, Any]) -> tuple[set[str], list[str]]:
+    """The dotted names of a run's summary numbers, and its tables that fill up as a run goes.
+
+    Read from the summary of a model built but not run (every number is there, possibly
+    zero or None; ``crimes.by_type.NAME`` and the like are open tables).
+    """
+    from polsim.model import PolicingModel
+
+    summary = PolicingModel(scenario, overrides=overrides, seed=0).summary()
+    return _paths(summary)
+
+
+def _paths(summary: dict[str, Any], prefix: str = "") -> tuple[set[str], list[str]]:
+    numbers: set[str] = set()
+    open_tables: list[str] = []
+    for key, value in summary.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            if not value:
+                open_tables.append(path)
+            sub_numbers, sub_open = _paths(value, f"{path}.")
+            numbers |= sub_numbers
+            open_tables += sub_open
+        elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+            numbers.add(path)
+    return numbers, open_tables
