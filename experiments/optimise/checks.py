@@ -109,7 +109,6 @@ def _check_unit(spec: OptimiseSpec, scenario, name: str, uv: UnitVariables) -> N
 
 def _generated(spec: OptimiseSpec, uv: UnitVariables) -> int:
     from polsim.city import city_for
-
     from polsim.experiments.optimise.spec import scenario_spec
 
     n = len(city_for(scenario_spec(spec).city).bases[uv.base_kind])

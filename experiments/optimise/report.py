@@ -105,11 +105,7 @@ def _row(entry: dict[str, Any], metrics: list[str], constraints: list[str], link
     esc = html.escape
     cells = "".join(_metric_cell(entry["metrics"][m]) for m in metrics)
     feasible = "yes" if entry["feasible_final"] else "<b>no</b>"
-    prev = entry.get("vs_previous")
-    if prev is None:
-        dist = "–"
-    else:
-        dist = "yes" if entry["distinguishable"] else "<b>no</b>"
+    dist = "–" if entry.get("vs_previous") is None else "yes" if entry["distinguishable"] else "<b>no</b>"
     vs_ship = entry.get("vs_shipped") or {}
     ship_cells = "".join(_diff_cell(vs_ship.get(m)) for m in metrics) if vs_ship else "<td>–</td>" * len(metrics)
     name = "shipped" if entry["point"] == 0 else str(entry["point"])

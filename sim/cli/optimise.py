@@ -65,10 +65,11 @@ def run(args: argparse.Namespace) -> int:
                         args.workers, args.scheduler) as evaluator:
         result = run_study(spec, args.out, evaluator, resume=args.resume, progress=not args.no_progress)
     front = result.front
-    done = f"{result.runs_now} runs now, {result.runs_before} before" if result.runs_before else f"{result.runs_now} runs"
+    done = f"{result.runs_now} runs" + (f" now, {result.runs_before} before" if result.runs_before else "")
+    infeasible = "" if front["feasible"] else " (none feasible: the least infeasible shown)"
     print(f"optimise {spec.name or Path(args.spec).stem}: {result.generations} generations, {done} "
           f"({result.search_seconds:.0f} s search, {result.final_seconds:.0f} s final runs); "
-          f"{len(front['points'])} Pareto points{'' if front['feasible'] else ' (none feasible: least infeasible shown)'}")
+          f"{len(front['points'])} Pareto points{infeasible}")
     for p in front["points"]:
         print(f"  {p['point']:>2}. {p['describe']}")
     print(f"scenario files: {args.out}/points/; tables and figures: polsim report {args.out}")
