@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from polsim.experiments.optimise.evaluate import Evaluator, Row, Run, iter_rows, write_row
 from polsim.experiments.optimise.space import Space
 
@@ -38,6 +40,7 @@ class Evaluations:
         self.space, self.evaluator, self.metrics, self.out = space, evaluator, list(metrics), out
         self.values: dict[str, dict[int, dict[str, float | None]]] = {}
         self.decisions: dict[str, dict[str, Any] | None] = {}
+        self._fits: dict[str, dict[str, float]] = {}
         self.ran = 0
         """Runs done by this process (not read back from disk)."""
         self.batch_seconds = 0.0
@@ -88,6 +91,7 @@ class Evaluations:
         return len(todo)
 
     def _keep(self, key: str, seed: int, row: Row) -> None:
+        self._fits.clear()
         ok = row.get("status", "ok") == "ok"
         self.values.setdefault(key, {})[seed] = {m: _number(row.get(m)) if ok else None for m in self.metrics}
 
@@ -102,7 +106,17 @@ class Evaluations:
         return [runs[s][metric] if s in runs else None for s in chosen]
 
     def mean(self, x: dict[str, Any] | None, metric: str) -> float | None:
-        """Mean over every run of the candidate (missing values left out)."""
+        """The candidate's score: the mean over all its runs, each corrected for its seed's shared luck.
+
+        See :func:`seed_adjusted_means`; candidates run on the same seeds are compared exactly as
+        by their plain means, and candidates with different seeds fairly.
+        """
+        if metric not in self._fits:
+            self._fits[metric] = seed_adjusted_means(self.values, metric)
+        return self._fits[metric].get(self.key(x))
+
+    def plain_mean(self, x: dict[str, Any] | None, metric: str) -> float | None:
+        """Mean over every run of the candidate (missing values left out), uncorrected."""
         values = [v for v in self.samples(x, metric) if v is not None]
         return sum(values) / len(values) if values else None
 
@@ -123,3 +137,44 @@ def _number(v: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return f if math.isfinite(f) else None
+
+
+def seed_adjusted_means(values: dict[str, dict[int, dict[str, float | None]]], metric: str,
+                        tolerance: float = 1e-10, max_sweeps: int = 500) -> dict[str, float]:
+    """Candidate effects of ``metric`` in the additive model ``run = candidate + seed + noise``.
+
+    Every candidate of a generation runs on that generation's seeds (common random numbers),
+    and a seed's draws make all its runs better or worse together: a quiet day, a far call.
+    Survivors carry runs from earlier generations, so two candidates compared in one
+    generation do not have the same seeds, and their plain means would compare the luck of
+    different seeds as much as the deployments. Seeds are therefore treated as blocks: the
+    seed effects are estimated from every candidate that ran on them, and each candidate's
+    score is the mean of its runs minus its seeds' effects (least squares of the two-way
+    model, by alternating means until it settles; seed effects sum to zero). Candidates that
+    share all their seeds keep the ordering and differences of their plain means.
+    """
+    # in a fixed order, so that a study read back from disk sums exactly as the one that ran
+    obs = [(key, seed, values[key][seed][metric]) for key in sorted(values) for seed in sorted(values[key])
+           if values[key][seed].get(metric) is not None]
+    if not obs:
+        return {}
+    keys = sorted({o[0] for o in obs})
+    seeds = sorted({o[1] for o in obs})
+    k_index = {k: i for i, k in enumerate(keys)}
+    s_index = {s: i for i, s in enumerate(seeds)}
+    c = np.array([k_index[o[0]] for o in obs])
+    s = np.array([s_index[o[1]] for o in obs])
+    y = np.array([o[2] for o in obs], float)
+    n_c = np.bincount(c, minlength=len(keys))
+    n_s = np.bincount(s, minlength=len(seeds))
+    mu = np.bincount(c, y, len(keys)) / n_c
+    beta = np.zeros(len(seeds))
+    for _ in range(max_sweeps):
+        beta = np.bincount(s, y - mu[c], len(seeds)) / n_s
+        beta -= beta.mean()
+        new_mu = np.bincount(c, y - beta[s], len(keys)) / n_c
+        done = np.max(np.abs(new_mu - mu)) < tolerance
+        mu = new_mu
+        if done:
+            break
+    return {k: float(mu[i]) for k, i in k_index.items()}

@@ -87,8 +87,10 @@ def parallel(front: Mapping[str, Any], columns: Sequence[tuple[str, Sequence[flo
 
 
 def deployment_maps(entries: Sequence[Mapping[str, Any]], passable: np.ndarray,
-                    candidates: Mapping[str, Sequence[Sequence[int]]], titles: Sequence[str]) -> plt.Figure:
-    """Each deployment on the city: candidate bases (hollow), staffed bases (filled, units written in)."""
+                    candidates: Mapping[str, Sequence[Sequence[int]]], titles: Sequence[str],
+                    units: Sequence[str]) -> plt.Figure:
+    """Each deployment of ``units`` on the city: candidate bases (hollow), staffed bases (filled, units written in)."""
+    entries = [{**e, "plan": {u: p for u, p in e["plan"].items() if u in units}} for e in entries]
     n = len(entries)
     cols = min(n, 3)
     rows = -(-n // cols)

@@ -43,7 +43,8 @@ def write_report(out: Path) -> Path:
     figs = {
         "front.png": figures.projections(front, _cloud(front)),
         "parallel.png": figures.parallel(front, *_columns(front, space)),
-        "deployments.png": figures.deployment_maps(entries, space.city.passable, study["candidates"], titles),
+        "deployments.png": figures.deployment_maps(entries, space.city.passable, study["candidates"], titles,
+                                                   list(spec.variables.units)),
         "progress.png": figures.progress(front["history"], front["objectives"]),
     }
     for name, fig in figs.items():

@@ -36,6 +36,7 @@ from pymoo.core.problem import Problem
 from pymoo.core.repair import Repair
 from pymoo.core.termination import NoTermination
 from pymoo.problems.static import StaticProblem
+from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from pymoo.util.ref_dirs import get_reference_directions
 
 from polsim.experiments.optimise.evaluations import Evaluations
@@ -44,6 +45,9 @@ from polsim.experiments.optimise.spec import MAX, OptimiseSpec
 from polsim.output import write_atomically
 
 STATE_FILE = "state.pkl"
+MATING_TRIES = 10
+"""Rounds of mating pymoo tries to fill a generation with candidates not seen in it (its default,
+100, spends seconds in a small space whose candidates are nearly all known)."""
 NSGA3_FROM = 4
 """NSGA-II's crowding distance loses its grip from four objectives on; NSGA-III's reference
 directions keep the front spread (Deb & Jain 2014)."""
@@ -119,7 +123,7 @@ def make_algorithm(spec: OptimiseSpec, space: Space, scorer: Scorer):
     dup = MixedVariableDuplicateElimination()
     repair = StaffingRepair(space)
     common = {"pop_size": spec.population, "n_offsprings": spec.n_offspring, "sampling": MixedVariableSampling(),
-              "mating": MixedVariableMating(eliminate_duplicates=dup, repair=repair),
+              "mating": MixedVariableMating(eliminate_duplicates=dup, repair=repair, n_max_iterations=MATING_TRIES),
               "eliminate_duplicates": dup, "repair": repair}
     if problem.n_obj >= NSGA3_FROM:
         ref_dirs = get_reference_directions("energy", problem.n_obj, n_points=spec.population,
@@ -172,15 +176,17 @@ def set_scores(scorer: Scorer, problem: Problem, pop: Population) -> None:
     F = np.array([r[0] for r in rows])
     G = np.array([r[1] for r in rows])
     PymooEvaluator(skip_already_evaluated=False).eval(StaticProblem(problem, F=F, G=G), pop)
+    for ind in pop:  # pymoo caches the violation: drop it so it is computed from the new G
+        ind.CV = None
 
 
 def generation_requests(spec: OptimiseSpec, scorer: Scorer, off: list[dict], parents: list[dict],
                         generation: int) -> list[tuple[dict, int]]:
     """The runs of a generation: new candidates and under-sampled survivors on its shared seeds."""
-    seeds = spec.generation_seeds(generation)
-    wanted = [(x, s) for x in off if scorer.runnable(x) for s in seeds]
+    seeds, cap = spec.generation_seeds(generation), spec.survivor_cap
+    # a candidate proposed again after it was dropped keeps its runs, and gets more only below the cap
+    wanted = [(x, s) for x in off if scorer.runnable(x) and scorer.evals.n_runs(x) < cap for s in seeds]
     if spec.reevaluate:
-        cap = spec.survivor_cap
         wanted += [(x, s) for x in parents if scorer.runnable(x) and scorer.evals.n_runs(x) < cap for s in seeds]
     return wanted
 
@@ -190,11 +196,10 @@ def front_of(algorithm) -> Population:
     pop = algorithm.pop
     if pop is None or len(pop) == 0:
         return Population.empty()
-    feasible = pop.get("feas").ravel().astype(bool)
-    rank = pop.get("rank")
-    if rank is None or rank.dtype == object:
-        return pop[feasible]
-    return pop[feasible & (rank.ravel() == 0)]
+    feasible = pop[pop.get("feas").ravel().astype(bool)]
+    if len(feasible) == 0:
+        return feasible
+    return feasible[NonDominatedSorting().do(feasible.get("F"), only_non_dominated_front=True)]
 
 
 def history_row(generation: int, scorer: Scorer, algorithm, new_runs: int, total_runs: int) -> dict[str, Any]:

@@ -128,8 +128,10 @@ class Space:
         hours = uv.shift_hours or [unit.shift[1] - unit.shift[0]] * 2
         for var, (lo, hi) in ((count_var(name), count), (start_var(name), start), (hours_var(name), hours)):
             self._put(var, Integer(bounds=(int(lo), int(hi))) if hi > lo else None, int(lo))
-        for i in range(len(self.candidates[name])):
-            self._put(base_var(name, i), Binary(), False)
+        n = len(self.candidates[name])
+        everyone = (uv.staffed or [1, n])[0] >= n  # every candidate staffed: no choice, a constant
+        for i in range(n):
+            self._put(base_var(name, i), None if everyone else Binary(), True)
 
     def _put(self, name: str, var: Variable | None, constant: Any) -> None:
         if var is None:
@@ -241,7 +243,7 @@ class Space:
         """
         x = dict(x)
         for unit, cells in self.candidates.items():
-            if not cells:
+            if not cells or base_var(unit, 0) not in self.vars:
                 continue
             names = [base_var(unit, i) for i in range(len(cells))]
             count = int(round(float(self.value(x, count_var(unit)))))
