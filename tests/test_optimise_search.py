@@ -12,7 +12,6 @@ import json
 from collections import defaultdict
 from dataclasses import replace
 
-import numpy as np
 import pytest
 from pymoo.algorithms.moo.nsga2 import NSGA2
 from pymoo.algorithms.moo.nsga3 import NSGA3
