@@ -60,17 +60,23 @@ class DaskEvaluator(Evaluator):
         return RunTask(run.run_id, self.scenario, run.policy, run.seed, run.overrides, self.backend,
                        self.steps, keep_map=False)
 
+    def warm(self) -> None:
+        """Warm every worker up once (the engine imported, its kernels loaded); later calls do nothing."""
+        from polsim.experiments.task import WarmUp
+
+        if not self._warm:
+            self.client.register_plugin(WarmUp(self.scenario, self.warm_overrides, self.backend))
+            self._warm = True
+
     def run(self, runs: list[Run], done: Callable[[Run, Row], None]) -> None:
         """Submit the batch, hand each row back as it finishes (a lost worker fails its run only)."""
         from distributed import as_completed
 
-        from polsim.experiments.task import WarmUp, execute, one_line
+        from polsim.experiments.task import execute, one_line
 
         if not runs:
             return
-        if not self._warm:
-            self.client.register_plugin(WarmUp(self.scenario, self.warm_overrides, self.backend))
-            self._warm = True
+        self.warm()
         futures = {self.client.submit(execute, self._task(r), pure=False, key=f"polsim-opt-{r.run_id}-{os.getpid()}"):
                    r for r in runs}
         try:
