@@ -23,7 +23,7 @@ def study(tmp_path_factory):
     """A finished two-objective study on the line city: 1 or 2 cars, which of 9 bases."""
     folder = tmp_path_factory.mktemp("optimise")
     spec = line_study(folder, objectives=["min response_time_min.mean", "min officer_hours"],
-                      replications=1, final_replications=2, generations=2, population=4, days=0.25,
+                      replications=1, final_replications=2, generations=2, population=4, days=0.1,
                       variables={"units": {"car": {"count": [1, 2], "staffed": [1, 2],
                                                    "base_cells": [[2, 5], [2, 20], [2, 35]]}}})
     out = folder / "study"

@@ -153,23 +153,14 @@ def summary_metrics(scenario: str, overrides: dict[str, Any]) -> tuple[set[str],
     Read from the summary of a model built but not run (every number is there, possibly
     zero or None; ``crimes.by_type.NAME`` and the like are open tables).
     """
+    from polsim.experiments.spec import _summary_paths
     from polsim.model import PolicingModel
 
-    summary = PolicingModel(scenario, overrides=overrides, seed=0).summary()
-    return _paths(summary)
+    return _summary_paths(PolicingModel(scenario, overrides=overrides, seed=0).summary())
 
 
-def _paths(summary: dict[str, Any], prefix: str = "") -> tuple[set[str], list[str]]:
-    numbers: set[str] = set()
-    open_tables: list[str] = []
-    for key, value in summary.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, dict):
-            if not value:
-                open_tables.append(path)
-            sub_numbers, sub_open = _paths(value, f"{path}.")
-            numbers |= sub_numbers
-            open_tables += sub_open
-        elif value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
-            numbers.add(path)
-    return numbers, open_tables
+def scenario_path(scenario: str, base: Path) -> str:
+    """A spec's scenario: a file relative to the spec's folder, or a shipped scenario name (the sweeps' rule)."""
+    from polsim.experiments.spec import _scenario_path
+
+    return _scenario_path(scenario, base)

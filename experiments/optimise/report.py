@@ -110,7 +110,8 @@ def _row(entry: dict[str, Any], metrics: list[str], constraints: list[str], link
     vs_ship = entry.get("vs_shipped") or {}
     ship_cells = "".join(_diff_cell(vs_ship.get(m)) for m in metrics) if vs_ship else "<td>–</td>" * len(metrics)
     name = "shipped" if entry["point"] == 0 else str(entry["point"])
-    return (f"<tr><th>{name}</th><td style='text-align:left'>{esc(entry['describe'])}</td>{cells}"
+    note = "<br><small>dominated by another point on the final runs</small>" if entry.get("dominated_final") else ""
+    return (f"<tr><th>{name}</th><td style='text-align:left'>{esc(entry['describe'])}{note}</td>{cells}"
             f"<td>{feasible if constraints else '–'}</td><td>{dist}</td>{ship_cells}<td>{link}</td></tr>")
 
 

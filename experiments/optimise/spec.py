@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from polsim.scenario import ScenarioError, load_spec
-from polsim.scenario.loader import read_toml, resolve_path
+from polsim.scenario.loader import read_toml
 from polsim.scenario.schema import BASES
 from polsim.scenario.validate import bounded, build, to_plain
 
@@ -217,7 +217,9 @@ def load_optimise(path: str | Path) -> OptimiseSpec:
     if not isinstance(fixed, dict):
         raise ScenarioError(file, "fixed", f"must be a table, got {fixed!r}")
     spec = build(OptimiseSpec, data, file)
-    spec = replace(spec, scenario=_scenario_path(spec.scenario, path.parent), file=file,
+    from polsim.experiments.optimise.evaluate import scenario_path
+
+    spec = replace(spec, scenario=scenario_path(spec.scenario, path.parent), file=file,
                    fixed={k: _scalar(v, file, f"fixed.{k}") for k, v in fixed.items()})
     from polsim.experiments.optimise.checks import check_spec
 
@@ -249,14 +251,6 @@ def _scalar(value: Any, file: str, where: str) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         raise ScenarioError(file, where, f"must be a finite number, got {value!r}")
     return value
-
-
-def _scenario_path(scenario: str, base: Path) -> str:
-    """A scenario path relative to the spec's folder, or a shipped scenario name as it is."""
-    local = base / scenario
-    if scenario.endswith(".toml") and local.exists():
-        return str(local.resolve())
-    return str(resolve_path(scenario))
 
 
 def scenario_spec(spec: OptimiseSpec, overrides: dict[str, Any] | None = None):
