@@ -109,5 +109,5 @@ def test_reevaluation_finds_the_median_where_first_round_scores_do_not(tmp_path)
             picks[reevaluate] += result.front["points"][0]["plan"]["car"]["bases"] == [list(MEDIAN)]
     print(f"\nnoisy case, 40 studies: median picked {picks[True]} times with re-evaluation, "
           f"{picks[False]} keeping first-round scores")
-    assert picks[True] >= 30, picks
-    assert picks[False] <= 15, picks
+    assert picks[True] >= 27, picks  # pick rate ~0.85 (12 trial studies): fewer than 27 of 40 has a chance of ~0.5%
+    assert picks[False] <= 14, picks  # pick rate ~0.2: more than 14 of 40 has a chance under 0.5%
