@@ -108,7 +108,7 @@ def run_study(spec: OptimiseSpec, out: Path | None, evaluator: Evaluator, resume
         bar.set_description("final runs")
         evals.ensure(final.final_requests(spec, points), "final", on_run)
         front = final.build_front(spec, scorer, points, feasible)
-        front["history"] = [{k: v for k, v in h.items()} for h in state.history]
+        front["history"] = list(state.history)
         bar.update()
     finally:
         bar.close()
