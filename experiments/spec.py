@@ -137,7 +137,7 @@ def load_sweep(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
     params = _table(data.pop("parameters", {}), file, "parameters")
     spec = build(SweepSpec, data, file)
     built = {name: _parameter(raw, file, f"parameters.{name}") for name, raw in params.items()}
-    scenario = _scenario_path(spec.scenario, path.parent)
+    scenario = scenario_path(spec.scenario, path.parent)
     spec = replace(spec, parameters=built, fixed={k: _scalar(v, file, f"fixed.{k}") for k, v in fixed.items()},
                    scenario=scenario, file=file)
     _check(spec, max_runs)
@@ -170,7 +170,7 @@ def _parameter(raw: Any, file: str, where: str) -> Parameter:
     return replace(param, values=values)
 
 
-def _scenario_path(scenario: str, base: Path) -> str:
+def scenario_path(scenario: str, base: Path) -> str:
     """A scenario path relative to the spec's folder, or a shipped scenario name as it is."""
     local = base / scenario
     if scenario.endswith(".toml") and local.exists():

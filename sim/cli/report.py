@@ -11,10 +11,10 @@ from polsim.cli.checks import check_out_folder
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``report``."""
-    p = subparsers.add_parser("report", help="tables, figures and report.html of a sweep folder",
+    p = subparsers.add_parser("report", help="tables, figures and report.html of a sweep or optimisation folder",
                               description="Summarise a sweep (polsim sweep --out DIR): each metric by "
                               "parameter and policy with 95%% intervals, plots, a heatmap, report.html.")
-    p.add_argument("dir", type=Path, help="the sweep folder")
+    p.add_argument("dir", type=Path, help="the sweep folder, or a study folder of polsim optimise")
     return p
 
 
@@ -23,8 +23,11 @@ def run(args: argparse.Namespace) -> int:
     from polsim.experiments.plan import PLAN_FILE
     from polsim.experiments.report import write_report
 
-    if not (args.dir / PLAN_FILE).is_file():
-        raise UsageError(f"{args.dir}: not a sweep folder ({PLAN_FILE} missing); run polsim sweep first")
+    if (args.dir / "optimise.json").exists():  # an optimisation study (polsim optimise)
+        from polsim.experiments.optimise.report import write_report
+    elif not (args.dir / PLAN_FILE).is_file():
+        raise UsageError(f"{args.dir}: not a sweep or optimisation folder ({PLAN_FILE} or optimise.json missing); "
+                         "run polsim sweep or polsim optimise first")
     check_out_folder(args.dir, "DIR")  # the report is written into it
     try:
         path = write_report(args.dir)

@@ -1,0 +1,245 @@
+"""The optimisation spec file (TOML): decision variables, objectives, constraints, budget.
+
+Validated completely before anything runs, like a scenario or a sweep spec: the tables are
+built against the dataclasses below (:func:`polsim.scenario.validate.build`), then every
+variable's bounds are applied to the scenario and validated there, every metric is checked
+against a run's summary, and the deterministic constraints are checked against the bounds
+(a budget no deployment in the bounds can meet is an error, not a search that finds
+nothing). A problem is one :class:`ScenarioError` line naming the spec file and the field.
+Example::
+
+    scenario = "nantong"
+    days = 1
+    objectives = ["max response_time_min.within_3", "min officer_hours"]
+    constraints = ["response_time_min.within_5 >= 0.9"]
+    replications = 2
+    generations = 8
+    population = 16
+
+    [variables.units.motorcycle_squad]
+    count = [2, 30]
+    shift_start = [6, 10]
+    shift_hours = [8, 16]
+    base_kind = "workstation"      # candidate bases: the city's workstations (or base_cells = [[r, c], ...])
+    staffed = [1, 4]               # how many of them are staffed
+
+    [cost.motorcycle_squad]
+    officer_hour = 50.0
+    vehicle_day = 120.0
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from polsim.scenario import ScenarioError, load_spec
+from polsim.scenario.schema import BASES
+from polsim.scenario.validate import bounded, build, to_plain
+
+OFFICER_HOURS, COST = "officer_hours", "cost"
+DETERMINISTIC = (OFFICER_HOURS, COST)
+"""Quantities computed from a deployment without simulating it (officer-hours a day, cost a day)."""
+
+MAX, MIN = "max", "min"
+_OBJECTIVE = re.compile(r"^\s*(max|min|maximise|minimise|maximize|minimize)\s+(\S+)\s*$")
+_CONSTRAINT = re.compile(r"^\s*(\S+?)\s*(<=|>=)\s*(\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class UnitVariables:
+    """What may change for one unit type: count, shift, which candidate bases are staffed."""
+
+    count: list[int] = bounded([], "[low, high]: units of this type", ge=0)
+    shift_start: list[int] = bounded([], "[low, high]: hour the shift starts", ge=0, le=23)
+    shift_hours: list[int] = bounded([], "[low, high]: hours on duty a day", ge=1, le=24)
+    base_kind: str = bounded("", "candidate bases: the city's generated bases of this kind",
+                             allowed=("", *BASES))
+    base_cells: list[list[int]] = bounded([], "candidate bases: explicit cells [row, col]", ge=0)
+    staffed: list[int] = bounded([], "[low, high]: how many candidate bases are staffed "
+                                 "(default: 1 to all)", ge=0)
+    max_candidates: int = bounded(0, "with base_kind: use only the first N generated bases (0: all)", ge=0)
+
+
+@dataclass(frozen=True)
+class OptionVariable:
+    """A numeric policy option (``policy.*``) varied in ``[low, high]``."""
+
+    low: float = bounded(doc="lower bound")
+    high: float = bounded(doc="upper bound")
+    integer: bool = bounded(False, "whole numbers only")
+
+
+@dataclass(frozen=True)
+class Variables:
+    """The decision variables: per unit type, the policy, numeric policy options."""
+
+    units: dict[str, UnitVariables] = field(default_factory=dict)
+    policy: list[str] = bounded([], "policies to choose from (default: the spec's policy only)")
+    options: dict[str, OptionVariable] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UnitCost:
+    """Cost of one unit type: per officer-hour on duty and per vehicle-day."""
+
+    officer_hour: float = bounded(0.0, "cost of one officer-hour on duty", ge=0)
+    vehicle_day: float = bounded(0.0, "cost of one unit (vehicle) on the road for a day", ge=0)
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One objective: a metric (summary dotted name, ``officer_hours`` or ``cost``) and its sense."""
+
+    metric: str
+    sense: str
+
+    @property
+    def deterministic(self) -> bool:
+        """Computed from the deployment, not simulated."""
+        return self.metric in DETERMINISTIC
+
+    def label(self) -> str:
+        """``max response_time_min.within_3``."""
+        return f"{self.sense} {self.metric}"
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``metric <= bound`` or ``metric >= bound``."""
+
+    metric: str
+    op: str
+    bound: float
+
+    @property
+    def deterministic(self) -> bool:
+        """Checked before simulating: a candidate that violates it is never run."""
+        return self.metric in DETERMINISTIC
+
+    def violation(self, value: float) -> float:
+        """pymoo's G (<= 0 when met), relative to the bound so constraints of any unit add up."""
+        scale = abs(self.bound) if self.bound else 1.0
+        excess = value - self.bound if self.op == "<=" else self.bound - value
+        return excess / scale
+
+    def label(self) -> str:
+        """``officer_hours <= 400``."""
+        return f"{self.metric} {self.op} {self.bound:g}"
+
+
+@dataclass(frozen=True)
+class OptimiseSpec:
+    """A validated optimisation spec. ``file`` is where it came from; ``scenario`` is resolved."""
+
+    scenario: str = bounded(doc="scenario file (relative to the spec) or shipped scenario name")
+    name: str = bounded("", "a short name for the study")
+    description: str = bounded("", "what the study asks")
+    policy: str = bounded("random", "policy of every candidate (unless variables.policy lists several) "
+                          "and of the shipped deployment")
+    objectives: list[str] = bounded([], "'max METRIC' or 'min METRIC': summary dotted names, officer_hours "
+                                    "or cost", nonempty=True)
+    constraints: list[str] = bounded([], "'METRIC <= NUMBER' or 'METRIC >= NUMBER'")
+    replications: int = bounded(2, "runs per candidate per generation, on the generation's shared seeds", ge=1)
+    max_replications: int = bounded(0, "a surviving candidate is re-run on each generation's fresh seeds "
+                                    "until it has this many runs (0: final_replications)", ge=0)
+    reevaluate: bool = bounded(True, "re-run survivors on fresh seeds (false: keep first-round scores; "
+                               "for comparison only)")
+    final_replications: int = bounded(10, "runs of each Pareto point (and of the shipped deployment) on "
+                                      "fresh common seeds for the reported intervals", ge=2)
+    generations: int = bounded(10, "generations, the initial population included", ge=1)
+    population: int = bounded(20, "population size", ge=2)
+    offspring: int = bounded(0, "new candidates a generation (0: the population size)", ge=0)
+    seed_base: int = bounded(1, "first simulation seed", ge=0)
+    search_seed: int = bounded(0, "seed of the search's own random choices", ge=0)
+    days: float | None = bounded(None, "simulated days per run (overrides time.days)", gt=0)
+    steps: int | None = bounded(None, "steps per run (instead of the scenario's length)", ge=1)
+    backend: str = bounded("numba", "numba or mesa", allowed=("numba", "mesa"))
+    variables: Variables = field(default_factory=Variables)
+    cost: dict[str, UnitCost] = field(default_factory=dict)
+    fixed: dict[str, Any] = field(default_factory=dict)
+    file: str = field(default="", compare=False)
+
+    @property
+    def parsed_objectives(self) -> list[Objective]:
+        """The objectives, parsed."""
+        return [_objective(text, self.file, f"objectives[{i}]") for i, text in enumerate(self.objectives)]
+
+    @property
+    def parsed_constraints(self) -> list[Constraint]:
+        """The constraints, parsed."""
+        return [_constraint(text, self.file, f"constraints[{i}]") for i, text in enumerate(self.constraints)]
+
+    @property
+    def survivor_cap(self) -> int:
+        """Runs after which a survivor is no longer re-run."""
+        return self.max_replications or self.final_replications
+
+    @property
+    def n_offspring(self) -> int:
+        """New candidates per generation."""
+        return self.offspring or self.population
+
+    def base_overrides(self) -> dict[str, Any]:
+        """Scenario overrides of every run: the fixed values and the run length."""
+        out = dict(self.fixed)
+        if self.days is not None:
+            out["time.days"] = self.days
+        return out
+
+    def generation_seeds(self, generation: int) -> list[int]:
+        """The shared seeds of a generation: fresh for each (common random numbers within it)."""
+        start = self.seed_base + generation * self.replications
+        return list(range(start, start + self.replications))
+
+    def final_seeds(self) -> list[int]:
+        """Fresh seeds, shared by every Pareto point and the shipped deployment."""
+        start = self.seed_base + self.generations * self.replications
+        return list(range(start, start + self.final_replications))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values (what optimise.json keeps to recognise the spec on resume)."""
+        out = to_plain(self)
+        out.pop("file")
+        return out
+
+
+def _objective(text: str, file: str, where: str) -> Objective:
+    match = _OBJECTIVE.match(text)
+    if not match:
+        raise ScenarioError(file, where, f"must be 'max METRIC' or 'min METRIC', got {text!r}")
+    return Objective(match.group(2), MAX if match.group(1).startswith("max") else MIN)
+
+
+def _constraint(text: str, file: str, where: str) -> Constraint:
+    match = _CONSTRAINT.match(text)
+    if not match:
+        raise ScenarioError(file, where, f"must be 'METRIC <= NUMBER' or 'METRIC >= NUMBER', got {text!r}")
+    try:
+        bound = float(match.group(3))
+    except ValueError:
+        bound = math.nan
+    if not math.isfinite(bound):
+        raise ScenarioError(file, where, f"the bound must be a finite number, got {match.group(3)!r}")
+    return Constraint(match.group(1), match.group(2), bound)
+
+
+def scalar(value: Any, file: str, where: str) -> Any:
+    """A ``fixed`` value: a number, a string or a boolean (one-line error otherwise)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(file, where, f"must be a finite number, got {value!r}")
+    return value
+
+
+def scenario_spec(spec: OptimiseSpec, overrides: dict[str, Any] | None = None):
+    """The scenario under the spec's fixed overrides (and ``overrides``), validated."""
+    return load_spec(spec.scenario, {**spec.base_overrides(), **(overrides or {})})[0]
+
+
+def spec_from_dict(data: dict[str, Any], file: str) -> OptimiseSpec:
+    """The spec as optimise.json keeps it (already validated when the study started)."""
+    data = {k: v for k, v in data.items() if v is not None}
+    fixed = data.pop("fixed", {})
+    return replace(build(OptimiseSpec, data, file), fixed=fixed, file=file)

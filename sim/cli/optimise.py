@@ -1,0 +1,99 @@
+"""``polsim optimise``: search deployments for the Pareto front (Dask, resumable); export a point.
+
+    polsim optimise SPEC.toml --out DIR [--workers N] [--scheduler ADDR] [--resume]
+    polsim optimise export DIR --point N --out FILE.toml
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from polsim.cli import UsageError
+from polsim.output import write_atomically
+
+EXPORT = "export"
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``optimise``."""
+    p = subparsers.add_parser(
+        "optimise", help="find the Pareto front of deployments (noise-aware NSGA-II on Dask); export a point",
+        description="Search unit counts, bases, shifts and policies for the best trade-offs between the "
+                    "spec's objectives (see docs/optimise.md). 'polsim optimise export DIR --point N --out "
+                    "FILE' writes point N of a finished study as a scenario file.")
+    p.add_argument("spec", help="optimisation spec (TOML), or the word 'export'")
+    p.add_argument("folder", nargs="?", type=Path, help="with export: the study folder")
+    p.add_argument("--out", type=Path, required=True, help="study folder (or, with export, the scenario file)")
+    p.add_argument("--point", type=int, help="with export: the point's number in front.json / report.html")
+    p.add_argument("--workers", type=int, help="local worker processes (default: the cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--resume", action="store_true", help="continue the study in --out where it stopped")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    """Export a point, or validate the spec and run (or resume) the study."""
+    if args.spec == EXPORT:
+        return _export(args)
+    if args.folder is not None or args.point is not None:
+        raise UsageError("a folder and --point go with 'polsim optimise export DIR --point N --out FILE'")
+    try:
+        from polsim.experiments.optimise.checks import load_optimise
+        from polsim.experiments.optimise.evaluate import dask_evaluator
+        from polsim.experiments.optimise.study import STUDY_FILE, describe_study, read_study, run_study, same_study
+    except ImportError as err:
+        raise UsageError(f"polsim optimise needs pymoo and Dask ({err}); pip install 'polsim[optimise]'") from None
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    if args.workers is not None and args.scheduler:
+        raise UsageError("--workers starts a local cluster; with --scheduler the cluster has its own workers")
+    spec = load_optimise(args.spec)
+    existing = args.out / STUDY_FILE
+    if args.resume:
+        from polsim.experiments.optimise.space import Space
+
+        if not existing.exists():
+            raise UsageError(f"--resume: {args.out} holds no study ({STUDY_FILE} missing)")
+        if not same_study(read_study(args.out), describe_study(spec, Space(spec))):
+            raise UsageError(f"--resume: {args.spec} no longer matches the study in {args.out} "
+                             "(the spec changed); use another --out")
+    elif args.out.exists() and any(args.out.iterdir()):
+        raise UsageError(f"{args.out} is not empty; add --resume to continue a study there, or use another --out")
+    with dask_evaluator(spec.scenario, spec.backend, spec.steps, spec.base_overrides(),
+                        args.workers, args.scheduler) as evaluator:
+        result = run_study(spec, args.out, evaluator, resume=args.resume, progress=not args.no_progress)
+    front = result.front
+    done = f"{result.runs_now} runs" + (f" now, {result.runs_before} before" if result.runs_before else "")
+    infeasible = "" if front["feasible"] else " (none feasible: the least infeasible shown)"
+    print(f"optimise {spec.name or Path(args.spec).stem}: {result.generations} generations, {done} "
+          f"({result.search_seconds:.0f} s search, {result.final_seconds:.0f} s final runs); "
+          f"{len(front['points'])} Pareto points{infeasible}")
+    for p in front["points"]:
+        print(f"  {p['point']:>2}. {p['describe']}")
+    print(f"scenario files: {args.out}/points/; tables and figures: polsim report {args.out}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Write point N of a finished study as a scenario file."""
+    from polsim.experiments.optimise.final import FRONT_FILE, read_front
+    from polsim.experiments.optimise.study import point_path
+
+    if args.folder is None or args.point is None:
+        raise UsageError("usage: polsim optimise export DIR --point N --out FILE.toml")
+    if not (args.folder / FRONT_FILE).exists():
+        raise UsageError(f"{args.folder}: no finished study ({FRONT_FILE} missing); run polsim optimise first")
+    numbers = [p["point"] for p in read_front(args.folder)["points"]]
+    if args.point not in numbers:
+        raise UsageError(f"--point: the front of {args.folder} has points {', '.join(map(str, numbers))}; "
+                         f"got {args.point}")
+    if args.out.suffix != ".toml":
+        raise UsageError(f"--out: a scenario file ends in .toml, got {args.out}")
+    source = point_path(args.folder, args.point)
+    text = source.read_text(encoding="utf-8").replace(str(source), str(args.out))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(args.out, lambda p: p.write_text(text, encoding="utf-8"))
+    print(f"point {args.point}: {args.out} (polsim run {args.out} --policy ...: see its first lines)")
+    return 0
