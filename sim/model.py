@@ -29,6 +29,7 @@ import numpy as np
 import simpy
 
 from polsim.backends import BACKENDS
+from polsim.budget import check as check_budget
 from polsim.city import City, city_for
 from polsim.detection import N_DRAWS, SERVICE_DRAW, detect, exponential
 from polsim.dispatch import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, DispatchCentre
@@ -83,6 +84,7 @@ class PolicingModel(mesa.Model):
         self.spec = scenario.spec
         self.policy = make_policy(policy, dispatch)
         self.backend = BACKENDS[backend]()
+        check_budget(self.spec, scenario.source)  # refuse what would not fit, before allocating
         self._build()
 
     # -- construction -------------------------------------------------------------------
