@@ -199,11 +199,14 @@ def load_spec(
     """
     if isinstance(scenario, dict):
         data, file = scenario, "<scenario>"
+        check_depth(data, file)
     else:
         path = resolve_path(scenario)
         data, file = read_toml(path), str(path)
     if not overrides:
         return _validated(data, file), file
+    for key, value in overrides.items():
+        check_depth(value, (origins or {}).get(key, f"--set {key}"))
     try:
         return _validated(apply_overrides(data, overrides, origins), file), file
     except ScenarioError as err:

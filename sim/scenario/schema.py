@@ -131,7 +131,7 @@ class CitySpec:
     )
     origin: list[float] = bounded(
         [], "[longitude, latitude] of the city's centre, placing the lattice on the map in the UTM "
-        "zone of that point (empty: a city with no place)", ge=-180, le=180,
+        "zone of that point (empty: a city with no place)", ge=-180, le=180, maxlen=2,
     )
     congestion_by_hour: list[float] = bounded(
         [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.9, 0.6, 0.5, 0.7, 0.8, 0.8,
@@ -152,7 +152,7 @@ class CitySpec:
                              "allowed: at least one hour above 0")
         total = sum(self.land_use.values())
         if self.land_use and abs(total - 1.0) > 1e-6 and total > 1.0:
-            raise ValueError(f"city.land_use shares add up to {total:.3f}; allowed: at most 1")
+            raise ValueError(f"city.land_use: shares add up to {total:.3f}; allowed: at most 1")
         others = total - self.land_use.get("residential", 0.0)
         if "residential" in self.land_use and abs(self.land_use["residential"] - (1.0 - others)) > 1e-6:
             # residential land is what the other uses leave; a share that says otherwise (all

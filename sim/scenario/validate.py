@@ -62,14 +62,25 @@ def _copy(value: Any) -> Any:
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     if origin is list:
-        return f"a list of {_type_name(typing.get_args(tp)[0])}s"
+        return f"a list of {_plural(typing.get_args(tp)[0])}"
     if origin is dict:
-        return f"a table of {_type_name(typing.get_args(tp)[1])}s"
+        return f"a table of {_plural(typing.get_args(tp)[1])}"
     if dataclasses.is_dataclass(tp):
         return "a table"
     return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(
         tp, str(tp)
     )
+
+
+def _plural(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is list:
+        return f"lists of {_plural(typing.get_args(tp)[0])}"
+    if origin is dict:
+        return f"tables of {_plural(typing.get_args(tp)[1])}"
+    if dataclasses.is_dataclass(tp):
+        return "tables"
+    return {int: "integers", float: "numbers", bool: "booleans", str: "strings"}.get(tp, str(tp))
 
 
 def _describe(value: Any) -> str:
@@ -106,8 +117,20 @@ class _Builder:
             return cls(**values)
         except ScenarioError:
             raise
-        except ValueError as err:  # cross-field checks in __post_init__
-            self.fail(path or "(top level)", str(err))
+        except ValueError as err:  # cross-field checks in __post_init__: "field: problem"
+            self.fail(*self.cross_field(path, fields, str(err)))
+
+    @staticmethod
+    def cross_field(path: str, fields: typing.Mapping, message: str) -> tuple[str, str]:
+        """The field a cross-field check's ``"field: problem"`` names (dotted from the top, or one
+        of this section's own), and the problem; else the section and the whole message."""
+        field, sep, problem = message.partition(": ")
+        if sep and field and all(part.isidentifier() for part in field.split(".")):
+            if field == path or field.startswith(f"{path}."):
+                return field, problem
+            if field.split(".")[0] in fields:
+                return _join(path, field), problem
+        return path or "(top level)", message
 
     def value(self, tp: Any, value: Any, where: str, meta: typing.Mapping) -> Any:
         origin = typing.get_origin(tp)
