@@ -49,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``polsim`` script."""
     try:
-        args = build_parser().parse_args(argv)
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as done:  # argparse's --help and errors: their exit code, as a return
+            return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
         return int(args.handler(args) or 0)
     except (ScenarioError, UsageError) as err:
         print(f"polsim: error: {err}", file=sys.stderr)

@@ -100,6 +100,13 @@ def load_checked(args: argparse.Namespace, seed: int | None = None) -> PolicingS
     return scenario
 
 
+def out_path(text: str) -> Path:
+    """An ``--out`` value (argparse ``type``): a path, not empty (``Path("")`` would be ``.``)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty; give a folder")
+    return Path(text)
+
+
 SPECIAL_ROOTS = ("/proc", "/sys", "/dev")
 """Kernel file systems: nothing polsim writes belongs there."""
 
@@ -112,8 +119,6 @@ def check_out_dir(out: Path, option: str = "--out") -> None:
     write into is the one-line error. The nearest existing folder gets a test folder made and
     removed again, so that what the kernel refuses is found now rather than after the run.
     """
-    if str(out) == "":
-        raise UsageError(f"{option}: empty path; give a folder")
     path = Path(os.path.abspath(out))
     if any(path == Path(root) or Path(root) in path.parents for root in SPECIAL_ROOTS):
         raise UsageError(f"{option} {out}: under {path.parts[1] and '/' + path.parts[1]}, a system folder; "

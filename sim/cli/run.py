@@ -13,7 +13,7 @@ from pathlib import Path
 
 from polsim import budget
 from polsim.cli import UsageError
-from polsim.cli.common import add_scenario_arguments, check_out_dir, check_seed, load_checked
+from polsim.cli.common import add_scenario_arguments, check_out_dir, check_seed, load_checked, out_path
 from polsim.model import PolicingModel
 from polsim.output import folder_name, write_run
 from polsim.scenario import ScenarioError
@@ -30,7 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_scenario_arguments(p)
     p.add_argument("--policy", default="random", help="policy name or package.module:Class")
     p.add_argument("--seed", type=int, default=1, help="run seed (default 1)")
-    p.add_argument("--out", type=Path, help="output folder (default runs/SCENARIO-POLICY-sSEED, the "
+    p.add_argument("--out", type=out_path, help="output folder (default runs/SCENARIO-POLICY-sSEED, the "
                                             "scenario's name made a safe folder name)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
