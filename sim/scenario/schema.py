@@ -86,8 +86,9 @@ class TimeSpec:
 class CitySpec:
     """A synthetic city generated from a seed: lattice, land use, admin grids."""
 
-    rows: int = bounded(60, "cells north-south (rows x cols at most 10 million)", ge=4, le=5000)
-    cols: int = bounded(60, "cells east-west", ge=4, le=5000)
+    rows: int = bounded(60, "cells north-south (at least 6: blocks of land use are up to 6 cells; rows x cols "
+                        "at most 10 million)", ge=6, le=5000)
+    cols: int = bounded(60, "cells east-west", ge=6, le=5000)
     cell_m: float = bounded(100.0, "side of a cell in metres (a building to a 2 km block)", ge=10, le=2000)
     seed: int = bounded(7, "seed of the city generator (the run seed does not change the city)", ge=0,
                         le=2**63 - 1)

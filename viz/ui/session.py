@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.machinery import PathFinder
 from pathlib import Path
@@ -92,8 +94,15 @@ def load_spec_of(settings: Settings) -> ScenarioSpec:
 
 
 def _load(settings: Settings):
-    try:
+    with _named_after_the_paste(settings):
         return load_scenario(scenario_source(settings), settings.overrides(), seed=settings.seed)
+
+
+@contextmanager
+def _named_after_the_paste(settings: Settings) -> Iterator[None]:
+    """Errors about pasted TOML name it as the page does (``pasted.toml``, or the upload's name)."""
+    try:
+        yield
     except ScenarioError as err:
         if settings.scenario == CUSTOM and err.file == "<scenario>":
             raise ScenarioError(settings.toml_name, err.field, err.problem) from None
@@ -109,8 +118,10 @@ def build_model(settings: Settings) -> PolicingModel:
     problem = page_policy_problem(settings.policy)
     if problem:
         raise ValueError(problem)
-    return PolicingModel(_load(settings), policy=settings.policy, backend="numba",
-                         seed=settings.seed, dispatch=settings.dispatch)
+    scenario = _load(settings)
+    with _named_after_the_paste(settings):  # the memory estimate's refusal
+        return PolicingModel(scenario, policy=settings.policy, backend="numba", seed=settings.seed,
+                             dispatch=settings.dispatch)
 
 
 PAGE_POLICY_PACKAGE = "polsim.policies"
