@@ -27,56 +27,76 @@ GIB = 2**30
 LIMIT_ENV = "POLSIM_MAX_MEMORY_GIB"
 """Environment variable holding the memory limit in GiB (set by ``--max-memory``)."""
 
-# -- memory, bytes (measured: python -m tests.calibrate_budget) ------------------------------
-BASE_BYTES = 330 * 2**20
-"""A process that has imported polsim and run the kernels once: Python, NumPy, Numba, Mesa."""
-CELL_BYTES = 420
+# -- memory, resident bytes (measured with python -m tests.calibrate_budget; docs/scenarios.md) ---
+BASE_BYTES = 280 * 2**20
+"""A process that has imported polsim and run the default scenario: Python, NumPy, Numba, Mesa."""
+CELL_BYTES = 170
 """Per cell while running: the city's layers, the field (A0, B and its next step, walk weights),
-the presence rasters, the policy's area rasters, the footfall raster and its CDF."""
+the presence rasters, the policy's area rasters, the footfall raster and its CDF (measured
+143-169 B on 1-4 million cells)."""
 CELL_TYPE_BYTES = 8
-"""Per cell and crime type: the crimes-by-cell counts."""
-GENERATE_CELL_BYTES = 200
+"""Per cell and crime type: the crimes-by-cell counts (untouched pages cost nothing at first,
+but a long run touches them; counted whole)."""
+GENERATE_CELL_BYTES = 120
 """Per cell while the city is generated (indices, distances, labels: freed before the run)."""
-CENTRE_CELL_BYTES = 8
-"""Per cell and commercial centre while the city is generated (a distance raster each)."""
-OFFENDER_BYTES = 200
-"""Per offender: a dozen columns, this step's draws, the sort's copies."""
-GUARDIAN_BYTES = 180
-"""Per grid worker or volunteer: position, grid rectangle, disks, draws."""
-UNIT_BYTES = 1_200
-"""Per police unit: two dozen columns, the per-type lists built on the way, the policy's tables."""
-GRID_BYTES = 400
+CENTRE_CELL_BYTES = 13
+"""Per cell and commercial centre while the city is generated (a distance raster each, and
+their stack: 50 centres on a million cells took 790 MB)."""
+OFFENDER_BYTES = 140
+"""Per offender: a dozen columns, this step's draws, the sort's copies (measured 138 B)."""
+GUARDIAN_BYTES = 100
+"""Per grid worker or volunteer: position, grid rectangle, disks, draws (measured 99 B)."""
+UNIT_BYTES = 400
+"""Per police unit: two dozen columns, the per-type lists built on the way (measured 350 B)."""
+GRID_BYTES = 200
 """Per comprehensive grid: its 15-digit code and its bases."""
 INCIDENT_BYTES = 160
 """Per incident of the run: its archived row (85 B) and the summary's and table's columns."""
 ROW_BYTES = 400
 """Per DataCollector row (one every ``output.collect_every`` steps)."""
+ADDRESS_SPACE_FACTOR = 1.6
+"""Address space mapped per byte of resident memory a model adds (zeroed arrays are mapped
+whole and touched later; measured 1.5 on 4 million cells): what ``ulimit -v`` is held to."""
 
-# -- time, seconds (measured like the memory; a free 2-core machine) --------------------------
-STEP_SECONDS = 2e-4
-"""A step's fixed cost: Python between the kernels, the SimPy environment."""
-CELL_STEP_SECONDS = 1.5e-8
+# -- time, seconds on a free 2-core machine ------------------------------------------------------
+# Relative costs measured with python -m tests.calibrate_budget on the shared machine, scaled to
+# the figures docs/performance.md gives for a free one (the default city's week in about 12 s,
+# citywide's in 128-133 s, the offender kernel at 60 M offender-steps a second). Rough: within
+# a factor of two or three, to tell minutes from hours.
+STEP_SECONDS = 1e-3
+"""A step's fixed cost: Python between the kernels, the SimPy environment, the collector."""
+CELL_STEP_SECONDS = 1e-8
 """Per cell and step: the field update, walk weights, deterrence, visibility."""
-OFFENDER_STEP_SECONDS = 2e-8
+OFFENDER_STEP_SECONDS = 1.6e-8
 """Per offender and step: the compiled offender rule."""
-MOVER_STEP_SECONDS = 1e-7
-"""Per unit or guardian and step: its move and the edges of its disks."""
+UNIT_STEP_SECONDS = 1.3e-7
+"""Per police unit and step: its move, its patrol target, dispatch's scan."""
+GUARDIAN_STEP_SECONDS = 3e-8
+"""Per grid worker or volunteer and step: its move within its grid."""
 DISK_CELL_SECONDS = 3e-9
 """Per cell of a moving agent's disk edge and step (a disk is cut at the city's edge)."""
-INCIDENT_SECONDS = 4e-4
+INCIDENT_SECONDS = 2e-4
 """Per incident: its SimPy processes, detection and dispatch."""
-CELL_SETUP_SECONDS = 2e-6
+QUEUE_SCAN_SECONDS = 1e-5
+"""Per waiting call each time dispatch looks for a unit: when calls come faster than the units
+can serve them the queue grows, and every new call and freed unit scans it."""
+BUSY_MINUTES = 40.0
+"""Minutes a unit is taken by a call (travel and time on scene), for the queue's growth."""
+CELL_SETUP_SECONDS = 3e-6
 """Per cell when the city is generated."""
-GRID_PAIR_SECONDS = 4e-9
+GRID_PAIR_SECONDS = 1e-9
 """Per pair of grids when the grids' bases are spread over the city."""
 CAMERA_SECONDS = 2e-5
 """Per camera placed."""
 AGENT_SETUP_SECONDS = 5e-6
 """Per guardian or unit placed."""
+OFFENDER_SETUP_SECONDS = 2e-7
+"""Per offender placed."""
 
-FEEDBACK = 3.0
-"""Crimes a minute over the baseline rate offenders x A0: the near-repeat field (B) roughly
-triples the default city's; a rough factor, for memory, where incidents matter only in long runs."""
+FEEDBACK = 1.0
+"""Crimes a minute over the baseline rate offenders x A0 x weights: deterrence, flight and jail
+take off about what the near-repeat field (B) adds (citywide: ~16,000 incidents a day against
+17,000 by this rate; the default city: 56 a day against 58)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +117,11 @@ class Estimate:
     @property
     def seconds(self) -> float:
         """The whole run, setup included."""
-        return self.setup_seconds + self.step_seconds * self.steps
+        return self.seconds_for(self.steps)
+
+    def seconds_for(self, steps: int) -> float:
+        """A run of ``steps`` steps, setup included."""
+        return self.setup_seconds + self.step_seconds * steps
 
     def describe(self) -> str:
         """``peak memory about 0.35 GiB, about 12 s for 10,080 steps``."""
@@ -132,7 +156,7 @@ def estimate(spec: ScenarioSpec, steps: int | None = None) -> Estimate:
     generating = cells * (GENERATE_CELL_BYTES + CENTRE_CELL_BYTES * c.centres)
     peak = BASE_BYTES + grids * GRID_BYTES + max(running, generating)
     return Estimate(int(peak), _setup_seconds(spec, cells, grids, guardians, units),
-                    _step_seconds(spec, cells, offenders, guardians, units, incidents / max(steps, 1)),
+                    _step_seconds(spec, cells, offenders, guardians, units, incidents / max(steps, 1), steps),
                     steps, incidents)
 
 
@@ -169,21 +193,32 @@ def _setup_seconds(spec: ScenarioSpec, cells: int, grids: int, guardians: int, u
     c = spec.city
     busiest = (c.workstations + c.centres) * cells * 2e-9  # an argmax over the city per base
     return (cells * CELL_SETUP_SECONDS + grids * grids * GRID_PAIR_SECONDS + busiest
-            + min(c.cameras, cells) * CAMERA_SECONDS + (guardians + units) * AGENT_SETUP_SECONDS)
+            + min(c.cameras, cells) * CAMERA_SECONDS + (guardians + units) * AGENT_SETUP_SECONDS
+            + spec.offenders.count * OFFENDER_SETUP_SECONDS)
 
 
 def _step_seconds(spec: ScenarioSpec, cells: int, offenders: int, guardians: int, units: int,
-                  incidents: float) -> float:
+                  incidents: float, steps: int) -> float:
     c = spec.city
     reach = c.rows + c.cols  # a disk wider than the city costs no more than the city
     edge = min(2 * _cells(spec.guardians.sight_m, c.cell_m) + 1, reach)
     unit_edges = sum(u.count * sum(min(2 * _cells(r, c.cell_m) + 1, reach) for r in (u.sight_m, u.deter_m,
                                                                                   u.capture_m))
                      for u in spec.units.values())
-    disks = guardians * edge + unit_edges
     return (STEP_SECONDS + cells * CELL_STEP_SECONDS + offenders * OFFENDER_STEP_SECONDS
-            + (guardians + units) * MOVER_STEP_SECONDS + disks * DISK_CELL_SECONDS
-            + incidents * INCIDENT_SECONDS)
+            + units * UNIT_STEP_SECONDS + guardians * GUARDIAN_STEP_SECONDS
+            + (guardians * edge + unit_edges) * DISK_CELL_SECONDS + incidents * INCIDENT_SECONDS
+            + _queue_seconds(spec, incidents, steps))
+
+
+def _queue_seconds(spec: ScenarioSpec, incidents: float, steps: int) -> float:
+    """A step's share of scanning a queue that grows because calls outrun the units."""
+    dt = spec.time.step_minutes
+    responding = sum(u.count for u in spec.units.values() if u.responds)
+    served = responding / BUSY_MINUTES * dt  # calls the units can take a step
+    growth = max(0.0, incidents - served)
+    mean_waiting = growth * steps / 2
+    return (incidents + served) * mean_waiting * QUEUE_SCAN_SECONDS
 
 
 def _cells(metres: float, cell_m: float) -> int:
@@ -239,8 +274,9 @@ def _address_space_room() -> tuple[int | None, str]:
                 used = int(line.split()[1]) * 1024
     except (OSError, ValueError):
         pass
-    n = max(soft - used, 0)
-    return n, f"this process may map {n / GIB:.1f} GiB more (ulimit -v)"
+    room = max(soft - used, 0)
+    # a model maps more than it touches: the room, in the resident bytes the estimate counts
+    return int(room / ADDRESS_SPACE_FACTOR), f"this process may map {room / GIB:.1f} GiB more (ulimit -v)"
 
 
 def check(spec: ScenarioSpec, source: str, steps: int | None = None) -> Estimate:

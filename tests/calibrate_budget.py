@@ -47,10 +47,11 @@ model.run(steps=2)
 started = time.perf_counter()
 model.run(steps=steps)
 step = (time.perf_counter() - started) / steps
-hwm = next(int(l.split()[1]) * 1024 for l in Path("/proc/self/status").read_text().splitlines()
-           if l.startswith("VmHWM:"))
+status = Path("/proc/self/status").read_text().splitlines()
+hwm = next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmHWM:"))
+vm = next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmPeak:"))
 guess = estimate(scenario.spec, steps + 2)
-print(json.dumps({"peak": hwm, "setup": setup, "step": step, "incidents": len(model.incidents),
+print(json.dumps({"peak": hwm, "vm": vm, "setup": setup, "step": step, "incidents": len(model.incidents),
                   "est_peak": guess.peak_bytes, "est_setup": guess.setup_seconds,
                   "est_step": guess.step_seconds, "est_incidents": guess.incidents}))
 """
@@ -72,13 +73,14 @@ def main() -> int:
     parser.add_argument("--policy", default="random")
     parser.add_argument("--only", default="")
     args = parser.parse_args()
-    print(f"{'case':<20} {'peak MiB':>9} {'est':>7} {'ratio':>6}  {'setup s':>8} {'est':>7}  "
+    print(f"{'case':<20} {'peak MiB':>9} {'est':>7} {'ratio':>6} {'VM MiB':>7}  {'setup s':>8} {'est':>7}  "
           f"{'step ms':>8} {'est':>7} {'ratio':>6}  {'incid.':>6} {'est':>6}")
     for name, (scenario, overrides) in CASES.items():
         if args.only and args.only not in name:
             continue
         m = measure(scenario, overrides, args.steps, args.policy)
-        print(f"{name:<20} {m['peak'] / 2**20:9.0f} {m['est_peak'] / 2**20:7.0f} {m['est_peak'] / m['peak']:6.2f}  "
+        print(f"{name:<20} {m['peak'] / 2**20:9.0f} {m['est_peak'] / 2**20:7.0f} {m['est_peak'] / m['peak']:6.2f} "
+              f"{m['vm'] / 2**20:7.0f}  "
               f"{m['setup']:8.2f} {m['est_setup']:7.2f}  {m['step'] * 1e3:8.2f} {m['est_step'] * 1e3:7.2f} "
               f"{m['est_step'] / m['step']:6.2f}  {m['incidents']:6d} {m['est_incidents']:6d}", flush=True)
     return 0

@@ -191,7 +191,7 @@ def test_hostile_files_and_values_end_cleanly(tmp_path_factory, data, capsys):
 
 
 @pytest.mark.slow
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_hostile_files_and_values_end_cleanly_in_their_own_process(tmp_path_factory, data):
     folder = tmp_path_factory.mktemp("case")

@@ -13,8 +13,11 @@ import importlib
 import os
 import pkgutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NoReturn
 
+from polsim.budget import LIMIT_ENV
 from polsim.scenario import ScenarioError
 
 EXIT_BAD_INPUT = 2
@@ -48,6 +51,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``polsim`` script."""
+    with _environment_kept():
+        return _main(argv)
+
+
+@contextmanager
+def _environment_kept() -> Iterator[None]:
+    """Options that reach worker processes through the environment (``--max-memory``) hold for
+    this command only: a caller of :func:`main` in Python gets its environment back."""
+    before = os.environ.get(LIMIT_ENV)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(LIMIT_ENV, None)
+        else:
+            os.environ[LIMIT_ENV] = before
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         try:
             args = build_parser().parse_args(argv)

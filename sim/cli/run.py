@@ -49,9 +49,9 @@ def run(args: argparse.Namespace) -> int:
     steps = args.steps or guess.steps
     if budget.kernels_cold():
         print("polsim: compiling the kernels, once per machine (about 15 s) ...", file=sys.stderr, flush=True)
-    if guess.seconds * steps / guess.steps > LONG_RUN_SECONDS:
-        print(f"polsim: this run is estimated at {budget.duration(guess.seconds * steps / guess.steps)} "
-              f"({steps:,} steps); Ctrl-C stops it", file=sys.stderr, flush=True)
+    if guess.seconds_for(steps) > LONG_RUN_SECONDS:
+        print(f"polsim: this run is estimated at {budget.duration(guess.seconds_for(steps))} ({steps:,} steps); "
+              "Ctrl-C stops it", file=sys.stderr, flush=True)
     with _user_policy_errors(args.policy):
         model = PolicingModel(scenario, policy=args.policy, backend=args.backend, dispatch=args.dispatch)
         started = time.perf_counter()
