@@ -138,6 +138,7 @@ COMMAND_OUTCOMES = {
     "policy_not_a_class": "is not a polsim.policies.Policy subclass",
     "policy_main": "polsim.__main__ is polsim's command line", "policy_this": "cannot be loaded: AttributeError",
     "policy_syntax_error": "cannot be loaded: SyntaxError", "policy_exits": "it exits while loading",
+    "policy_fails_in_run": "--policy badpols.fails:P: failed at fails.py:7: RuntimeError: lost the map",
     "policy_empty": "unknown policy ''", "policy_colon_only": "must be package.module:Class",
     "policy_plus_only": "unknown policy ''", "policy_relative": "must be package.module:Class",
     "days_1e-300": "--days 1e-300: time.days: 1e-300 days is", "days_inf": "--days inf: time.days: must be a finite",

@@ -52,14 +52,15 @@ def alive(pid: int) -> bool:
 
 
 def start_ui(port: int, *extra: str) -> subprocess.Popen:
-    """``polsim ui`` as a service manager starts it; returns once the page answers."""
+    """``polsim ui`` as a service manager starts it; returns once the page itself answers (not only
+    the liveness probe: a server can be up and fail every page)."""
     proc = subprocess.Popen([sys.executable, "-m", "polsim", "ui", "--port", str(port), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + START_S
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.stdout.read()
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as r:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
                 if r.status == 200:
                     return proc
         except OSError:

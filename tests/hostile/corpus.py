@@ -185,6 +185,7 @@ def _commands() -> dict[str, list[str]]:
     c["policy_this"] = [*run, "--policy", "this:X", "--out", "{dir}/o"]
     c["policy_syntax_error"] = [*run, "--policy", "badpols.syntax:P", "--out", "{dir}/o"]
     c["policy_exits"] = [*run, "--policy", "badpols.exits:P", "--out", "{dir}/o"]
+    c["policy_fails_in_run"] = [*run, "--policy", "badpols.fails:P", "--out", "{dir}/o"]
     c["policy_empty"] = [*run, "--policy", "", "--out", "{dir}/o"]
     c["policy_colon_only"] = [*run, "--policy", ":", "--out", "{dir}/o"]
     c["policy_plus_only"] = [*run, "--policy", "+", "--out", "{dir}/o"]
@@ -239,6 +240,11 @@ BAD_POLICIES = {
     "boom.py": "raise RuntimeError('boom at import')\n",
     "syntax.py": "def (:\n",
     "exits.py": "import sys\nsys.exit(3)\n",
+    "fails.py": (
+        "from polsim.policies import Policy\n\n"
+        "class P(Policy):\n    name = 'fails'\n\n"
+        "    def patrol_targets(self, model, units, u):\n        raise RuntimeError('lost the map')\n"
+    ),
     "ctor.py": (
         "from polsim.policies import Policy\n\n"
         "class Raises(Policy):\n    name = 'raises'\n\n"

@@ -8,6 +8,7 @@ route answers 404 here. ``/readyz`` (the liveness probe) stays.
 
 from __future__ import annotations
 
+import os
 import sys
 
 APP = "polsim.viz.app"
@@ -39,6 +40,9 @@ def solara_arguments(host: str, port: int) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     """Serve the app on ``HOST PORT`` until stopped."""
     host, port = (argv if argv is not None else sys.argv[1:])[:2]
+    # solara's server module registers the app it serves when first imported, from SOLARA_APP
+    # (which ``solara run`` sets before importing it); hiding a route imports it first
+    os.environ["SOLARA_APP"] = APP
     hide_statistics()
     from solara.__main__ import cli
 
