@@ -71,6 +71,7 @@ def _error(data, overrides=None) -> str:
     ({"city": {"land_use": {k: 0.0 for k in ("residential", "commercial", "market", "school", "park", "transit",
                                             "blocked")}}}, "city.land_use.residential: residential land is what"),
     ({"city": {"footfall_by_hour": [0.0] * 24}}, "city.footfall_by_hour: all zero"),
+    ({"city": {"rows": 5}}, "city: 5 x 60 cells cannot hold the 6-cell blocks of blocked land"),
     ({"crimes": {c: {"weight": 0.0} for c in ("pickpocketing", "robbery", "ebike_theft", "burglary", "assault")}},
      "crimes: every crime type has weight 0"),
     ({"name": "evil\x1b[31m"}, "name: must be printable text (no control characters)"),
@@ -89,6 +90,16 @@ def test_cross_field_and_structure_limits(data, words):
 def test_a_land_use_without_residential_or_consistent_with_the_rest_is_fine():
     load_spec({"city": {"land_use": {"blocked": 0.3}}})
     load_spec({"city": {"land_use": {"residential": 0.7, "blocked": 0.3}}})
+
+
+def test_a_small_city_runs_when_its_land_use_fits():
+    """The Short et al. torus of the validation is 4 x 4 residential cells; the 20 x 4 city the
+    property test found crashed the generator (blocked land comes in blocks up to 6 wide)."""
+    from polsim import PolicingModel
+
+    PolicingModel("default", overrides={"city.rows": 4, "city.cols": 4, "city.land_use": {"residential": 1.0}},
+                  seed=1).run(steps=2)
+    PolicingModel("default", overrides={"city.rows": 20, "city.cols": 6}, seed=1).run(steps=2)
 
 
 def test_deep_nesting_and_huge_text_are_refused_before_anything_recurses(tmp_path):

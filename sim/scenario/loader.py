@@ -63,7 +63,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     except OSError as err:
         raise ScenarioError(str(path), "", f"cannot read: {err.strerror or err}") from None
     if len(data) > MAX_FILE_BYTES:
-        raise ScenarioError(str(path), "", f"larger than {MAX_FILE_BYTES >> 20} MiB; a scenario file is a few kB")
+        raise _too_large(str(path))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -75,7 +75,7 @@ def parse_toml(text: str, name: str) -> dict[str, Any]:
     """Parse TOML text; a syntax error (or nesting too deep for the parser) becomes a one-line
     :class:`ScenarioError`, and so does text longer than a scenario file may be."""
     if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError(name, "", f"larger than {MAX_FILE_BYTES >> 20} MiB; a scenario file is a few kB")
+        raise _too_large(name)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -84,6 +84,10 @@ def parse_toml(text: str, name: str) -> dict[str, Any]:
         raise ScenarioError(name, "", "tables and arrays nest too deeply to parse") from None
     check_depth(data, name)
     return data
+
+
+def _too_large(name: str) -> ScenarioError:
+    return ScenarioError(name, "", f"larger than {MAX_FILE_BYTES >> 20} MiB; a scenario file is a few kB")
 
 
 def parse_override(item: str, name: str = "--set") -> tuple[str, Any]:

@@ -59,6 +59,10 @@ MAX_DURATION_MIN = 43_200.0
 MAX_STRENGTH = 20.0
 """Deterrence exponents: a rate times exp(-20) is two in a billion, no crime at all."""
 
+BLOCK_SIDES = {"blocked": 6, "park": 4, "school": 3, "market": 2, "transit": 1}
+"""The largest side of the rectangles of each land use the city generator scatters
+(``polsim.city._land_use``): a city must be at least that wide for a use it places."""
+
 MAX_MULTIPLIER = 1_000.0
 """Relative weights and hourly multipliers (only their ratios matter)."""
 
@@ -86,9 +90,9 @@ class TimeSpec:
 class CitySpec:
     """A synthetic city generated from a seed: lattice, land use, admin grids."""
 
-    rows: int = bounded(60, "cells north-south (at least 6: blocks of land use are up to 6 cells; rows x cols "
-                        "at most 10 million)", ge=6, le=5000)
-    cols: int = bounded(60, "cells east-west", ge=6, le=5000)
+    rows: int = bounded(60, "cells north-south (rows x cols at most 10 million; at least the side of the "
+                        "largest block of land use the shares place, 6 for blocked land)", ge=4, le=5000)
+    cols: int = bounded(60, "cells east-west", ge=4, le=5000)
     cell_m: float = bounded(100.0, "side of a cell in metres (a building to a 2 km block)", ge=10, le=2000)
     seed: int = bounded(7, "seed of the city generator (the run seed does not change the city)", ge=0,
                         le=2**63 - 1)
@@ -148,6 +152,13 @@ class CitySpec:
         if grids > MAX_GRIDS:
             raise ValueError(f"city: {grids:,} comprehensive grids of {self.grid_cells} x {self.grid_cells} cells; "
                              f"allowed: at most {MAX_GRIDS:,} (raise grid_cells)")
+        n = self.rows * self.cols
+        placed = [use for use, side in BLOCK_SIDES.items() if int(self.land_use.get(use, 0.0) * n) > 0]
+        widest = max((BLOCK_SIDES[use] for use in placed), default=1)
+        if min(self.rows, self.cols) < widest:
+            use = next(u for u in placed if BLOCK_SIDES[u] == widest)
+            raise ValueError(f"city: {self.rows} x {self.cols} cells cannot hold the {widest}-cell blocks of "
+                             f"{use} land; allowed: rows and cols of at least {widest}, or no {use} share")
         if not any(self.footfall_by_hour):
             raise ValueError("city.footfall_by_hour: all zero, a city where nobody ever walks; "
                              "allowed: at least one hour above 0")
