@@ -55,6 +55,7 @@ def run_case(python: str, args: list[str], cwd: Path, out: Path | None, timeout:
              max_bytes: int) -> dict:
     """Run ``polsim ARGS`` and classify how it ended."""
     started = time.monotonic()
+    existed = out is not None and out.exists()  # /dev/null, or a file given as --out
     proc = subprocess.Popen([python, "-m", "polsim", *args], cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, preexec_fn=_limit(max_bytes), start_new_session=True)
     peak = 0.0
@@ -68,7 +69,7 @@ def run_case(python: str, args: list[str], cwd: Path, out: Path | None, timeout:
                 "stderr": ""}
     err = stderr.decode("utf-8", "replace")
     lines = [ln for ln in err.splitlines() if ln.strip()]
-    wrote = out is not None and out.exists()
+    wrote = out is not None and out.exists() and not existed
     if proc.returncode == 2 and len(lines) == 1 and "Traceback" not in err and not wrote:
         outcome = "refused"
     elif proc.returncode == 0 and "Traceback" not in err and (out is None or (out / "summary.json").exists()):
@@ -101,10 +102,10 @@ def tally(python: str, timeout: float, max_gib: float, only: str = "") -> dict:
             if only and only not in name:
                 continue
             args = [a.replace("{dir}", str(work)) for a in argv]
-            out = work / "o"
-            results[f"cli {name}"] = run_case(python, args, work, out if "--out" in argv else None, timeout,
-                                              max_bytes)
-            shutil.rmtree(out, ignore_errors=True)
+            out = Path(args[args.index("--out") + 1]) if "--out" in args else None
+            results[f"cli {name}"] = run_case(python, args, work, out, timeout, max_bytes)
+            if out is not None and out.is_dir() and work in out.parents:
+                shutil.rmtree(out, ignore_errors=True)
             _print(name, results[f"cli {name}"])
         os.chmod(work / "readonly", 0o755)
     return results
