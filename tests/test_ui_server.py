@@ -99,9 +99,10 @@ def test_a_killed_polsim_ui_takes_its_server_with_it():
     proc.kill()
     proc.wait()
     deadline = time.monotonic() + 10
-    while alive(servers[0]) and time.monotonic() < deadline:
+    while (alive(servers[0]) or not port_free(port)) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert not alive(servers[0]) and port_free(port)
+    holders = [line for line in Path("/proc/net/tcp").read_text().splitlines() if f":{port:04X} " in line]
+    assert not alive(servers[0]) and port_free(port), holders
 
 
 def test_serving_beyond_this_machine_warns():
