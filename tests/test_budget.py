@@ -87,7 +87,7 @@ print(json.dumps({"peak": hwm, "estimate": budget.estimate(model.spec, 5).peak_b
 
 @pytest.mark.parametrize("overrides", [
     {"city.rows": 1200, "city.cols": 1200, "city.grid_cells": 10},
-    {"offenders.count": 1_500_000},
+    pytest.param({"offenders.count": 1_500_000}, marks=pytest.mark.slow),
 ])
 def test_the_estimate_is_within_a_third_of_the_measured_peak(overrides):
     """Resident memory after a few steps; the estimate counts what a long run touches too (the
