@@ -48,6 +48,7 @@ from polsim.router import PATROL_GREED, Router
 from polsim.rules.offender import FLEEING, INACTIVE, OffenderParams
 from polsim.rules.travel import DRIVE, WALK
 from polsim.scenario import PolicingScenario, load_scenario
+from polsim.scenario.budget import check as check_budget
 from polsim.streams import Streams
 from polsim.units import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, Units
 
@@ -90,6 +91,7 @@ class PolicingModel(mesa.Model):
         self.spec = scenario.spec
         self.policy = make_policy(policy, dispatch)
         self.backend = BACKENDS[backend]()
+        check_budget(self.spec, scenario.source)  # refuse what would not fit, before allocating
         self._build()
 
     # -- construction -------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""Writing a run's results: summary.json, incidents.parquet, crimes_by_cell.npz, run.json.
+"""Writing a run's results: incidents.parquet, crimes_by_cell.npz, run.json, then summary.json.
 
 Each file is written to a temporary name and renamed into place, so a killed run never
-leaves a half-written file under the final name.
+leaves a half-written file under the final name; ``summary.json`` comes last (and an older
+one is removed first), so a folder holding ``summary.json`` is a finished run and one without
+it is not (:func:`is_complete`), whenever the writing was cut short.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +37,31 @@ INCIDENT_SCHEMA = pa.schema([
 by the end of the run); status is closed, open (reported, not closed) or unreported (no call yet)."""
 
 
+SUMMARY = "summary.json"
+"""The file a finished run writes last: its presence marks the folder complete."""
+
+RUN_FILES = ("incidents.parquet", "crimes_by_cell.npz", "run.json", SUMMARY)
+"""Every file of a run folder, in the order they are written."""
+
+
+def is_complete(folder: Path) -> bool:
+    """Whether ``folder`` holds a finished run (its summary, written after everything else)."""
+    return (Path(folder) / SUMMARY).is_file()
+
+
+def folder_name(*labels: object) -> str:
+    """A safe folder name from labels such as a scenario name, a policy and a seed.
+
+    A scenario's ``name`` is a label, not a path: ``/tmp/x/evil`` or ``../../escape`` must not
+    decide where results go. Anything but letters (of any script), digits, ``.``, ``_`` and
+    ``-`` becomes ``_``, leading dots and dashes go (no hidden folder, no ``..``, no option-like
+    name), and the name is cut to 100 characters.
+    """
+    text = "-".join(str(label) for label in labels)
+    safe = re.sub(r"[^\w.-]+", "_", text).lstrip(".-_")[:100].rstrip(".")
+    return safe or "run"
+
+
 def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write`` on a hidden sibling, then rename it over ``path``.
 
@@ -51,10 +79,10 @@ def summary_json(summary: dict[str, Any]) -> str:
 
 
 def write_run(model: PolicingModel, out: Path, run_info: dict[str, Any]) -> dict[str, Any]:
-    """Write every result file of a finished run into ``out``; returns the summary."""
+    """Write every result file of a finished run into ``out``, the summary last; returns it."""
     out.mkdir(parents=True, exist_ok=True)
+    (out / SUMMARY).unlink(missing_ok=True)  # the folder is unfinished until the new one is in
     summary = model.summary()
-    write_atomically(out / "summary.json", lambda p: p.write_text(summary_json(summary)))
 
     def write_incidents(p: Path) -> None:
         # piece by piece: a city-scale year's table built whole would take ~2.6 GB at the end
@@ -75,6 +103,7 @@ def write_run(model: PolicingModel, out: Path, run_info: dict[str, Any]) -> dict
     info = {**run_info, "python": sys.version.split()[0], "platform": platform.platform(),
             "versions": _versions()}
     write_atomically(out / "run.json", lambda p: p.write_text(json.dumps(info, indent=2) + "\n"))
+    write_atomically(out / SUMMARY, lambda p: p.write_text(summary_json(summary)))
     return summary
 
 

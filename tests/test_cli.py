@@ -150,7 +150,8 @@ def test_a_bad_set_value_names_the_set_not_the_scenario_file(tmp_path, capsys):
     cases = [
         (["--set", "offenders.count=-1"], "--set offenders.count=-1: offenders.count: must be >= 0, got -1"),
         (["--set", "units.foo.count=1"], "--set units.foo.count=1: units.foo: unknown unit kind 'foo'"),
-        (["--set", "city.land_use.blocked=0.6"], "--set city.land_use.blocked=0.6: city: "),
+        (["--set", "city.land_use.blocked=0.6"],
+         "--set city.land_use.blocked=0.6: city.land_use.blocked: must be <= 0.5"),
         (["--set", "policy.cordon_crimes=['theft']"], "--set policy.cordon_crimes=['theft']: "),
         (["--set", "units.patrol_car.base_cells=[[0, 99]]"], "--set units.patrol_car.base_cells=[[0, 99]]: "
                                                              "units.patrol_car.base_cells[0]: cell (0, 99)"),

@@ -47,7 +47,7 @@ def test_default_loads_with_its_units():
         ({"dispatch": {"rule": "closest"}}, "dispatch.rule", "must be one of avl, zone"),
         ({"city": {"footfall_by_hour": [1.0, 2.0]}}, "city.footfall_by_hour", "exactly 24 values"),
         ({"city": {"code": "12ab56"}}, "city.code", "6 digits"),
-        ({"time": {"step_minutes": 0}}, "time.step_minutes", "must be > 0"),
+        ({"time": {"step_minutes": 0}}, "time.step_minutes", "must be >= 0.01"),
         ({"crimes": {"robbery": {"priority": 9}}}, "crimes.robbery.priority", "must be <= 5"),
         ({"units": {"patrol_car": {"count": 1, "shift": [20, 8]}}}, "units.patrol_car", "end must be after start"),
     ],

@@ -160,3 +160,37 @@ def test_compare_mode_shows_the_runs_headlines(page):
         cells = page.locator("tr", has_text=label).locator("td")
         expect(cells.nth(1)).to_have_text(f"{row['response_time_min.mean']:.2f}")
         expect(cells.nth(3)).to_have_text(str(row["crimes.total"]))
+
+
+def test_a_refused_paste_leaves_this_session_and_the_next_one_working(page, browser, server):
+    """Pasting a sight of 1e12 m once froze the server for everyone; now it is the bound's error."""
+    bad = "[guardians]\nsight_m = 1e12\n"
+    with pytest.raises(ScenarioError) as expected:
+        build_model(Settings(scenario=CUSTOM, toml_text=bad))
+    choose(page, "polsim-scenario", CUSTOM)
+    page.get_by_label("Scenario TOML").fill(bad)
+    page.get_by_role("button", name="Apply TOML").click()
+    expect(page.locator(".polsim-error")).to_have_text(str(expected.value), timeout=30000)
+    assert str(expected.value) == "pasted.toml: guardians.sight_m: must be <= 1000, got 1000000000000.0"
+    page.get_by_role("button", name="Step").click()  # the old model stays, and steps
+    wait_clock(page, "Step 1 ·")
+    other = browser.new_page(viewport={"width": 1500, "height": 1000})
+    try:
+        other.goto(server)
+        other.wait_for_selector("img.polsim-map", timeout=LOAD_S * 1000)
+        other.get_by_role("button", name="Step").click()
+        expect(other.locator(".polsim-clock")).to_contain_text("Step 1 ·", timeout=30000)
+    finally:
+        other.close()
+
+
+@pytest.mark.parametrize("policy", ["polsim.__main__:X", "this:X"])
+def test_the_policy_box_refuses_polsims_own_command_line_and_oddities(page, policy):
+    """``sim.__main__:X`` ran polsim's CLI inside the server and killed the session's connection."""
+    page.locator(".polsim-custom-policy input").fill(policy)
+    page.get_by_role("button", name="Use this policy").click()
+    expect(page.locator(".polsim-error")).to_contain_text("the page loads policy modules from the server's "
+                                                          "working directory", timeout=30000)
+    page.get_by_role("button", name="Step").click()  # the session is alive
+    wait_clock(page, "Step 1 ·")
+    assert page.locator(".polsim-policy-name").inner_text() == "random"

@@ -119,7 +119,7 @@ SCENARIO_DEFAULTS = {"units": {}, "offenders": None, "deterrence": None, "replan
 
 @solara.component
 def ScenarioCard(runner: Runner):
-    """Shipped scenario, or TOML pasted or uploaded; its errors shown in one line."""
+    """Shipped scenario, or TOML pasted or uploaded (its errors show above the cards)."""
     s = runner.settings
     choices = shipped_scenarios() + [CUSTOM]
 
@@ -147,8 +147,6 @@ def ScenarioCard(runner: Runner):
                 solara.Button("Apply TOML", color="primary", on_click=apply_text, classes=["polsim-apply"])
                 solara.Button("Back to presets", text=True, on_click=lambda: choose(shipped_scenarios()[0]))
             solara.FileDrop(label="or drop a .toml file here", on_file=upload, lazy=False)
-        if error.value:
-            ErrorLine(error.value)
 
 
 def _shipped_text(name: str) -> str:
@@ -380,6 +378,8 @@ def Page():
     with solara.Columns([1, 4], style={"padding": "8px"}):
         with solara.Column(gap="8px"):
             solara.HTML(tag="h2", unsafe_innerHTML="polsim", style={"margin": "0"})
+            if error.value:  # above the cards: a refused scenario, slider value or policy alike
+                ErrorLine(error.value)
             ScenarioCard(runner)
             PolicyCard(runner)
             Controls(runner)

@@ -1,17 +1,20 @@
-"""Arguments and checks shared by subcommands: scenario, policy, seed, backend, --set."""
+"""Arguments and checks shared by subcommands: scenario, policy, seed, backend, --set, --out."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from polsim.cli import UsageError
 from polsim.policies import make_policy
-from polsim.scenario import PolicingScenario, load_scenario, parse_override
+from polsim.scenario import PolicingScenario, budget, load_scenario, parse_override
 
 
 def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
-    """SCENARIO, --set, --days/--steps, --backend."""
+    """SCENARIO, --set, --days/--steps, --backend, --dispatch, --max-memory."""
     parser.add_argument("scenario", help="scenario file, or the name of a shipped scenario")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override any scenario field, e.g. offenders.count=500 (repeatable)")
@@ -22,6 +25,28 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
                         help="numba (compiled loops, default) or mesa (an agent per row)")
     parser.add_argument("--dispatch", choices=("avl", "zone"),
                         help="dispatch rule (default: the scenario's)")
+    add_memory_argument(parser)
+
+
+def add_memory_argument(parser: argparse.ArgumentParser) -> None:
+    """--max-memory GIB: the memory a model may take (default: what this machine has free)."""
+    parser.add_argument("--max-memory", type=_gib, metavar="GIB",
+                        help="memory a model may take, in GiB (default: the memory available now); a "
+                             "scenario whose estimate exceeds it is refused before anything is built")
+
+
+def _gib(text: str) -> float:
+    try:
+        return budget.parse_gib(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("--max-memory ")) from None
+
+
+def apply_memory_limit(args: argparse.Namespace) -> None:
+    """Make ``--max-memory`` the limit of every model built from here on, in this process and the
+    worker processes it starts (they inherit the environment)."""
+    if getattr(args, "max_memory", None) is not None:
+        os.environ[budget.LIMIT_ENV] = repr(args.max_memory)
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
@@ -45,13 +70,26 @@ def origins_from(args: argparse.Namespace) -> dict[str, str]:
 
 
 def check_seed(seed: int, option: str) -> None:
-    """A run seed feeds ``numpy.random.SeedSequence``, which takes integers >= 0 only."""
-    if seed < 0:
-        raise UsageError(f"{option} must be >= 0, got {seed}")
+    """A run seed feeds ``numpy.random.SeedSequence``, which takes integers >= 0 only (and a
+    seed wider than 64 bits is refused, like a scenario's ``city.seed``)."""
+    if not 0 <= seed < 2**63:
+        raise UsageError(f"{option} must be in 0..2**63-1, got {seed}" if seed >= 0 else
+                         f"{option} must be >= 0, got {seed}")
+
+
+def check_steps(args: argparse.Namespace) -> None:
+    """--steps is bounded like a scenario's length."""
+    from polsim.scenario.schema import MAX_STEPS
+
+    steps = getattr(args, "steps", None)
+    if steps is not None and steps > MAX_STEPS:
+        raise UsageError(f"--steps must be <= {MAX_STEPS:,}, got {steps}")
 
 
 def load_checked(args: argparse.Namespace, seed: int | None = None) -> PolicingScenario:
     """Load and validate the scenario, and check the policy name, before anything runs."""
+    apply_memory_limit(args)
+    check_steps(args)
     scenario = load_scenario(args.scenario, overrides_from(args), seed=seed, origins=origins_from(args))
     for name in str(getattr(args, "policy", "random")).split(","):
         try:
@@ -59,3 +97,39 @@ def load_checked(args: argparse.Namespace, seed: int | None = None) -> PolicingS
         except ValueError as err:
             raise UsageError(f"--policy: {err}") from None
     return scenario
+
+
+def out_path(text: str) -> Path:
+    """An ``--out`` value (argparse ``type``): a path, not empty (``Path("")`` would be ``.``)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty; give a folder")
+    return Path(text)
+
+
+SPECIAL_ROOTS = ("/proc", "/sys", "/dev")
+"""Kernel file systems: nothing polsim writes belongs there."""
+
+
+def check_out_dir(out: Path, option: str = "--out") -> None:
+    """Refuse an output folder that cannot be made or written, before anything runs.
+
+    An existing folder is fine (its files are replaced); an existing file, a path under a file,
+    one in ``/proc``, ``/sys`` or ``/dev`` (``/dev/null`` included), or a folder this user cannot
+    write into is the one-line error. The nearest existing folder gets a test folder made and
+    removed again, so that what the kernel refuses is found now rather than after the run.
+    """
+    path = Path(os.path.abspath(out))
+    if any(path == Path(root) or Path(root) in path.parents for root in SPECIAL_ROOTS):
+        raise UsageError(f"{option} {out}: under {path.parts[1] and '/' + path.parts[1]}, a system folder; "
+                         "give a folder of your own")
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{option} {out}: exists and is not a folder")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError(f"{option} {out}: {existing} is a file, not a folder")
+    try:
+        tempfile.TemporaryDirectory(dir=existing, prefix=".polsim-check-").cleanup()
+    except OSError as err:
+        raise UsageError(f"{option} {out}: cannot write in {existing}: {err.strerror or err}") from None

@@ -6,11 +6,20 @@ import argparse
 import shlex
 import sys
 import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from polsim.cli.common import add_scenario_arguments, check_seed, load_checked
+from polsim.cli import UsageError
+from polsim.cli.common import add_scenario_arguments, check_out_dir, check_seed, load_checked, out_path
 from polsim.model import PolicingModel
-from polsim.output import write_run
+from polsim.output import folder_name, write_run
+from polsim.scenario import ScenarioError, budget
+from polsim.scenario.advice import warnings
+
+LONG_RUN_SECONDS = 600
+"""A run expected to take longer than this says so before it starts."""
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -20,28 +29,61 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     add_scenario_arguments(p)
     p.add_argument("--policy", default="random", help="policy name or package.module:Class")
     p.add_argument("--seed", type=int, default=1, help="run seed (default 1)")
-    p.add_argument("--out", type=Path, help="output folder (default runs/SCENARIO-POLICY-sSEED)")
+    p.add_argument("--out", type=out_path, help="output folder (default runs/SCENARIO-POLICY-sSEED, the "
+                                            "scenario's name made a safe folder name)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
-    """Validate everything, run, write the files, print the summary table."""
+    """Validate everything (the output folder and the memory too), run, write, print the summary."""
     check_seed(args.seed, "--seed")
     scenario = load_checked(args, seed=args.seed)
-    model = PolicingModel(scenario, policy=args.policy, backend=args.backend,
-                          dispatch=args.dispatch)
-    out = args.out or Path("runs") / f"{model.spec.name}-{args.policy}-s{args.seed}"
-    started = time.perf_counter()
-    model.run(steps=args.steps, progress=not args.no_progress)
-    elapsed = time.perf_counter() - started
+    out = args.out if args.out is not None else Path("runs") / folder_name(scenario.spec.name, args.policy,
+                                                                          f"s{args.seed}")
+    check_out_dir(out)
+    guess = budget.check(scenario.spec, scenario.source)
+    for line in warnings(scenario.spec):
+        print(f"polsim: warning: {scenario.source}: {line}", file=sys.stderr)
+    steps = args.steps or guess.steps
+    if budget.kernels_cold():
+        print("polsim: compiling the kernels, once per machine (about 15 s) ...", file=sys.stderr, flush=True)
+    if guess.seconds_for(steps) > LONG_RUN_SECONDS:
+        print(f"polsim: this run is estimated at {budget.duration(guess.seconds_for(steps))} ({steps:,} steps); "
+              "Ctrl-C stops it", file=sys.stderr, flush=True)
+    with _user_policy_errors(args.policy):
+        model = PolicingModel(scenario, policy=args.policy, backend=args.backend, dispatch=args.dispatch)
+        started = time.perf_counter()
+        model.run(steps=args.steps, progress=not args.no_progress)
+        elapsed = time.perf_counter() - started
     info = {"command": shlex.join(["polsim", *sys.argv[1:]]), "scenario_file": scenario.source,
             "wall_seconds": round(elapsed, 3), "steps": int(model.steps),
             "steps_per_second": round(model.steps / elapsed, 1) if elapsed > 0 else None}
-    summary = write_run(model, out, info)
+    try:
+        summary = write_run(model, out, info)
+    except OSError as err:
+        raise UsageError(f"--out {out}: cannot write the results: {err.strerror or err}") from None
     print(format_summary(summary))
     print(f"results in {out}/ ({elapsed:.1f} s)")
     return 0
+
+
+@contextmanager
+def _user_policy_errors(policy: str) -> Iterator[None]:
+    """A user's own policy (``package.module:Class``) failing while the model is built or run is
+    the one-line error naming it and where it failed, not a traceback; with built-in policies
+    only, an exception is polsim's own bug and keeps its traceback."""
+    try:
+        yield
+    except ScenarioError:
+        raise
+    except Exception as err:
+        if ":" not in policy:
+            raise
+        frames = traceback.extract_tb(err.__traceback__)
+        at = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        first = (str(err).splitlines() or [""])[0]
+        raise UsageError(f"--policy {policy}: failed{at}: {type(err).__name__}: {first}") from None
 
 
 def format_summary(s: dict) -> str:

@@ -25,7 +25,12 @@ POLICIES: dict[str, type[Policy]] = {
 
 
 def make_policy(name: str | Policy, dispatch: str | None = None) -> Policy:
-    """A policy instance from a built-in name, ``package.module:ClassName``, or ``a+b`` of those."""
+    """A policy instance from a built-in name, ``package.module:ClassName``, or ``a+b`` of those.
+
+    Anything wrong with a user's policy (no such module, a module that fails or exits while it
+    loads, a class that is not a policy or cannot be built with ``dispatch`` alone) is one
+    ``ValueError`` line naming the policy, never the user module's own traceback.
+    """
     if isinstance(name, Policy):
         return name
     if "+" in name:
@@ -33,16 +38,49 @@ def make_policy(name: str | Policy, dispatch: str | None = None) -> Policy:
     if name in POLICIES:
         return POLICIES[name](dispatch=dispatch)
     if ":" in name:
-        module, _, attr = name.partition(":")
+        cls = policy_class(name)
         try:
-            cls = getattr(import_user_module(module), attr)
-        except (ImportError, AttributeError, SyntaxError) as err:
-            raise ValueError(f"policy {name!r} cannot be loaded: {err}") from None
-        if not (isinstance(cls, type) and issubclass(cls, Policy)):
-            raise ValueError(f"policy {name!r} is not a polsim.policies.Policy subclass")
-        return cls(dispatch=dispatch)
+            return cls(dispatch=dispatch)
+        except Exception as err:  # a user's constructor can fail in any way
+            raise ValueError(f"policy {name!r} cannot be built with dispatch alone: {_one_line(err)}") from None
     allowed = ", ".join(sorted(POLICIES))
     raise ValueError(f"unknown policy {name!r}; allowed: {allowed}, a+b, or package.module:Class")
+
+
+def policy_class(name: str) -> type[Policy]:
+    """The class a ``package.module:Class`` policy names, imported (see :func:`import_user_module`)."""
+    module, _, attr = name.partition(":")
+    if not module or not attr or module.startswith("."):
+        raise ValueError(f"policy {name!r}: must be package.module:Class")
+    if not_a_policy_module(module):
+        raise ValueError(f"policy {name!r}: {module} is polsim's command line, not a policy module")
+    try:
+        cls = getattr(import_user_module(module), attr)
+    except (Exception, SystemExit) as err:  # a user's module can fail, or exit, in any way
+        raise ValueError(f"policy {name!r} cannot be loaded: {_one_line(err)}") from None
+    if not (isinstance(cls, type) and issubclass(cls, Policy)):
+        raise ValueError(f"policy {name!r} is not a polsim.policies.Policy subclass")
+    return cls
+
+
+def not_a_policy_module(module: str) -> bool:
+    """Modules that run a program when imported: any ``__main__``, and polsim's command line
+    (``--policy polsim.__main__:X`` ran polsim inside itself)."""
+    return "__main__" in module.split(".") or module == "polsim.cli" or module.startswith("polsim.cli.")
+
+
+def custom_modules(name: str) -> list[str]:
+    """The modules of the ``package.module:Class`` parts of a policy name (``a+b`` included)."""
+    return [part.strip().partition(":")[0] for part in name.split("+") if ":" in part]
+
+
+def _one_line(err: BaseException) -> str:
+    text = (str(err).splitlines() or [""])[0]
+    if isinstance(err, SystemExit):
+        return f"it exits while loading (SystemExit {err.code!r})"
+    if isinstance(err, ModuleNotFoundError):
+        return text  # "No module named 'x'"
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 def import_user_module(module: str) -> ModuleType:
@@ -62,5 +100,5 @@ def import_user_module(module: str) -> ModuleType:
 
 
 __all__ = ["POLICIES", "BeatPatrol", "Combined", "Cordon", "FixedPosts", "GridFusion", "HotspotPatrol",
-           "LayeredZones", "MotorcycleRapid", "PatrolAreas", "Policy", "RandomPatrol", "import_user_module",
-           "make_policy"]
+           "LayeredZones", "MotorcycleRapid", "PatrolAreas", "Policy", "RandomPatrol", "custom_modules",
+           "import_user_module", "make_policy", "not_a_policy_module", "policy_class"]

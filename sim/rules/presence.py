@@ -25,6 +25,7 @@ def stamp_disks(raster, pos_r, pos_c, radius, weight, active):
 @njit(cache=True, inline="always")
 def _add_disk(raster, r, c, rad, weight):
     rows, cols = raster.shape
+    rad = min(rad, rows + cols)  # as wide as the city: the same cells, and rad * rad cannot overflow
     for rr in range(max(r - rad, 0), min(r + rad + 1, rows)):
         dr = rr - r
         for cc in range(max(c - rad, 0), min(c + rad + 1, cols)):
@@ -44,8 +45,12 @@ def move_disks(planes, was_r, was_c, was_on, pos_r, pos_c, radius, active):
     of each disk changed. The rasters count agents (weight 1), so the counts are exactly
     those a fresh ``stamp_disks`` over cleared planes would give. ``was_r``, ``was_c`` and
     ``was_on`` are then set to the agents' current positions and ``active``.
+
+    A radius is cut to ``rows + cols`` cells, farther than any two cells of the city are apart:
+    the disk holds the same cells, and a radius of 1e12 m costs no more than the city.
     """
     n = pos_r.shape[0]
+    reach = planes.shape[1] + planes.shape[2]
     for k in range(n):
         if k + DISKS_AHEAD < n:
             _prefetch_disks(planes, radius, pos_r, pos_c, k + DISKS_AHEAD)
@@ -57,7 +62,7 @@ def move_disks(planes, was_r, was_c, was_on, pos_r, pos_c, radius, active):
             continue
         one_step = on and was and abs(dr) + abs(dc) == 1
         for p in range(planes.shape[0]):
-            rad = radius[k, p]
+            rad = min(radius[k, p], reach)
             if rad < 0:
                 continue
             if one_step:
@@ -81,7 +86,7 @@ def _prefetch_disks(planes, radius, pos_r, pos_c, k):
     rows, cols = planes.shape[1], planes.shape[2]
     r, c = pos_r[k], min(max(pos_c[k], 0), cols - 1)
     for p in range(planes.shape[0]):
-        rad = radius[k, p]
+        rad = min(radius[k, p], rows + cols)
         if rad < 0:
             continue
         for rr in range(max(r - rad, 0), min(r + rad + 1, rows)):

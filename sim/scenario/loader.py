@@ -16,7 +16,11 @@ from typing import Any
 from mesa.experimental.scenarios import Scenario
 
 from polsim.scenario.schema import BUILTIN_UNITS, ScenarioSpec, _crime_types
-from polsim.scenario.validate import ScenarioError, build, to_plain
+from polsim.scenario.validate import ScenarioError, build, check_depth, to_plain
+
+MAX_FILE_BYTES = 1 << 20
+"""A scenario file is a few kilobytes; one of a mebibyte is refused unread (``/dev/zero``, a log
+pasted by mistake), so reading it can cost no more than that."""
 
 SCENARIO_DIR = Path(str(files("polsim.scenarios")))
 """The scenario files shipped with polsim (the default city and the seed-city presets): the
@@ -45,22 +49,46 @@ def resolve_path(scenario: str | Path) -> Path:
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file, turning every failure into a one-line :class:`ScenarioError`."""
+    """Parse a TOML file, turning every failure into a one-line :class:`ScenarioError`.
+
+    At most :data:`MAX_FILE_BYTES` are read: a larger file, or an endless one, is refused by
+    its size before it is parsed.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(str(path), "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(str(path), "", f"cannot read: {err}") from None
+    except IsADirectoryError:
+        raise ScenarioError(str(path), "", "is a folder, not a scenario file") from None
+    except OSError as err:
+        raise ScenarioError(str(path), "", f"cannot read: {err.strerror or err}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large(str(path))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ScenarioError(str(path), "", f"not UTF-8 text (byte {err.start}: {data[err.start]:#04x})") from None
     return parse_toml(text, str(path))
 
 
 def parse_toml(text: str, name: str) -> dict[str, Any]:
-    """Parse TOML text; a syntax error becomes a one-line :class:`ScenarioError`."""
+    """Parse TOML text; a syntax error (or nesting too deep for the parser) becomes a one-line
+    :class:`ScenarioError`, and so does text longer than a scenario file may be."""
+    if len(text) > MAX_FILE_BYTES:
+        raise _too_large(name)
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(name, "", f"not valid TOML: {str(err).splitlines()[0]}") from None
+    except RecursionError:
+        raise ScenarioError(name, "", "tables and arrays nest too deeply to parse") from None
+    check_depth(data, name)
+    return data
+
+
+def _too_large(name: str) -> ScenarioError:
+    return ScenarioError(name, "", f"larger than {MAX_FILE_BYTES >> 20} MiB; a scenario file is a few kB")
 
 
 def parse_override(item: str, name: str = "--set") -> tuple[str, Any]:
@@ -68,12 +96,27 @@ def parse_override(item: str, name: str = "--set") -> tuple[str, Any]:
     key, sep, raw = item.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError(name, item, "must be key=value, e.g. offenders.count=500")
+        raise ScenarioError(name, _short(item), "must be key=value, e.g. offenders.count=500")
+    if len(item) > MAX_FILE_BYTES:
+        raise ScenarioError(name, _short(item), f"longer than {MAX_FILE_BYTES >> 20} MiB")
+    if key.count(".") >= MAX_KEY_PARTS:
+        raise ScenarioError(name, _short(key), f"more than {MAX_KEY_PARTS} parts; no field is that deep")
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw.strip()
+    except RecursionError:
+        raise ScenarioError(name, key, "the value nests too deeply to parse") from None
+    check_depth(value, f"{name} {key}")
     return key, value
+
+
+MAX_KEY_PARTS = 8
+"""Dotted parts of a ``--set`` key (``units.patrol_car.count`` has three)."""
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any],
@@ -161,6 +204,7 @@ def load_spec(
     """
     if isinstance(scenario, dict):
         data, file = scenario, "<scenario>"
+        check_depth(data, file)
     else:
         path = resolve_path(scenario)
         data, file = read_toml(path), str(path)
@@ -171,6 +215,8 @@ def load_spec(
         overrides = {**overrides, "city.source": resolve(overrides["city.source"], Path.cwd())}
     if not overrides:
         return _validated(data, file), file
+    for key, value in overrides.items():
+        check_depth(value, (origins or {}).get(key, f"--set {key}"))
     try:
         return _validated(apply_overrides(data, overrides, origins), file), file
     except ScenarioError as err:
@@ -199,6 +245,9 @@ def _check_against_city(spec: ScenarioSpec, file: str) -> None:
     if not explicit:
         return
     from polsim.cities.source import city_for
+    from polsim.scenario.budget import check
+
+    check(spec, file)  # generating the city is the first allocation a run would make
 
     city = city_for(spec.city)
     for name, unit in explicit.items():

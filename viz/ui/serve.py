@@ -9,7 +9,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from polsim.cli.ui import ROOT, server_command, server_env
+from polsim.viz.ui.server import die_with_parent, server_command, server_env
 
 CHROMIUM = "/usr/bin/chromium"
 """Debian's Chromium, which the browser tests and the frame-rate benchmark drive."""
@@ -45,8 +45,8 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
 def running_server(timeout: float = 90.0) -> Iterator[str]:
     """The UI served on a free local port by ``polsim ui``'s command line; yields its URL."""
     port = free_port()
-    proc = subprocess.Popen(server_command("127.0.0.1", port), env=server_env(), cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(server_command("127.0.0.1", port), env=server_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, preexec_fn=die_with_parent)
     try:
         url = f"http://127.0.0.1:{port}/"
         wait_for(url, proc, timeout)
