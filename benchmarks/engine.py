@@ -200,7 +200,8 @@ print(json.dumps({{"build_s": build, "steps": steps, "s_per_step": wall / steps,
 
 def citywide(quick: bool) -> dict[str, Any]:
     """The city-scale scenario: seconds per step and 7 simulated days (extrapolated when quick),
-    and peak memory after each simulated day, from which a year's memory is extrapolated."""
+    and peak memory after each simulated day, from which a year's memory is extrapolated.
+    """
     steps = 60 if quick else 10_080 - 5
     out = _child(_CITY.format(steps=steps))
     out["days7_s"] = out["s_per_step"] * out["max_steps"]

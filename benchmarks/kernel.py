@@ -60,7 +60,8 @@ RISK_AVERSION = 1.0
 
 def kernel_arrays(n: int, side: int, seed: int = 0) -> OffenderArgs:
     """The offender rule's arguments for ``n`` offenders on a ``side`` x ``side`` city
-    (``kernel_state`` without the police risk raster)."""
+    (``kernel_state`` without the police risk raster).
+    """
     return kernel_state(n, side, seed)[0]
 
 
@@ -74,7 +75,8 @@ def kernel_step(order: np.ndarray, args: OffenderArgs, risk: np.ndarray) -> None
 
 def kernel_step_seconds(n: int, steps: int, threads: int | None = None, side: int = 1000) -> float:
     """Seconds per offender step (walk weights and the compiled loop) over ``n`` offenders on a
-    ``side`` x ``side`` city, best of 3 runs (``threads``: None for every core)."""
+    ``side`` x ``side`` city, best of 3 runs (``threads``: None for every core).
+    """
     args, risk = kernel_state(n, side)
     order = np.arange(n)  # rows are in cell order, as the backend visits them
     with numba_threads(threads):

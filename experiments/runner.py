@@ -50,7 +50,7 @@ LOGGERS = ("distributed", "tornado", "asyncio")
 """The loggers a cluster's teardown writes to (``CommClosedError`` and the like)."""
 
 
-class SchedulerUnreachable(ValueError):
+class SchedulerUnreachableError(ValueError):
     """``--scheduler`` names an address where no scheduler answers."""
 
 
@@ -60,7 +60,7 @@ def default_workers() -> int:
 
 
 def check_scheduler(address: str, seconds: float = CONNECT_SECONDS) -> None:
-    """Raise :class:`SchedulerUnreachable` unless a TCP connection to ``address`` opens within ``seconds``.
+    """Raise :class:`SchedulerUnreachableError` unless a TCP connection to ``address`` opens within ``seconds``.
 
     Only ``tcp://`` and ``tls://`` addresses (and bare ``host:port``) are checked; others are left to Dask.
     """
@@ -72,12 +72,13 @@ def check_scheduler(address: str, seconds: float = CONNECT_SECONDS) -> None:
             return
         host, port = parse_host_port(location)
     except ValueError as err:
-        raise SchedulerUnreachable(f"{address!r} is not a scheduler address like tcp://host:8786 ({err})") from None
+        raise SchedulerUnreachableError(
+            f"{address!r} is not a scheduler address like tcp://host:8786 ({err})") from None
     try:
         socket.create_connection((host, port), timeout=seconds).close()
     except OSError as err:
         why = "no answer" if isinstance(err, TimeoutError) else (err.strerror or str(err)).lower()
-        raise SchedulerUnreachable(f"no Dask scheduler answers at {address} ({why} within {seconds:g} s); "
+        raise SchedulerUnreachableError(f"no Dask scheduler answers at {address} ({why} within {seconds:g} s); "
                                    "start one with `dask scheduler`, or leave --scheduler out to run on "
                                    "local workers") from None
 
@@ -86,7 +87,7 @@ def check_scheduler(address: str, seconds: float = CONNECT_SECONDS) -> None:
 def dask_client(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
     """A client on an existing scheduler, or on a fresh ``LocalCluster``; closed quietly afterwards.
 
-    An unreachable scheduler raises :class:`SchedulerUnreachable` before anything else happens.
+    An unreachable scheduler raises :class:`SchedulerUnreachableError` before anything else happens.
     """
     from distributed import Client, LocalCluster
 
@@ -95,7 +96,8 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         try:
             client = Client(scheduler, timeout=CLIENT_TIMEOUT)
         except OSError as err:
-            raise SchedulerUnreachable(f"could not join the Dask scheduler at {scheduler}: {one_line(err)}") from None
+            raise SchedulerUnreachableError(
+                f"could not join the Dask scheduler at {scheduler}: {one_line(err)}") from None
         cluster = None
     else:
         with dask.config.set(WORKER_CONFIG):

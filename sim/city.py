@@ -192,7 +192,8 @@ def _arterial(spec: CitySpec, shape: tuple[int, int]) -> np.ndarray:
 def _road_classes(spec: CitySpec, lu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Free-flow km/h and class code of a generated city's roads: arterials are secondary
     roads (``city.arterial_kmh``), every other passable cell a residential street
-    (``city.street_kmh``), blocked land no road."""
+    (``city.street_kmh``), blocked land no road.
+    """
     arterial = _arterial(spec, lu.shape)
     art, street = ROAD_CLASSES[GENERATED_ARTERIAL], ROAD_CLASSES[GENERATED_STREET]
     kmh = np.where(arterial, spec.arterial_kmh, spec.street_kmh).astype(np.float32)
@@ -243,7 +244,8 @@ def _camera_sites(spec: CitySpec, city: City, rng: np.random.Generator) -> np.nd
 def camera_sites_by_footfall(city: City, n: int, rng: np.random.Generator,
                              taken: np.ndarray | None = None) -> np.ndarray:
     """``n`` camera sites (flat cell indices) drawn in proportion to footfall, none in ``taken``:
-    cameras go where people are."""
+    cameras go where people are.
+    """
     weights = city.footfall_base.ravel().astype(float)
     if taken is not None:
         weights[taken] = 0.0
@@ -327,7 +329,8 @@ def nearest_index(mask: np.ndarray) -> np.ndarray:
 
 def label_bases(labels: np.ndarray, nearest: np.ndarray) -> np.ndarray:
     """One base per label, at the cell ``nearest`` gives for the label's mean cell, in
-    :func:`spread_order`."""
+    :func:`spread_order`.
+    """
     centres = label_centres(labels, nearest)
     return centres[spread_order(centres, *labels.shape)]
 

@@ -59,7 +59,8 @@ class Detector:
 
     def detect(self, r: int, c: int, t: float, crime: CrimeType, u: np.ndarray) -> Detection | None:
         """The detection of a crime at (r, c) at time ``t`` from the draws ``u``, or None if
-        it goes unreported."""
+        it goes unreported.
+        """
         relay = self.relay_min
         seen_by = self.presence.unit_seeing(r, c)
         if seen_by >= 0:

@@ -82,7 +82,8 @@ class DispatchCentre:
 
     def choose(self, inc: Incident, free: np.ndarray) -> tuple[int, np.ndarray]:
         """The unit to send to ``inc`` among ``free`` ones and its path there; (-1, empty) when
-        none can go."""
+        none can go.
+        """
         ok = self.eligible(inc, free & self.within_reach(inc.r, inc.c))
         if not ok.any():
             return -1, np.zeros(0, np.int64)
@@ -118,7 +119,8 @@ class DispatchCentre:
 
     def assign(self, inc: Incident, unit: int, path: np.ndarray | None = None) -> None:
         """Send ``unit`` to ``inc`` by ``path`` (by default the router's fastest path from
-        where it stands, as for a unit that saw the crime itself)."""
+        where it stands, as for a unit that saw the crime itself).
+        """
         if math.isnan(inc.t_dispatch):
             inc.t_dispatch = self.clock.now
         inc.units.append(unit)
@@ -151,7 +153,8 @@ class DispatchCentre:
 
     def finish(self, inc: Incident) -> None:
         """``inc`` is closed: drop its unserved backup requests, free every unit on it, and
-        serve the queue (nothing here may keep a closed incident: the log archives it)."""
+        serve the queue (nothing here may keep a closed incident: the log archives it).
+        """
         self.waiting = [(i, b) for i, b in self.waiting if i is not inc]
         for unit in inc.units:
             if self.units.incident[unit] == inc.id:

@@ -61,7 +61,8 @@ class AttractivenessField:
 @dataclass(frozen=True)
 class CrimeMix:
     """Which crime type happens at a cell: ``type_cdf[type_label[r, c]]`` is the cumulative
-    share of each type there; ``flees[k]`` whether an offender of type ``k`` runs."""
+    share of each type there; ``flees[k]`` whether an offender of type ``k`` runs.
+    """
 
     names: list[str]
     type_label: np.ndarray

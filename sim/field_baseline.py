@@ -41,7 +41,8 @@ class CrimeField(NamedTuple):
 
 def crime_field(spec: ScenarioSpec, city: City, scenario_file: str | None = None) -> CrimeField:
     """A0 and the type tables of a scenario on its city (``scenario_file`` anchors
-    a relative ``field.baseline`` path; without a file, the working directory does)."""
+    a relative ``field.baseline`` path; without a file, the working directory does).
+    """
     if not spec.field.baseline:
         return _land_use_field(spec, city)
     path = baseline_path(spec.field.baseline, scenario_file)

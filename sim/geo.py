@@ -16,7 +16,8 @@ import numpy as np
 
 def utm_crs(lon: float, lat: float) -> str:
     """The UTM zone of a point as an EPSG code (326xx north of the equator, 327xx south):
-    metric, and with little distortion within a few hundred kilometres of the point."""
+    metric, and with little distortion within a few hundred kilometres of the point.
+    """
     if not (-180.0 <= lon <= 180.0 and -80.0 <= lat <= 84.0):
         raise ValueError(f"({lon}, {lat}) is not a longitude/latitude inside UTM's range")
     zone = min(int((lon + 180.0) // 6.0) + 1, 60)
@@ -26,7 +27,8 @@ def utm_crs(lon: float, lat: float) -> str:
 @cache
 def transformer(source: str, target: str):
     """A pyproj transformer from ``source`` to ``target`` CRS (x = longitude/easting first),
-    made once per pair."""
+    made once per pair.
+    """
     from pyproj import Transformer
 
     return Transformer.from_crs(source, target, always_xy=True)
@@ -35,7 +37,8 @@ def transformer(source: str, target: str):
 @dataclass(frozen=True)
 class Geo:
     """A lattice of ``rows x cols`` cells of ``cell_m`` metres in ``crs``, whose north-west
-    corner is at (``west``, ``north``) in that CRS's metres."""
+    corner is at (``west``, ``north``) in that CRS's metres.
+    """
 
     crs: str
     west: float

@@ -34,7 +34,8 @@ class Guardians:
     @classmethod
     def place(cls, spec: GuardianSpec, city: City, rng: np.random.Generator) -> Guardians:
         """Grid workers in every grid with passable land; volunteers where people live. Each
-        starts on a random passable cell of its grid."""
+        starts on a random passable cell of its grid.
+        """
         n_grids = len(city.grid_codes)
         has_land = np.bincount(city.grid_id[city.passable], minlength=n_grids) > 0
         worker_grids = np.repeat(np.flatnonzero(has_land), spec.grid_workers_per_grid)

@@ -86,7 +86,8 @@ class IncidentArchive:
 
     def column(self, name: str, stop: int, start: int = 0) -> np.ndarray:
         """Rows ``start .. stop-1`` of column ``name`` as stored (codes for strings), in a new
-        array (zeros for rows not archived)."""
+        array (zeros for rows not archived).
+        """
         out = np.zeros(stop - start, _dtype(name))
         for k in range(start // CHUNK_ROWS, min(len(self._chunks), -(-stop // CHUNK_ROWS))):
             lo, hi = max(start, k * CHUNK_ROWS), min(stop, (k + 1) * CHUNK_ROWS)
@@ -157,7 +158,8 @@ class IncidentLog:
 
     def read(self, inc_id: int) -> Incident:
         """Incident ``inc_id`` as it is now: the live object, or a copy rebuilt from the archive
-        (with no units or event; changing a copy changes nothing)."""
+        (with no units or event; changing a copy changes nothing).
+        """
         inc = self._live.get(inc_id)
         if inc is not None:
             return inc
@@ -179,7 +181,8 @@ class IncidentLog:
 
     def record_arrest(self, inc_id: int, now: float) -> None:
         """The offender of ``inc_id`` was arrested at ``now`` (often after the incident closed).
-        ``inc_id`` -1 (the crime made no incident) records nothing."""
+        ``inc_id`` -1 (the crime made no incident) records nothing.
+        """
         inc = self._live.get(inc_id)
         if inc is not None:
             inc.arrested, inc.t_capture = True, now
@@ -191,7 +194,8 @@ class IncidentLog:
                 stop: int | None = None) -> dict[str, np.ndarray]:
         """Fields ``names`` of the incidents ``start .. stop-1`` (default: all) in order of id, as
         arrays: the archive's rows with the live incidents' values laid over their rows;
-        strings as object arrays."""
+        strings as object arrays.
+        """
         stop = self._count if stop is None else min(stop, self._count)
         live = [inc for inc in self._live.values() if start <= inc.id < stop]
         ids = np.fromiter((inc.id - start for inc in live), np.int64, len(live))
@@ -206,7 +210,8 @@ class IncidentLog:
     def objects(self) -> list[Incident]:
         """Every incident as an object, in order of id: the live ones themselves, the archived
         ones rebuilt from their columns (without units). For small runs and tests: a long run's
-        readers use :meth:`columns`."""
+        readers use :meth:`columns`.
+        """
         cols = self.columns()
         values = zip(*(cols[name].tolist() for name in FIELDS), strict=True)
         out = [Incident(id=i, **dict(zip(FIELDS, row, strict=True))) for i, row in enumerate(values)]

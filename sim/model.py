@@ -221,7 +221,8 @@ class PolicingModel(mesa.Model):
 
     def _draws(self, stream: str, shape: tuple[int, ...]) -> np.ndarray:
         """This step's uniforms from ``stream``, written into a buffer kept from the last step
-        (the same numbers as a fresh array; at city scale the allocation cost more than the draws)."""
+        (the same numbers as a fresh array; at city scale the allocation cost more than the draws).
+        """
         buf = self._draw_buffers.get(stream)
         if buf is None or buf.shape != shape:
             buf = self._draw_buffers[stream] = np.empty(shape)
@@ -229,7 +230,8 @@ class PolicingModel(mesa.Model):
 
     def _sort_offenders(self) -> None:
         """Keep offender rows in cell order (speed only: any order gives statistically the
-        same run, and both backends re-sort at the same steps, so they stay identical)."""
+        same run, and both backends re-sort at the same steps, so they stay identical).
+        """
         order = self.offenders.sort_by_cell(self.city.cols)
         self.backend.reorder_offenders(self, order)
 
@@ -399,22 +401,26 @@ class PolicingModel(mesa.Model):
 
     def incident_table(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
         """One row per incident (ids ``start .. stop-1``, default all), closed or open, as
-        columns (those of ``incidents.parquet``)."""
+        columns (those of ``incidents.parquet``).
+        """
         return incident_rows(self.incidents.columns(start=start, stop=stop), self.now, self.city.grid_codes_at,
                              first_id=start)
 
     def incident_tables(self, rows: int = CHUNK_ROWS) -> Iterator[dict[str, np.ndarray]]:
         """``incident_table`` in pieces of ``rows`` incidents (at least one, maybe empty), so
-        a long run's table is written without being built whole in memory."""
+        a long run's table is written without being built whole in memory.
+        """
         for start in range(0, max(len(self.incidents), 1), rows):
             yield self.incident_table(start, start + rows)
 
     def response_times(self) -> tuple[np.ndarray, int]:
         """Response times of the calls reached so far, and the number of calls (see
-        :func:`polsim.metrics.response_times`)."""
+        :func:`polsim.metrics.response_times`).
+        """
         return response_times(self.incidents.columns(RESPONSE_COLUMNS), self.now)
 
     def incident_list(self) -> list[Incident]:
         """Every incident so far, closed or open, in order of id, as objects (closed ones rebuilt
-        from the log's columns, without their units): for small runs; long runs read columns."""
+        from the log's columns, without their units): for small runs; long runs read columns.
+        """
         return self.incidents.objects()

@@ -107,5 +107,6 @@ class _Stamped:
     def move(self, planes: np.ndarray, r: np.ndarray, c: np.ndarray, radius: np.ndarray,
              on: np.ndarray) -> None:
         """Move the group's disks in ``planes`` to (``r``, ``c``) for the agents ``on``, and
-        remember that as stamped (``move_disks`` writes it back)."""
+        remember that as stamped (``move_disks`` writes it back).
+        """
         move_disks(planes, self.r, self.c, self.on, r, c, radius, on)

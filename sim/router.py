@@ -72,7 +72,8 @@ class Router:
 
     def nearest(self, r: int, c: int, candidates: np.ndarray, congestion: float) -> tuple[int, np.ndarray]:
         """The candidate unit that reaches (r, c) first, and its path there (empty for a flying
-        unit); (-1, empty) when none can reach it."""
+        unit); (-1, empty) when none can reach it.
+        """
         u, rate = self.units, self.rates(congestion)
         src = r * self.cols + c
         best, best_t, best_path = -1, np.inf, np.zeros(0, np.int64)
@@ -94,7 +95,8 @@ class Router:
 
     def route(self, unit: int, r: int, c: int, greed: float = 1.0) -> np.ndarray:
         """A path from where ``unit`` stands to (r, c) (empty for a flying unit, or where no path
-        exists); ``greed > 1`` accepts a path up to that much longer than the shortest."""
+        exists); ``greed > 1`` accepts a path up to that much longer than the shortest.
+        """
         mode = self.units.mode[unit]
         if mode == FLY:
             return np.zeros(0, np.int64)

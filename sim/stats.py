@@ -77,7 +77,8 @@ def paired_interval(values: Sequence[float | None], baseline: Sequence[float | N
 
 def percent_change(mean: float | None, baseline_mean: float | None) -> float | None:
     """``100 * (mean / baseline_mean - 1)``, the ratio of means as the source reports quote
-    changes (e.g. calls -14.61%); None without both means or with a zero baseline."""
+    changes (e.g. calls -14.61%); None without both means or with a zero baseline.
+    """
     if mean is None or not baseline_mean:
         return None
     return 100.0 * (mean / baseline_mean - 1.0)

@@ -106,12 +106,14 @@ class Units:
     # -- reading ----------------------------------------------------------------------------
     def in_state(self, states: tuple[int, ...]) -> np.ndarray:
         """Units whose state is one of ``states``: one lookup in a table of the states (a
-        few units are asked several times a step; ``np.isin`` costs ~20x more)."""
+        few units are asked several times a step; ``np.isin`` costs ~20x more).
+        """
         return _states_table(states)[self.state]
 
     def available(self, return_to_base: bool) -> np.ndarray:
         """Units free to take a call now: responding units on patrol (and, unless they must
-        first drive home after a job, those driving home)."""
+        first drive home after a job, those driving home).
+        """
         if return_to_base:
             return self.responds & (self.state == PATROLLING)
         return self.responds & self.in_state(AVAILABLE_STATES)
@@ -137,7 +139,8 @@ class Units:
     def movement_args(self, rate: np.ndarray, w_drive: np.ndarray, w_walk: np.ndarray, cols: int,
                       dt: float) -> UnitMoveArgs:
         """This step's arguments of the movement rule (:func:`polsim.rules.movement.unit_move`):
-        the units' arrays, their ``rate`` this step and the city's slowness rasters."""
+        the units' arrays, their ``rate`` this step and the city's slowness rasters.
+        """
         return UnitMoveArgs(r=self.r, c=self.c, tgt_r=self.tgt_r, tgt_c=self.tgt_c, credit=self.credit,
                             moving=self.moving, arrive_frac=self.arrive_frac, mode=self.mode, rate=rate,
                             path=self.path, path_len=self.path_len, path_at=self.path_at, w_drive=w_drive,
@@ -146,7 +149,8 @@ class Units:
     # -- transitions ------------------------------------------------------------------------
     def change_shifts(self, on_duty: np.ndarray) -> None:
         """Idle units leave at the end of their shift (back at base at once) and come back,
-        at base, at its start. Busy units finish their job first (see :meth:`release`)."""
+        at base, at its start. Busy units finish their job first (see :meth:`release`).
+        """
         leaving = ~on_duty & self.in_state(AVAILABLE_STATES)
         if leaving.any():
             self.state[leaving] = OFF_SHIFT
@@ -162,7 +166,8 @@ class Units:
 
     def send(self, unit: int, incident: int, r: int, c: int, path: np.ndarray) -> None:
         """``unit`` is dispatched to ``incident`` at (r, c) and goes there by ``path`` (the flat
-        cells from where it stands to the scene; ignored for a flying unit)."""
+        cells from where it stands to the scene; ignored for a flying unit).
+        """
         self.state[unit] = DISPATCHED
         self.incident[unit] = incident
         self._go(unit, r, c, path)
@@ -197,7 +202,8 @@ class Units:
     def release(self, unit: int, on_duty: bool, home: np.ndarray | None = None) -> None:
         """``unit`` is done with its job: back to patrol, or driving home by the path ``home``
         (``dispatch.return_to_base``: unavailable until there), or, when its shift is over,
-        off duty at base."""
+        off duty at base.
+        """
         self.incident[unit] = -1
         self.moving[unit] = False
         if not on_duty:

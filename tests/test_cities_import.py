@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from polsim.cities import tags as T
+from polsim.cities import tags as tag_rules
 from polsim.cities.build import ImportOptions, import_city
 from polsim.cities.cityfile import ATTRIBUTION, LAYERS, read_city_file
 from polsim.city import LU
@@ -87,7 +87,7 @@ def test_helsinki_named_street_cells_are_roads(helsinki):
     r, c = r[r >= 0], c[r >= 0]
     assert len(r) == 146
     assert (layers["road_kmh"][r, c] > 0).all()
-    assert (layers["road_class"][r, c] <= T.ROAD_CLASSES["primary"].code).all()
+    assert (layers["road_class"][r, c] <= tag_rules.ROAD_CLASSES["primary"].code).all()
     assert layers["foot"][r, c].all()
 
 
@@ -102,7 +102,7 @@ def test_helsinki_sea_and_checkpoints(helsinki):
     assert (water & (layers["road_kmh"] > 0)).any()  # Pitkäsilta crosses the bay
     cp = layers["checkpoints"]
     assert cp.any()
-    assert (layers["road_class"][cp] <= T.MAJOR_ROAD_MAX_CODE).all() and (layers["road_kmh"][cp] > 0).all()
+    assert (layers["road_class"][cp] <= tag_rules.MAJOR_ROAD_MAX_CODE).all() and (layers["road_kmh"][cp] > 0).all()
 
 
 def test_river_fixture_layers(river):
@@ -111,8 +111,8 @@ def test_river_fixture_layers(river):
     # the river between y = 350 and 450 m is water and blocked; River Bridge is drivable over it
     assert layers["water"][_cell(geo, 500, 400)] and lu[_cell(geo, 500, 400)] == LU["blocked"]
     bridge = _cell(geo, 900, 400)
-    assert layers["water"][bridge] and kmh[bridge] == T.ROAD_CLASSES["secondary"].kmh
-    assert kmh[_cell(geo, 500, 250)] == T.ROAD_CLASSES["residential"].kmh
+    assert layers["water"][bridge] and kmh[bridge] == tag_rules.ROAD_CLASSES["secondary"].kmh
+    assert kmh[_cell(geo, 500, 250)] == tag_rules.ROAD_CLASSES["residential"].kmh
     # the footway south of the bank road: on foot only
     foot_only = _cell(geo, 500, 100)
     assert kmh[foot_only] == 0 and layers["foot"][foot_only]
@@ -132,7 +132,7 @@ def test_river_fixture_layers(river):
 def test_residents_come_from_building_floor_area(river):
     """The only building: 40 x 20 m, 6 storeys of flats = 4,800 m2 = 120 residents at 40 m2 each."""
     _, layers, _ = river
-    assert layers["residents"].sum() == pytest.approx(40 * 20 * 6 / T.FLOOR_M2_PER_RESIDENT, rel=0.01)
+    assert layers["residents"].sum() == pytest.approx(40 * 20 * 6 / tag_rules.FLOOR_M2_PER_RESIDENT, rel=0.01)
 
 
 def test_city_file_says_where_it_lies_and_where_it_comes_from(river):
@@ -161,7 +161,7 @@ def test_import_command_writes_the_folder_and_replaces_it_atomically(tmp_path, c
 def test_docs_table_lists_every_road_class_with_its_speed():
     """docs/cities.md's table and polsim.cities.tags are one rule: every class, its km/h and users."""
     text = (ROOT / "docs" / "cities.md").read_text(encoding="utf-8")
-    for name, cls in T.ROAD_CLASSES.items():
+    for name, cls in tag_rules.ROAD_CLASSES.items():
         row = next((line for line in text.splitlines() if line.startswith(f"| `{name}` ")), None)
         assert row is not None, name
         cells = [c.strip() for c in row.strip("|").split("|")]

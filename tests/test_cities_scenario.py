@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from polsim import PolicingModel
-from polsim.cities import tags as T
+from polsim.cities import tags as tag_rules
 from polsim.cities.build import ImportOptions, import_city
 from polsim.cities.cityfile import read_city_file
-from polsim.cities.errors import MissingPackage
+from polsim.cities.errors import MissingPackageError
 from polsim.cities.source import city_for
 from polsim.city import BLOCKED, LU, generate_city
 from polsim.cli import main
@@ -46,8 +46,8 @@ def test_generated_city_fills_the_road_layers():
     rr, cc = np.indices(city.land_use.shape)
     arterial = (rr % spec.arterial_every == 0) | (cc % spec.arterial_every == 0)
     open_ = city.land_use != BLOCKED
-    assert (city.road_kmh[arterial & open_] == T.ROAD_CLASSES["secondary"].kmh).all()
-    assert (city.road_kmh[~arterial & open_] == T.ROAD_CLASSES["residential"].kmh).all()
+    assert (city.road_kmh[arterial & open_] == tag_rules.ROAD_CLASSES["secondary"].kmh).all()
+    assert (city.road_kmh[~arterial & open_] == tag_rules.ROAD_CLASSES["residential"].kmh).all()
     assert (city.road_kmh[~open_] == 0).all() and (city.road_class[~open_] == 0).all()
     assert (city.foot == open_).all() and city.cell_m == spec.cell_m == 100.0
     row_ends = (rr % spec.arterial_every == 0) & ((cc == 0) | (cc == spec.cols - 1))
@@ -122,7 +122,7 @@ def test_a_changed_city_file_is_read_anew(river_city, tmp_path):
 
 def test_a_missing_package_is_named_and_scenarios_still_lists_the_preset(tmp_path, monkeypatch, capsys):
     path = _scenario(tmp_path, 'source = "package:no_such_pkg/data/x.osm.pbf"', name="needs.toml")
-    with pytest.raises(MissingPackage, match=r"needs.toml: city.source: .* needs the Python package "
+    with pytest.raises(MissingPackageError, match=r"needs.toml: city.source: .* needs the Python package "
                                              r"'no_such_pkg': pip install no_such_pkg"):
         load_spec(path)
     _scenario(tmp_path, 'cell_m = 100.0', name="plain.toml")

@@ -192,5 +192,6 @@ def test_a_damaged_plan_is_one_line_for_report_and_resume(tmp_path, capsys, spec
     assert err.count("\n") == 1 and "is not a sweep plan written by polsim sweep" in err, err
     code, err = sweep(capsys, spec, "--out", out, "--resume")
     assert code == 2 and err.count("\n") == 1 and "--resume: " in err and "is not a sweep plan" in err, err
-    assert main(["report", str(tmp_path / "nothing")]) == 2 and "not a sweep folder" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "nothing")]) == 2
+    assert "not a sweep or optimisation folder" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["plan.json"]

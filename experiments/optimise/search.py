@@ -99,7 +99,8 @@ class Scorer:
 
     def score(self, x: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         """``F`` and ``G`` rows. A candidate that was not run gets 0 for what it lacks: it is
-        infeasible by a deterministic constraint, and pymoo ranks infeasible ones by violation only."""
+        infeasible by a deterministic constraint, and pymoo ranks infeasible ones by violation only.
+        """
         f = []
         for o in self.objectives:
             v = self.value(x, o.metric)

@@ -120,7 +120,7 @@ class Constraint:
         return self.metric in DETERMINISTIC
 
     def violation(self, value: float) -> float:
-        """pymoo's G (<= 0 when met), relative to the bound so constraints of any unit add up."""
+        """Pymoo's G (<= 0 when met), relative to the bound so constraints of any unit add up."""
         scale = abs(self.bound) if self.bound else 1.0
         excess = value - self.bound if self.op == "<=" else self.bound - value
         return excess / scale

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from polsim.cities import tags as T
+from polsim.cities import tags as tag_rules
 from polsim.cities.errors import CityError
 from polsim.cities.landuse import PointSet, footfall_layer, land_use_layer, point_density, residents_layer
 from polsim.cities.osm import Extract, read_extract
@@ -209,7 +209,7 @@ def _meta(extract: Extract, options: ImportOptions, geo: Geo, box, labels, polic
           buildings_mapped: bool, n_roads: int, layers: dict) -> dict:
     warnings = []
     if not buildings_mapped:
-        warnings.append(f"no buildings mapped: residents fall back to {T.FALLBACK_RESIDENTS_PER_HA:g} "
+        warnings.append(f"no buildings mapped: residents fall back to {tag_rules.FALLBACK_RESIDENTS_PER_HA:g} "
                         "a hectare of residential land")
     if not len(police["cells"]):
         warnings.append("no police station (amenity=police) mapped: station bases are the centres "

@@ -56,7 +56,8 @@ EXTRA_CAMERA_SEED = 0xCA3E
 
 def write_city_file(out: Path, city) -> None:
     """Write an imported city (``ImportedCity``) to the folder ``out``, atomically: everything
-    goes to a hidden folder beside it, renamed into place at the end."""
+    goes to a hidden folder beside it, renamed into place at the end.
+    """
     from polsim.cities.preview import draw_preview
 
     if out.exists() and not (out / META_FILE).is_file():
@@ -172,7 +173,8 @@ def _camera_sites(city: City, mapped: np.ndarray, wanted: int) -> np.ndarray:
 
 def _bases(city: City, layers: dict[str, np.ndarray], spec: CitySpec) -> dict[str, np.ndarray]:
     """The file's station, district and grid bases; workstations and centres in the busiest
-    neighbourhoods (as for a generated city), on the nearest drivable cell."""
+    neighbourhoods (as for a generated city), on the nearest drivable cell.
+    """
     out = {kind: layers[f"bases_{kind}"].reshape(-1, 2) for kind in ("station", "district", "grid")}
     nearest = nearest_index(city.road_kmh > 0)
     for kind, n in (("workstation", max(spec.workstations, 1)), ("centre", spec.centres)):

@@ -21,7 +21,8 @@ SIDE_M = 1.0
 
 def sea_polygons(coastlines: list, outline) -> list:
     """The faces of ``outline`` (a projected polygon) that lie on the water side of
-    ``coastlines`` (projected shapely lines)."""
+    ``coastlines`` (projected shapely lines).
+    """
     import shapely
 
     lines = [_extended(line, outline) for line in coastlines if shapely.intersects(line, outline)]

@@ -13,5 +13,5 @@ class CityError(ScenarioError):
     """
 
 
-class MissingPackage(CityError):
+class MissingPackageError(CityError):
     """A city needs an optional package that is not installed (``pip install NAME``)."""

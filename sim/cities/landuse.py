@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from polsim.cities import tags as T
+from polsim.cities import tags as tag_rules
 from polsim.cities.rasterise import area_in_cells, burn_by_priority, count_points
 from polsim.city import BLOCKED, FOOTFALL_BY_LAND_USE, LU, RESIDENT_SHARE
 from polsim.geo import Geo
 
-PRIORITY_CLASS = {p: cls for cls, p in T.LAND_USE_PRIORITY.items()}
-WATER = T.LAND_USE_PRIORITY["water"]
+PRIORITY_CLASS = {p: cls for cls, p in tag_rules.LAND_USE_PRIORITY.items()}
+WATER = tag_rules.LAND_USE_PRIORITY["water"]
 
 
 @dataclass
@@ -34,24 +34,24 @@ def land_use_layer(geo: Geo, area_geoms: list, area_classes: list[str], points: 
     ``water``: cells of water lines and sea; ``featured``: cells with any road, building or
     point; ``roads``: cells with a road of any kind (they stay land over water: bridges).
     """
-    areas = burn_by_priority(geo, area_geoms, [T.LAND_USE_PRIORITY[c] for c in area_classes])
-    lu = np.full(areas.shape, LU[T.UNMAPPED_EMPTY], np.int8)
-    lu[featured] = LU[T.UNMAPPED_WITH_FEATURES]
+    areas = burn_by_priority(geo, area_geoms, [tag_rules.LAND_USE_PRIORITY[c] for c in area_classes])
+    lu = np.full(areas.shape, LU[tag_rules.UNMAPPED_EMPTY], np.int8)
+    lu[featured] = LU[tag_rules.UNMAPPED_WITH_FEATURES]
     for p, cls in PRIORITY_CLASS.items():
         if cls not in ("water", "blocked"):
             lu[areas == p] = LU[cls]
-    busy = (lu == LU["residential"]) & (shops_per_ha >= T.COMMERCIAL_POINTS_PER_HA)
+    busy = (lu == LU["residential"]) & (shops_per_ha >= tag_rules.COMMERCIAL_POINTS_PER_HA)
     lu[busy] = LU["commercial"]
     wet = (areas == WATER) | water
-    for cls in sorted({c for c in points.land_use if c}, key=T.LAND_USE_PRIORITY.get):
+    for cls in sorted({c for c in points.land_use if c}, key=tag_rules.LAND_USE_PRIORITY.get):
         pick = np.array([c == cls for c in points.land_use])
         held = count_points(geo, points.x[pick], points.y[pick]) > 0
         lu[held & ~wet] = LU[cls]
         areas[held & ~wet] = 0  # a point outranks blocked land
-    blocked = wet | (areas == T.LAND_USE_PRIORITY["blocked"]) | ~inside
+    blocked = wet | (areas == tag_rules.LAND_USE_PRIORITY["blocked"]) | ~inside
     land = ~blocked | (roads & inside)
     lu[~land] = BLOCKED
-    lu[land & blocked] = LU[T.UNMAPPED_WITH_FEATURES]  # a road over water or blocked land
+    lu[land & blocked] = LU[tag_rules.UNMAPPED_WITH_FEATURES]  # a road over water or blocked land
     return lu, land
 
 
@@ -67,12 +67,12 @@ def residents_layer(geo: Geo, lu: np.ndarray, buildings: list, kinds: list[str |
     share = RESIDENT_SHARE[lu]
     if not buildings:
         cell_ha = geo.cell_m * geo.cell_m / 1e4
-        return (T.FALLBACK_RESIDENTS_PER_HA * cell_ha * share).astype(np.float32), False
-    homes = [i for i, k in enumerate(kinds) if k in T.RESIDENTIAL_BUILDINGS]
-    mixed = [i for i, k in enumerate(kinds) if k in T.MIXED_BUILDINGS]
+        return (tag_rules.FALLBACK_RESIDENTS_PER_HA * cell_ha * share).astype(np.float32), False
+    homes = [i for i, k in enumerate(kinds) if k in tag_rules.RESIDENTIAL_BUILDINGS]
+    mixed = [i for i, k in enumerate(kinds) if k in tag_rules.MIXED_BUILDINGS]
     floors = area_in_cells(geo, [buildings[i] for i in homes], [levels[i] for i in homes])
     floors += share * area_in_cells(geo, [buildings[i] for i in mixed], [levels[i] for i in mixed])
-    residents = floors / T.FLOOR_M2_PER_RESIDENT
+    residents = floors / tag_rules.FLOOR_M2_PER_RESIDENT
     residents[lu == BLOCKED] = 0.0
     return residents.astype(np.float32), True
 
@@ -81,7 +81,7 @@ def point_density(geo: Geo, points: PointSet, kind: str) -> np.ndarray:
     """Points with footfall role ``kind`` per hectare, counted over ``FOOTFALL_WINDOW_M``."""
     pick = np.array([kind in f for f in points.footfall], bool)
     counts = count_points(geo, points.x[pick], points.y[pick]) if pick.any() else np.zeros((geo.rows, geo.cols))
-    window = max(1, round(T.FOOTFALL_WINDOW_M / geo.cell_m))
+    window = max(1, round(tag_rules.FOOTFALL_WINDOW_M / geo.cell_m))
     mean = ndimage.uniform_filter(counts.astype(float), size=window, mode="constant")
     return mean / (geo.cell_m * geo.cell_m / 1e4)
 
@@ -89,7 +89,7 @@ def point_density(geo: Geo, points: PointSet, kind: str) -> np.ndarray:
 def footfall_layer(geo: Geo, lu: np.ndarray, points: PointSet) -> np.ndarray:
     """The land-use base footfall plus each point source's weight x its density per hectare."""
     footfall = FOOTFALL_BY_LAND_USE[lu].astype(float)
-    for kind, (_, weight) in T.FOOTFALL_POINTS.items():
+    for kind, (_, weight) in tag_rules.FOOTFALL_POINTS.items():
         footfall += weight * point_density(geo, points, kind)
     footfall[lu == BLOCKED] = 0.0
     return footfall.astype(np.float32)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from polsim.cities import tags as T
-from polsim.cities.errors import CityError, MissingPackage
+from polsim.cities import tags as tag_rules
+from polsim.cities.errors import CityError, MissingPackageError
 
 
 @dataclass
@@ -87,7 +87,7 @@ def _osmium():
     try:
         import osmium
     except ImportError:
-        raise MissingPackage("osmium", "", "importing OpenStreetMap needs the osm extra: "
+        raise MissingPackageError("osmium", "", "importing OpenStreetMap needs the osm extra: "
                                             "pip install 'polsim[osm]' (osmium, shapely, rasterio)") from None
     return osmium
 
@@ -135,9 +135,9 @@ def _take(extract: Extract, obj, wkb) -> None:
 
 def _take_point(extract: Extract, lon: float, lat: float, tags, area: bool = False) -> None:
     # an area's land use is burnt as an area; its point only carries the other roles
-    land_use = None if area else T.land_use_of_point(tags)
-    sources = tuple(T.footfall_sources(tags))
-    camera, police = T.is_camera(tags), T.is_police(tags)
+    land_use = None if area else tag_rules.land_use_of_point(tags)
+    sources = tuple(tag_rules.footfall_sources(tags))
+    camera, police = tag_rules.is_camera(tags), tag_rules.is_police(tags)
     if land_use or sources or camera or police:
         extract.points.append(Point(lon, lat, land_use, sources, camera, police, tags.get("name", "")))
 
@@ -160,27 +160,27 @@ def _runs(way) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def _take_way(extract: Extract, way, tags) -> None:
     highway = tags.get("highway")
-    if highway in T.ROAD_CLASSES:
-        cls = T.ROAD_CLASSES[highway]
-        drive = cls.vehicles and T.vehicles_allowed(tags)
-        kmh = (T.maxspeed_kmh(tags.get("maxspeed")) or cls.kmh) if drive else 0.0
-        foot = cls.foot and T.foot_allowed(tags)
+    if highway in tag_rules.ROAD_CLASSES:
+        cls = tag_rules.ROAD_CLASSES[highway]
+        drive = cls.vehicles and tag_rules.vehicles_allowed(tags)
+        kmh = (tag_rules.maxspeed_kmh(tags.get("maxspeed")) or cls.kmh) if drive else 0.0
+        foot = cls.foot and tag_rules.foot_allowed(tags)
         if kmh <= 0 and not foot:
             return
         bridge = tags.get("bridge", "no") != "no"
         for xy, ids in _runs(way):
             extract.roads.append(Road(xy, highway, kmh, foot, bridge, tags.get("name", ""), ids))
-    if tags.get("waterway") in T.WATER_LINES and tags.get("tunnel", "no") == "no":
+    if tags.get("waterway") in tag_rules.WATER_LINES and tags.get("tunnel", "no") == "no":
         extract.water_lines.extend(xy for xy, _ in _runs(way))
     if tags.get("natural") == "coastline":
         extract.coastlines.extend(xy for xy, _ in _runs(way))
 
 
 def _take_area(extract: Extract, area, tags, wkb) -> None:
-    land_use = T.land_use_of_area(tags)
+    land_use = tag_rules.land_use_of_area(tags)
     building = tags.get("building")
     building = building if building not in (None, "no") else None
-    roles = T.footfall_sources(tags) or T.is_camera(tags) or T.is_police(tags)
+    roles = tag_rules.footfall_sources(tags) or tag_rules.is_camera(tags) or tag_rules.is_police(tags)
     if not (land_use or building or roles):
         return
     try:
@@ -188,7 +188,7 @@ def _take_area(extract: Extract, area, tags, wkb) -> None:
     except RuntimeError:
         extract.broken_areas += 1  # an invalid ring: osmium could not assemble it
         return
-    extract.areas.append(Area(geom, land_use, building, T.building_levels(tags)))
+    extract.areas.append(Area(geom, land_use, building, tag_rules.building_levels(tags)))
     if roles:
         lon, lat = _centre_of(area)
         _take_point(extract, lon, lat, tags, area=True)

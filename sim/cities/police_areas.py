@@ -166,7 +166,8 @@ def _station_features(bounds: list[Boundary], feature: np.ndarray, admin_code: s
 def _station_prefixes(stations: list[Boundary], district_of: list[int], admin_code: str,
                       where: str) -> list[str]:
     """The first 12 digits of each station's grid codes: its own 12-digit ``code`` where given,
-    else the division, its district's number and its number within the district."""
+    else the division, its district's number and its number within the district.
+    """
     count: dict[int, int] = {}
     out = []
     for b, d in zip(stations, district_of, strict=True):

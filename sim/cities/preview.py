@@ -1,5 +1,6 @@
 """The preview of an imported city: land use, roads, stations and police areas, with the
-OpenStreetMap attribution the ODbL asks for. Written beside the city file as ``preview.png``."""
+OpenStreetMap attribution the ODbL asks for. Written beside the city file as ``preview.png``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from polsim.cities import tags as T
+from polsim.cities import tags as tag_rules
 from polsim.scenario.schema import LAND_USES
 
 LAND_USE_RGB = {
@@ -27,11 +28,12 @@ ATTRIBUTION_SHORT = "© OpenStreetMap contributors (ODbL)"
 
 def road_rgb(base: np.ndarray, road_kmh: np.ndarray, road_class: np.ndarray, foot: np.ndarray) -> np.ndarray:
     """``base`` (rows x cols x 3) with roads painted on: major roads dark, other drivable
-    roads grey, foot-only ways white."""
+    roads grey, foot-only ways white.
+    """
     out = base.copy()
     out[foot & (road_kmh <= 0)] = FOOT_RGB
     out[road_kmh > 0] = MINOR_ROAD_RGB
-    out[(road_kmh > 0) & (road_class >= 1) & (road_class <= T.MAJOR_ROAD_MAX_CODE)] = MAJOR_ROAD_RGB
+    out[(road_kmh > 0) & (road_class >= 1) & (road_class <= tag_rules.MAJOR_ROAD_MAX_CODE)] = MAJOR_ROAD_RGB
     return out
 
 
@@ -49,7 +51,8 @@ uses); beyond it, road cells are painted (millions of links would not show anywa
 def network_links(mask: np.ndarray) -> np.ndarray:
     """Links between 8-neighbouring cells that are both in ``mask``: (n, 2, 2) of (col, row)
     centre coordinates, in cells. A diagonal link is left out where the two cells beside it
-    are in ``mask`` too (the path round them shows the connection without a cross)."""
+    are in ``mask`` too (the path round them shows the connection without a cross).
+    """
     segs = []
     rows, cols = mask.shape
     for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
@@ -77,7 +80,7 @@ def _draw_roads(ax, layers: dict[str, np.ndarray], cell_km: float) -> None:
 
     kmh, code = layers["road_kmh"], layers["road_class"]
     drive = kmh > 0
-    major = drive & (code >= 1) & (code <= T.MAJOR_ROAD_MAX_CODE)
+    major = drive & (code >= 1) & (code <= tag_rules.MAJOR_ROAD_MAX_CODE)
     for mask, rgb, width in ((layers["foot"], FOOT_RGB, 0.8), (drive, MINOR_ROAD_RGB, 1.4),
                              (major, MAJOR_ROAD_RGB, 2.2)):
         links = network_links(mask) * cell_km

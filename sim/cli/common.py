@@ -44,7 +44,8 @@ def _gib(text: str) -> float:
 
 def apply_memory_limit(args: argparse.Namespace) -> None:
     """Make ``--max-memory`` the limit of every model built from here on, in this process and the
-    worker processes it starts (they inherit the environment)."""
+    worker processes it starts (they inherit the environment).
+    """
     if getattr(args, "max_memory", None) is not None:
         os.environ[budget.LIMIT_ENV] = repr(args.max_memory)
 
@@ -71,7 +72,8 @@ def origins_from(args: argparse.Namespace) -> dict[str, str]:
 
 def check_seed(seed: int, option: str) -> None:
     """A run seed feeds ``numpy.random.SeedSequence``, which takes integers >= 0 only (and a
-    seed wider than 64 bits is refused, like a scenario's ``city.seed``)."""
+    seed wider than 64 bits is refused, like a scenario's ``city.seed``).
+    """
     if not 0 <= seed < 2**63:
         raise UsageError(f"{option} must be in 0..2**63-1, got {seed}" if seed >= 0 else
                          f"{option} must be >= 0, got {seed}")

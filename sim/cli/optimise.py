@@ -1,7 +1,7 @@
 """``polsim optimise``: search deployments for the Pareto front (Dask, resumable); export a point.
 
-    polsim optimise SPEC.toml --out DIR [--workers N] [--scheduler ADDR] [--resume]
-    polsim optimise export DIR --point N --out FILE.toml
+polsim optimise SPEC.toml --out DIR [--workers N] [--scheduler ADDR] [--resume]
+polsim optimise export DIR --point N --out FILE.toml
 """
 
 from __future__ import annotations

@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
 def _user_policy_errors(policy: str) -> Iterator[None]:
     """A user's own policy (``package.module:Class``) failing while the model is built or run is
     the one-line error naming it and where it failed, not a traceback; with built-in policies
-    only, an exception is polsim's own bug and keeps its traceback."""
+    only, an exception is polsim's own bug and keeps its traceback.
+    """
     try:
         yield
     except ScenarioError:

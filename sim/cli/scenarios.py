@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from polsim.cities.errors import MissingPackage
+from polsim.cities.errors import MissingPackageError
 from polsim.cli import EXIT_BAD_INPUT
 from polsim.scenario import SCENARIO_DIR, ScenarioError, ScenarioSpec, load_spec
 
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     for path in sorted(SCENARIO_DIR.glob("*.toml")):
         try:
             spec, _ = load_spec(path)
-        except MissingPackage as err:  # a preset needing an optional package is listed, not broken
+        except MissingPackageError as err:  # a preset needing an optional package is listed, not broken
             print(f"{path.stem:<20} (needs a package: {err.problem})")
             continue
         except ScenarioError as err:

@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         plan = _plan(spec, args)
         with runner.dask_client(args.workers, args.scheduler) as client:
             result = _run(plan, estimate, client, args)
-    except runner.SchedulerUnreachable as err:
+    except runner.SchedulerUnreachableError as err:
         raise UsageError(f"--scheduler: {err}{_kept(args)}") from None
     name = spec.name or args.spec.stem
     done = f"{result.ran} runs now, {result.skipped} done before" if result.skipped else f"{result.ran} runs"

@@ -31,7 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-class _Stop(Exception):
+class _Stop(Exception):  # noqa: N818 - a signal to stop, not an error
     """A signal asked ``polsim ui`` to stop."""
 
 

@@ -94,13 +94,14 @@ def fit_test(observed: np.ndarray, replicate_bins: np.ndarray, observed_days: fl
 
 
 def _xlogy(x: np.ndarray, ratio: np.ndarray) -> np.ndarray:
-    """x ln(ratio), 0 where x is 0."""
+    """X ln(ratio), 0 where x is 0."""
     return np.where(x > 0, x * np.log(np.where(x > 0, ratio, 1.0)), 0.0)
 
 
 def total_test(observed: float, replicate_totals: np.ndarray, observed_days: float, simulated_days: float) -> float:
     """Two-sided p-value of the observed total against the replications' (scaled to the observed
-    days): ``z = (O - E) / sqrt(phi E + var(E))``, phi the totals' variance over mean (at least 1)."""
+    days): ``z = (O - E) / sqrt(phi E + var(E))``, phi the totals' variance over mean (at least 1).
+    """
     reps = np.asarray(replicate_totals, float)
     scale = observed_days / simulated_days
     mean = float(reps.mean())
@@ -124,7 +125,8 @@ def spearman(forecast: np.ndarray, observed: np.ndarray) -> float:
 
 def top_cells(forecast: np.ndarray, share: float = 0.05) -> np.ndarray:
     """Indices (flat) of the ``share`` of cells the forecast ranks highest (at least one; NaN
-    cells are not cells; ties go to the earlier cell)."""
+    cells are not cells; ties go to the earlier cell).
+    """
     f = np.asarray(forecast, float).ravel()
     valid = np.flatnonzero(np.isfinite(f))
     k = max(1, math.ceil(share * valid.size))

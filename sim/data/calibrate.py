@@ -67,7 +67,8 @@ class Fit:
 
 def smooth(counts: np.ndarray, sigma_cells: float, passable: np.ndarray) -> np.ndarray:
     """Gaussian kernel density over the last two axes, renormalised over passable cells (what
-    the kernel would put on blocked land or past the edge goes back to the passable cells near it)."""
+    the kernel would put on blocked land or past the edge goes back to the passable cells near it).
+    """
     mask = passable.astype(float)
     cover = ndimage.gaussian_filter(mask, sigma_cells, mode="constant")
     out = np.empty_like(counts, dtype=float)
@@ -91,7 +92,8 @@ def _neighbour_sum(a: np.ndarray) -> np.ndarray:
 def walk_occupancy(a: np.ndarray) -> np.ndarray:
     """Stationary share of time at each cell of the walk that steps to a neighbour in
     proportion to its attractiveness: ``pi_i ~ A_i W_i`` (detailed balance: ``pi_i P(i->j) =
-    A_i A_j``, symmetric)."""
+    A_i A_j``, symmetric).
+    """
     pi = a * _neighbour_sum(a)
     return pi / pi.sum() if pi.sum() > 0 else pi
 
@@ -99,7 +101,8 @@ def walk_occupancy(a: np.ndarray) -> np.ndarray:
 def initial_baseline(rate: np.ndarray, passable: np.ndarray, offenders: int, mean_hour_factor: float,
                      iterations: int = 40) -> np.ndarray:
     """``a0[type, row, col]`` (crimes per offender-minute) whose expected crimes per day on the
-    walk match ``rate[type, row, col]`` (crimes per day); see the module docstring."""
+    walk match ``rate[type, row, col]`` (crimes per day); see the module docstring.
+    """
     total = rate.sum(axis=0)
     floor = 1e-3 * total[passable].mean() if passable.any() else 0.0
     target = (total + floor) * passable

@@ -1,5 +1,6 @@
 """What a period of records says, on a scenario's city: counts by type and cell, by hour, and
-the delays the data times (report delays, dispatch, travel and response times)."""
+the delays the data times (report delays, dispatch, travel and response times).
+"""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ class Observed:
 def observe(records: Records, city, types: list[str], period: Period, file: str,
             max_outside: float = MAX_OUTSIDE) -> Observed:
     """The records of ``period`` placed on ``city`` (a one-line error when the period is empty,
-    a type is not the scenario's, or too many records fall off the city)."""
+    a type is not the scenario's, or too many records fall off the city).
+    """
     table, meta = records.table, records.meta
     timed = bool(meta.get("has_times"))
     chosen = table[(table["status"] == "ok").to_numpy() & in_period(table, period, timed)]

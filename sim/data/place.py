@@ -131,7 +131,8 @@ def frame_of(city) -> Geo:
 
 def place_records(table: pd.DataFrame, crs: str, geo: Geo, file: str) -> Placed:
     """Place a normalised table's rows on a city (the table may have been imported for none):
-    by lon/lat, else by x/y when they are in the city's frame, else by row/col."""
+    by lon/lat, else by x/y when they are in the city's frame, else by row/col.
+    """
     fields: dict[str, np.ndarray] = {"lon": table["lon"].to_numpy(float), "lat": table["lat"].to_numpy(float)}
     if crs == geo.crs or (crs not in (LOCAL, "unknown") and geo.crs != LOCAL):
         fields |= {"x": table["x"].to_numpy(float), "y": table["y"].to_numpy(float)}

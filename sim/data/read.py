@@ -85,7 +85,8 @@ def check_columns(raw: pd.DataFrame, schema: Schema, file: str) -> None:
 
 def parse_times(values: pd.Series, file: str, column: str) -> pd.Series:
     """Dates and times (ISO 8601 or any common form; offsets read in UTC) as naive timestamps;
-    a blank is NaT, anything else that does not parse is an error."""
+    a blank is NaT, anything else that does not parse is an error.
+    """
     text = values.str.strip()
     blank = text.eq("")
     times = pd.to_datetime(text.where(~blank), errors="coerce", format="ISO8601", utc=True)
@@ -180,7 +181,8 @@ def _minutes(later: pd.Series, earlier: pd.Series) -> np.ndarray:
 
 def _durations(out: pd.DataFrame, times: dict[str, pd.Series], numbers: dict[str, np.ndarray]) -> int:
     """Minutes between the record's times (given directly, or from its timestamps); a negative
-    duration (a clock error in the source) becomes NaN. Returns how many were negative."""
+    duration (a clock error in the source) becomes NaN. Returns how many were negative.
+    """
     t = times.get("time")
     derived = {"report_delay_min": ("time", "occurred"), "dispatch_min": ("t_dispatch", "time"),
                "travel_min": ("t_arrival", "t_dispatch"), "response_min": ("t_arrival", "time"),

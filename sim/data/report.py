@@ -1,5 +1,6 @@
 """The back-test's files: tables (CSV, JSON), figures (the comparison figures of
-:mod:`polsim.viz.figures` where they fit, two more here) and ``report.html``."""
+:mod:`polsim.viz.figures` where they fit, two more here) and ``report.html``.
+"""
 
 from __future__ import annotations
 

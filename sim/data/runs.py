@@ -25,7 +25,8 @@ from polsim.threads import numba_threads
 @dataclass(frozen=True)
 class SimJob:
     """One replication: the run (its ``time.days`` the warm-up and the counted days together)
-    and how many of its first days are warm-up (picklable)."""
+    and how many of its first days are warm-up (picklable).
+    """
 
     run: Run
     warmup_days: float

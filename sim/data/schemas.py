@@ -108,7 +108,8 @@ SCHEMA_NAMES = (*SCHEMAS, "generic")
 
 def schema_named(name: str, column_map: str | None = None, where: str = "--schema") -> Schema:
     """A built-in schema, or ``generic`` built from ``column_map``; a built-in schema's columns
-    can be renamed by the map too (e.g. ``time=CallTime`` for a file that differs)."""
+    can be renamed by the map too (e.g. ``time=CallTime`` for a file that differs).
+    """
     if name not in SCHEMA_NAMES:
         raise DataError(where, name, f"unknown schema; allowed: {', '.join(SCHEMA_NAMES)}")
     mapped, crs = parse_map(column_map or "")

@@ -65,7 +65,8 @@ def policy_class(name: str) -> type[Policy]:
 
 def not_a_policy_module(module: str) -> bool:
     """Modules that run a program when imported: any ``__main__``, and polsim's command line
-    (``--policy polsim.__main__:X`` ran polsim inside itself)."""
+    (``--policy polsim.__main__:X`` ran polsim inside itself).
+    """
     return "__main__" in module.split(".") or module == "polsim.cli" or module.startswith("polsim.cli.")
 
 

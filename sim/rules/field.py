@@ -59,7 +59,8 @@ def _update_cell(b, out, passable, eta, decay, periodic, r, c):
 @njit(cache=True, _nrt=False)
 def _add_crimes(out, cells, counts, passable, theta):
     """``out += theta E`` at each cell (flat index) with ``E`` crimes: the same sum as the
-    formula's ``smooth * decay + theta * E`` in one expression, to the bit."""
+    formula's ``smooth * decay + theta * E`` in one expression, to the bit.
+    """
     cols = out.shape[1]
     for k in range(cells.shape[0]):
         r, c = cells[k] // cols, cells[k] % cols

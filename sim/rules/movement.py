@@ -49,7 +49,8 @@ class UnitMoveArgs(NamedTuple):
 
 class GuardianMoveArgs(NamedTuple):
     """The arguments of :func:`guardian_move` for one step: positions, each guardian's grid,
-    the city's grid labels and passable cells, and one uniform draw per guardian."""
+    the city's grid labels and passable cells, and one uniform draw per guardian.
+    """
 
     r: np.ndarray
     c: np.ndarray
@@ -87,7 +88,8 @@ def unit_move(j, a):
 @njit(cache=True, inline="always")
 def _follow_path(j, a, cr):
     """Spend credit ``cr`` on the moves of unit ``j``'s path; the credit left, and whether the
-    unit stands at the path's end."""
+    unit stands at the path's end.
+    """
     w = a.w_walk if a.mode[j] == WALK else a.w_drive
     at, last = a.path_at[j], a.path_len[j] - 1
     while at < last:
@@ -105,7 +107,8 @@ def _follow_path(j, a, cr):
 @njit(cache=True, inline="always")
 def _fly(j, a, cr):
     """Spend credit ``cr`` flying unit ``j`` straight at its target; the credit left, and
-    whether it is there."""
+    whether it is there.
+    """
     r, c = a.r[j], a.c[j]
     tr, tc = a.tgt_r[j], a.tgt_c[j]
     while True:
@@ -125,7 +128,8 @@ def _fly(j, a, cr):
 @njit(cache=True, inline="always")
 def guardian_move(g, a):
     """Guardian ``g`` stays or steps to a neighbour, uniformly, never leaving its grid
-    (``a``: :class:`GuardianMoveArgs`)."""
+    (``a``: :class:`GuardianMoveArgs`).
+    """
     k = int(a.draws[g] * 5.0)
     r, c = a.r[g], a.c[g]
     if k == 1:
@@ -144,7 +148,8 @@ def guardian_move(g, a):
 @njit(cache=True)
 def unit_row(j, fields):
     """:func:`unit_move` of unit ``j`` from ``tuple(args)`` of a :class:`UnitMoveArgs` (the Mesa
-    backend's entry: Numba types a plain tuple faster than a named one)."""
+    backend's entry: Numba types a plain tuple faster than a named one).
+    """
     unit_move(j, UnitMoveArgs(*fields))
 
 

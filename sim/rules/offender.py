@@ -254,7 +254,8 @@ def flee(r, c, origin_r, origin_c, cells, passable, u):
 @njit(cache=True, inline="always")
 def offender_step(i, a):
     """One step of offender ``i`` (``a``: :class:`OffenderArgs`); writes its row, and its
-    crime type (or -1) to ``a.crime``."""
+    crime type (or -1) to ``a.crime``.
+    """
     a.crime[i] = -1
     a.arrested[i] = False
     s = a.status[i]
@@ -326,7 +327,8 @@ def prefetch_ahead(offenders: int, cells: int) -> int:
 @njit(cache=True, inline="always")
 def _prefetch_cells(order, k, ahead, a):
     """Ask for the cache lines that the offender ``ahead`` rows on will read: its cell's
-    attractiveness and the walk weights of the rows around it (a hint: no value changes)."""
+    attractiveness and the walk weights of the rows around it (a hint: no value changes).
+    """
     if ahead == 0 or k + ahead >= order.shape[0]:
         return
     i = order[k + ahead]

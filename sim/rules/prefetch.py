@@ -20,7 +20,8 @@ READ, KEEP_IN_ALL_CACHES, DATA = 0, 3, 1
 @intrinsic
 def prefetch(typingctx, raster, r, c):
     """Hint that ``raster[r, c]`` will be read soon. Only a hint: it changes no value, and an
-    address off the raster does not fault, so callers need not check bounds for safety."""
+    address off the raster does not fault, so callers need not check bounds for safety.
+    """
 
     def codegen(context, builder, sig, args):
         array_type = sig.args[0]

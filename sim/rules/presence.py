@@ -96,7 +96,8 @@ def _prefetch_disks(planes, radius, pos_r, pos_c, k):
 @njit(cache=True, inline="always")
 def _shift_disk(raster, r, c, dr, dc, rad):
     """Move the disk at (r, c) one cell by (dr, dc): per line across the move, the cell at its
-    trailing edge leaves it and the cell beyond its leading edge joins."""
+    trailing edge leaves it and the cell beyond its leading edge joins.
+    """
     for d in range(-rad, rad + 1):
         half = rad
         while d * d + half * half > rad * rad:
@@ -119,7 +120,8 @@ def _add_cell(raster, r, c, weight):
 def deterrence_raster(out, police, grid_workers, volunteers, camera, w_police, w_grid, w_volunteer,
                       w_camera) -> None:
     """``out = w_police * police + w_grid * grid_workers + w_volunteer * volunteers + w_camera *
-    camera``, in one pass over the city (four NumPy passes would read it four times)."""
+    camera``, in one pass over the city (four NumPy passes would read it four times).
+    """
     loop = _deterrence_parallel if on_every_core(out.size) else _deterrence_serial
     loop(out, police, grid_workers, volunteers, camera, w_police, w_grid, w_volunteer, w_camera)
 

@@ -23,7 +23,8 @@ from polsim.rules.travel import DC8, DR8, SQRT2, move_cost
 
 class Scratch:
     """City-sized working arrays of the searches: costs (inf), predecessors and, per cell, the
-    first candidate unit standing there (-1); every search leaves them as it found them."""
+    first candidate unit standing there (-1); every search leaves them as it found them.
+    """
 
     def __init__(self, cells: int) -> None:
         self.dist = np.full(cells, np.inf)
@@ -171,7 +172,8 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
 @njit(cache=True)
 def path_costs(src, w, rows, cols, targets, dist, pred):
     """The network cost from ``src`` to each flat cell of ``targets`` (inf where unreachable),
-    searching only until every target is settled."""
+    searching only until every target is settled.
+    """
     out = np.full(targets.shape[0], np.inf)
     if w[src] == np.inf or targets.shape[0] == 0:
         return out
@@ -277,7 +279,8 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
 @njit(cache=True)
 def routes(srcs, dsts, w, rows, cols, w_min, greed, dist, pred):
     """:func:`route` for many trips at once: the paths laid end to end in one array, with each
-    trip's start in it and length (0: no path)."""
+    trip's start in it and length (0: no path).
+    """
     n = srcs.shape[0]
     starts, lengths = np.zeros(n, np.int64), np.zeros(n, np.int64)
     arena = np.empty(256, np.int64)

@@ -42,14 +42,16 @@ def slowness(factor: np.ndarray) -> np.ndarray:
 @njit(cache=True, inline="always")
 def traffic_factor(sensitivity, congestion):
     """A unit's share of its free-flow speed in traffic: 1 when traffic flows freely or the
-    unit is not slowed by it (``sensitivity = 0``), ``congestion`` when fully slowed."""
+    unit is not slowed by it (``sensitivity = 0``), ``congestion`` when fully slowed.
+    """
     return 1.0 - sensitivity + sensitivity * congestion
 
 
 @njit(cache=True, inline="always")
 def move_cost(w, x, dr, dc, cols):
     """Cost of the move from flat cell ``x`` by (dr, dc) to a neighbour (inf if it may not be
-    made); ``w`` is the raveled slowness raster. The one definition of a move's cost."""
+    made); ``w`` is the raveled slowness raster. The one definition of a move's cost.
+    """
     y = x + dr * cols + dc
     if dr != 0 and dc != 0:  # a diagonal: both cells beside it must be open
         if w[x + dc] == np.inf or w[x + dr * cols] == np.inf:
@@ -67,7 +69,8 @@ def edge_cost(w, a, b, cols):
 @njit(cache=True, inline="always")
 def cells_to_cover(dr, dc, flies):
     """Cells a unit must cover to move (dr, dc) in a straight line: octile distance for flying
-    units (a diagonal cell costs sqrt 2), street (L1) distance otherwise."""
+    units (a diagonal cell costs sqrt 2), street (L1) distance otherwise.
+    """
     adr, adc = abs(dr), abs(dc)
     if flies:
         return max(adr, adc) + (SQRT2 - 1.0) * min(adr, adc)

@@ -139,7 +139,8 @@ def duration(seconds: float) -> str:
 
 def estimate(spec: ScenarioSpec, steps: int | None = None) -> Estimate:
     """The expected peak memory and duration of a run of ``spec`` (``steps``: default the
-    scenario's own length)."""
+    scenario's own length).
+    """
     c = spec.city
     cells = c.rows * c.cols
     grids = -(-c.rows // c.grid_cells) * -(-c.cols // c.grid_cells)
@@ -179,7 +180,8 @@ def _peak_rate(spec: ScenarioSpec) -> float:
 
 def _incidents_per_minute(spec: ScenarioSpec, offenders: int) -> float:
     """Crimes and disputes a minute: the baseline rate times :data:`FEEDBACK`, at most one
-    crime per offender per flight (an offender fleeing commits none)."""
+    crime per offender per flight (an offender fleeing commits none).
+    """
     f, c = spec.field, spec.city
     shares = {k: v for k, v in c.land_use.items() if k != "residential"}
     shares["residential"] = max(0.0, 1.0 - sum(shares.values()))
@@ -318,7 +320,8 @@ step compiles them all."""
 def kernels_cold() -> bool:
     """Whether the first step will compile the kernels (Numba's on-disk cache lacks them, or holds
     them for an older source). Reads Numba's cache index, a private interface: if it changes,
-    the answer is ``False`` (no message), never an error."""
+    the answer is ``False`` (no message), never an error.
+    """
     import importlib
 
     try:

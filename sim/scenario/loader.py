@@ -74,7 +74,8 @@ def read_toml(path: Path) -> dict[str, Any]:
 
 def parse_toml(text: str, name: str) -> dict[str, Any]:
     """Parse TOML text; a syntax error (or nesting too deep for the parser) becomes a one-line
-    :class:`ScenarioError`, and so does text longer than a scenario file may be."""
+    :class:`ScenarioError`, and so does text longer than a scenario file may be.
+    """
     if len(text) > MAX_FILE_BYTES:
         raise _too_large(name)
     try:
@@ -138,7 +139,8 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any],
 
 def origin_of(key: str, value: Any, origins: dict[str, str] | None = None) -> str:
     """How the user gave an override, for error messages: ``origins[key]`` (what they typed,
-    e.g. ``--days 2``), else ``--set key=value``."""
+    e.g. ``--days 2``), else ``--set key=value``.
+    """
     if origins and key in origins:
         return origins[key]
     text = str(value).lower() if isinstance(value, bool) else value if isinstance(value, str) else repr(value)

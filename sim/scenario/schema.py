@@ -81,7 +81,8 @@ class TimeSpec:
 @dataclass(frozen=True)
 class CitySpec:
     """A synthetic city generated from a seed: lattice, land use, admin grids; or, with
-    ``source``, a city read from a file (``polsim city import``, docs/cities.md)."""
+    ``source``, a city read from a file (``polsim city import``, docs/cities.md).
+    """
 
     source: str = bounded(
         "", "a city file folder made by `polsim city import`, or an OpenStreetMap extract "

@@ -123,7 +123,8 @@ class _Builder:
     @staticmethod
     def cross_field(path: str, fields: typing.Mapping, message: str) -> tuple[str, str]:
         """The field a cross-field check's ``"field: problem"`` names (dotted from the top, or one
-        of this section's own), and the problem; else the section and the whole message."""
+        of this section's own), and the problem; else the section and the whole message.
+        """
         field, sep, problem = message.partition(": ")
         if sep and field and all(part.isidentifier() for part in field.split(".")):
             if field == path or field.startswith(f"{path}."):
@@ -224,7 +225,8 @@ def is_name(key: str) -> bool:
 
 def check_depth(data: Any, file: str, limit: int = MAX_DEPTH) -> None:
     """Refuse tables and arrays nested more than ``limit`` deep (checked without recursion,
-    so that no nesting, however deep, can exhaust the stack of the checks that follow)."""
+    so that no nesting, however deep, can exhaust the stack of the checks that follow).
+    """
     stack = [(data, 0, "")]
     while stack:
         node, depth, where = stack.pop()

@@ -148,7 +148,7 @@ class HotspotRun:
 
     @property
     def max_over_mean(self) -> float:
-        """max / mean of time-averaged B: about 1 when homogeneous, large with hotspots."""
+        """Max / mean of time-averaged B: about 1 when homogeneous, large with hotspots."""
         return float(self.final.max() / self.final.mean())
 
     @property

@@ -151,7 +151,7 @@ class SuppressionRun:
 
     @property
     def peak_after(self) -> float:
-        """max / mean of averaged B once the police have left (about 1: the hotspot is gone)."""
+        """Max / mean of averaged B once the police have left (about 1: the hotspot is gone)."""
         return float(self.after.mean_b.max() / self.after.mean_b.mean())
 
 

@@ -38,7 +38,8 @@ def octile(dr, dc):
 
 def distance_moments(n: int, base: tuple[int, int]) -> tuple[float, float]:
     """E[D] and E[D^2] of the octile distance from ``base`` to a cell uniform on the n x n
-    square (exactly: the mean over its n^2 cells)."""
+    square (exactly: the mean over its n^2 cells).
+    """
     rr, cc = np.indices((n, n))
     d = octile(rr - base[0], cc - base[1])
     return float(d.mean()), float((d * d).mean())
@@ -55,7 +56,7 @@ class TravelExpectation:
 
     @property
     def load(self) -> float:
-        """rho = lam E[S]."""
+        """Rho = lam E[S]."""
         return self.lam * self.service_mean
 
     @property

@@ -31,7 +31,7 @@ class WDQExample:
         return weighted_displacement(AreaCounts(*self.counts))
 
     def agrees(self, tol: float = 1e-12) -> bool:
-        """polsim's S, D, WDQ and verdict equal the hand calculation."""
+        """Polsim's S, D, WDQ and verdict equal the hand calculation."""
         got = self.polsim()
         return (got.verdict == self.verdict and _same(got.wdq, self.wdq, tol)
                 and _same(got.success, self.success, tol) and _same(got.buffer_measure, self.buffer, tol))

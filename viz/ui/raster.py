@@ -136,7 +136,8 @@ _roads_drawn: dict[int, tuple[weakref.ref, int, np.ndarray, np.ndarray]] = {}
 
 def road_pixels(city, px: int) -> tuple[np.ndarray, np.ndarray]:
     """The pixels of an imported city's road network at ``px`` pixels a cell: a mask and their
-    colours (foot-only ways white, roads grey, major roads dark). Drawn once per city and size."""
+    colours (foot-only ways white, roads grey, major roads dark). Drawn once per city and size.
+    """
     kept = _roads_drawn.get(id(city))
     if kept is not None and kept[0]() is city and kept[1] == px:
         return kept[2], kept[3]
@@ -156,7 +157,8 @@ def road_pixels(city, px: int) -> tuple[np.ndarray, np.ndarray]:
 
 def render_map(model: PolicingModel, options: MapOptions = MapOptions(), target: int = 600) -> Image.Image:
     """The map of ``model`` now: layer (and an imported city's roads), treated outline, people,
-    open incidents, units."""
+    open incidents, units.
+    """
     city = model.city
     px = cell_pixels(city.rows, city.cols, target)
     base = layer_rgb(model, options.layer)

@@ -77,7 +77,8 @@ def server_command(host: str, port: int) -> list[str]:
 
 def server_env(custom_policies: bool = True) -> dict[str, str]:
     """The environment of the server: page assets from the local bundle, no telemetry, and
-    whether the page may load users' policy modules."""
+    whether the page may load users' policy modules.
+    """
     env = dict(os.environ)
     env.update(SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", SOLARA_THEME_SHOW_BANNER="False")
     env[CUSTOM_POLICIES_ENV] = "1" if custom_policies else "0"
@@ -86,7 +87,8 @@ def server_env(custom_policies: bool = True) -> dict[str, str]:
 
 def die_with_parent() -> None:
     """In the child, before it runs: ask the kernel for SIGKILL when its parent dies (Linux's
-    ``PR_SET_PDEATHSIG``; elsewhere the signal forwarding alone stops it)."""
+    ``PR_SET_PDEATHSIG``; elsewhere the signal forwarding alone stops it).
+    """
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 

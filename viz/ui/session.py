@@ -130,7 +130,8 @@ PAGE_POLICY_PACKAGE = "polsim.policies"
 
 def custom_policies_allowed() -> bool:
     """Whether this server may load ``package.module:Class`` policies: as ``polsim ui`` decided,
-    or else (``solara run`` started it) only if it listens on this machine alone."""
+    or else (``solara run`` started it) only if it listens on this machine alone.
+    """
     given = os.environ.get(CUSTOM_POLICIES_ENV)
     if given is not None:
         return given == "1"
@@ -156,7 +157,8 @@ def page_policy_problem(policy: str) -> str | None:
 def _in_working_directory_or_polsim(module: str) -> bool:
     """``module`` is in ``polsim.policies``, or its package is a folder (or file) in the working
     directory and no other module of that name is loaded already (``this``, ``os``, ``antigravity``
-    and polsim's own command line are not). Nothing is imported to find out."""
+    and polsim's own command line are not). Nothing is imported to find out.
+    """
     if module == PAGE_POLICY_PACKAGE or module.startswith(PAGE_POLICY_PACKAGE + "."):
         return True
     top = module.split(".")[0]
