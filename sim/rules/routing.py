@@ -81,6 +81,38 @@ def _grown(touched, n):
     return touched
 
 
+@njit(cache=True, inline="always")
+def _octile(a, b, cols):
+    dr, dc = abs(a // cols - b // cols), abs(a % cols - b % cols)
+    return max(dr, dc) + (SQRT2 - 1.0) * min(dr, dc)
+
+
+@njit(cache=True, inline="always")
+def _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap, touched, n_touched, h, target):
+    """Offer every neighbour of ``x`` (settled at cost ``d``) a way through ``x``: a cheaper one
+    is recorded (cost, predecessor) and queued under its cost, plus ``h`` times its octile
+    distance to ``target`` for A* (``h = 0``: plain Dijkstra). Returns the grown arrays and counts.
+    """
+    xr, xc = x // cols, x % cols
+    for m in range(8):
+        dr, dc = DR8[m], DC8[m]
+        if xr + dr < 0 or xr + dr >= rows or xc + dc < 0 or xc + dc >= cols:
+            continue
+        y = x + dr * cols + dc
+        nd = d + move_cost(w, x, dr, dc, cols)
+        if nd < dist[y]:
+            if dist[y] == np.inf:
+                touched = _grown(touched, n_touched)
+                touched[n_touched] = y
+                n_touched += 1
+            dist[y] = nd
+            pred[y] = x
+            key = nd + h * _octile(y, target, cols) if h > 0.0 else nd
+            keys, vals = _push(keys, vals, n_heap, key, y)
+            n_heap += 1
+    return keys, vals, n_heap, touched, n_touched
+
+
 @njit(cache=True)
 def _path_back(start, src, pred):
     """The cells from ``start`` back along the predecessors to ``src`` (both included)."""
@@ -146,22 +178,8 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
             if t < best_t or (t == best_t and best_k >= 0 and k < best_k):
                 best_t, best_k = t, k
             k = nxt[k]
-        xr, xc = x // cols, x % cols
-        for m in range(8):
-            dr, dc = DR8[m], DC8[m]
-            if xr + dr < 0 or xr + dr >= rows or xc + dc < 0 or xc + dc >= cols:
-                continue
-            y = x + dr * cols + dc
-            nd = d + move_cost(w, x, dr, dc, cols)
-            if nd < dist[y]:
-                if dist[y] == np.inf:
-                    touched = _grown(touched, n_touched)
-                    touched[n_touched] = y
-                    n_touched += 1
-                dist[y] = nd
-                pred[y] = x
-                keys, vals = _push(keys, vals, n_heap, nd, y)
-                n_heap += 1
+        keys, vals, n_heap, touched, n_touched = _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap,
+                                                        touched, n_touched, 0.0, x)
     path = _path_back(cand_cell[best_k], src, pred) if best_k >= 0 else np.empty(0, np.int64)
     _reset(dist, pred, touched, n_touched)
     for k in range(n_cand):
@@ -198,32 +216,12 @@ def path_costs(src, w, rows, cols, targets, dist, pred):
         if wanted[x]:
             wanted[x] = False
             remaining -= 1
-        xr, xc = x // cols, x % cols
-        for m in range(8):
-            dr, dc = DR8[m], DC8[m]
-            if xr + dr < 0 or xr + dr >= rows or xc + dc < 0 or xc + dc >= cols:
-                continue
-            y = x + dr * cols + dc
-            nd = d + move_cost(w, x, dr, dc, cols)
-            if nd < dist[y]:
-                if dist[y] == np.inf:
-                    touched = _grown(touched, n_touched)
-                    touched[n_touched] = y
-                    n_touched += 1
-                dist[y] = nd
-                pred[y] = x
-                keys, vals = _push(keys, vals, n_heap, nd, y)
-                n_heap += 1
+        keys, vals, n_heap, touched, n_touched = _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap,
+                                                        touched, n_touched, 0.0, x)
     for k in range(targets.shape[0]):
         out[k] = dist[targets[k]]
     _reset(dist, pred, touched, n_touched)
     return out
-
-
-@njit(cache=True, inline="always")
-def _octile(a, b, cols):
-    dr, dc = abs(a // cols - b // cols), abs(a % cols - b % cols)
-    return max(dr, dc) + (SQRT2 - 1.0) * min(dr, dc)
 
 
 @njit(cache=True)
@@ -255,22 +253,8 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
         d = dist[x]
         if f - h * _octile(x, dst, cols) > d + 1e-12:
             continue  # a stale entry
-        xr, xc = x // cols, x % cols
-        for m in range(8):
-            dr, dc = DR8[m], DC8[m]
-            if xr + dr < 0 or xr + dr >= rows or xc + dc < 0 or xc + dc >= cols:
-                continue
-            y = x + dr * cols + dc
-            nd = d + move_cost(w, x, dr, dc, cols)
-            if nd < dist[y]:
-                if dist[y] == np.inf:
-                    touched = _grown(touched, n_touched)
-                    touched[n_touched] = y
-                    n_touched += 1
-                dist[y] = nd
-                pred[y] = x
-                keys, vals = _push(keys, vals, n_heap, nd + h * _octile(y, dst, cols), y)
-                n_heap += 1
+        keys, vals, n_heap, touched, n_touched = _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap,
+                                                        touched, n_touched, h, dst)
     path = _path_back(dst, src, pred)[::-1].copy() if found else np.empty(0, np.int64)
     _reset(dist, pred, touched, n_touched)
     return path
