@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from polsim.rules.routing import Scratch, nearest_unit, path_costs, route, routes
+from polsim.rules.routing import Scratch, nearest_unit, path_costs, route
 from polsim.rules.travel import DRIVE, FLY, WALK, flying_minutes, slowness, traffic_factor
+from polsim.trip_search import search_trips, thread_count
 
 if TYPE_CHECKING:
     from polsim.city import City
@@ -64,6 +65,7 @@ class Router:
         self.w_min = {mode: float(w[np.isfinite(w)].min()) if np.isfinite(w).any() else 1.0
                       for mode, w in self.w.items()}
         self.scratch = Scratch(city.rows * city.cols)
+        self._trip_scratches = [self.scratch]  # one a thread searching patrol trips, made when needed
 
     def rates(self, congestion: float) -> np.ndarray:
         """Cell lengths a minute each unit covers at this traffic (speed x traffic factor)."""
@@ -105,16 +107,21 @@ class Router:
                      self.w_min[mode], greed, s.dist, s.pred)
 
     def routes(self, units: np.ndarray, r: np.ndarray, c: np.ndarray, greed: float = 1.0) -> list[np.ndarray]:
-        """:meth:`route` for many units at once (one compiled call per travel mode)."""
+        """:meth:`route` for many units at once (the trips of a travel mode searched together,
+        on several threads when there are many: :mod:`polsim.trip_search`).
+        """
         u, out = self.units, [np.zeros(0, np.int64)] * len(units)
         for mode in (DRIVE, WALK):
             pick = np.flatnonzero(u.mode[units] == mode)
             if pick.size == 0:
                 continue
             who = units[pick]
-            arena, starts, lengths = routes(u.r[who] * self.cols + u.c[who], r[pick] * self.cols + c[pick],
-                                            self.w[mode], self.rows, self.cols, self.w_min[mode], greed,
-                                            self.scratch.dist, self.scratch.pred)
+            threads = thread_count(pick.size)
+            while len(self._trip_scratches) < threads:
+                self._trip_scratches.append(Scratch(self.rows * self.cols, heads=False))
+            arena, starts, lengths = search_trips(u.r[who] * self.cols + u.c[who], r[pick] * self.cols + c[pick],
+                                                  self.w[mode], self.rows, self.cols, self.w_min[mode], greed,
+                                                  self._trip_scratches[:threads])
             for k, s, n in zip(pick.tolist(), starts.tolist(), lengths.tolist(), strict=True):
                 out[k] = arena[s:s + n]
         return out

@@ -4,6 +4,7 @@ dispatch by network time rather than straight-line distance."""
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 
 import numpy as np
 import pytest
@@ -13,9 +14,10 @@ from scipy.sparse.csgraph import dijkstra
 from polsim.cities.source import city_for
 from polsim.city import BLOCKED
 from polsim.router import Router
-from polsim.rules.routing import Scratch, nearest_unit, path_costs, route
+from polsim.rules.routing import Scratch, nearest_unit, path_costs, route, routes
 from polsim.rules.travel import DC8, DR8, edge_cost, slowness
 from polsim.scenario import load_spec
+from polsim.trip_search import search_trips
 from polsim.units import Units
 
 
@@ -116,3 +118,49 @@ def test_avl_sends_the_unit_with_the_shorter_network_time_not_the_shorter_straig
     assert unit == 1 and path[0] == 35 * city.cols + 30 and path[-1] == 35 * city.cols + 10
     minutes = router.minutes(35, 10, 1.0)
     assert minutes[1] < minutes[0]
+
+
+def _trips(network, n):
+    rows, cols, w, _, rng = network
+    open_cells = np.flatnonzero(np.isfinite(w))
+    return open_cells[rng.choice(open_cells.size, n)], open_cells[rng.choice(open_cells.size, n)]
+
+
+def test_trips_searched_on_several_threads_get_the_paths_one_thread_finds(network):
+    rows, cols, w, _, _ = network
+    srcs, dsts = _trips(network, 101)
+    dsts[7] = np.flatnonzero(np.isinf(w))[0]  # a closed cell: no path
+    w_min = w[np.isfinite(w)].min()
+    s = Scratch(rows * cols)
+    single = routes(srcs, dsts, w, rows, cols, w_min, 1.5, s.dist, s.pred)
+    for threads in (1, 2, 3):
+        scratches = [Scratch(rows * cols, heads=False) for _ in range(threads)]
+        arena, starts, lengths = search_trips(srcs, dsts, w, rows, cols, w_min, 1.5, scratches)
+        np.testing.assert_array_equal(lengths, single[2])
+        for k in range(srcs.size):  # each trip's own path, wherever its part was searched
+            np.testing.assert_array_equal(arena[starts[k]:starts[k] + lengths[k]],
+                                          single[0][single[1][k]:single[1][k] + single[2][k]])
+        assert all(np.isinf(x.dist).all() and (x.pred == -1).all() for x in scratches)
+    assert lengths[7] == 0 and (lengths > 1).sum() > 90
+
+
+def _search_in_child(args, queue):
+    queue.put(search_trips(*args)[2].tolist())
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")  # the point of the test
+def test_a_forked_child_searches_on_threads_of_its_own(network):
+    """polsim starts its own processes by spawn; a user's fork of a process that has searched
+    must not wait forever on the parent's helper threads, which the child does not have."""
+    rows, cols, w, _, _ = network
+    srcs, dsts = _trips(network, 40)
+    scratches = [Scratch(rows * cols, heads=False) for _ in range(2)]
+    args = (srcs, dsts, w, rows, cols, w[np.isfinite(w)].min(), 1.5, scratches)
+    expected = search_trips(*args)[2].tolist()  # the parent's pool exists before the fork
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_search_in_child, args=(args, queue))
+    child.start()
+    assert queue.get(timeout=60) == expected
+    child.join(10)
+    assert child.exitcode == 0

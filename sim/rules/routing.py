@@ -20,16 +20,21 @@ from numba import njit
 
 from polsim.rules.travel import DC8, DR8, SQRT2, move_cost
 
+TRIP_THREADS = 4
+"""The most threads that search trips at once (:mod:`polsim.trip_search`), each with its own
+:class:`Scratch` of 16 B a cell (24 with the candidates' heads)."""
+
 
 class Scratch:
     """City-sized working arrays of the searches: costs (inf), predecessors and, per cell, the
-    first candidate unit standing there (-1); every search leaves them as it found them.
+    first candidate unit standing there (-1; only :func:`nearest_unit` needs it, so a scratch
+    for routes alone has none); every search leaves them as it found them.
     """
 
-    def __init__(self, cells: int) -> None:
+    def __init__(self, cells: int, heads: bool = True) -> None:
         self.dist = np.full(cells, np.inf)
         self.pred = np.full(cells, -1, np.int64)
-        self.head = np.full(cells, -1, np.int64)
+        self.head = np.full(cells if heads else 0, -1, np.int64)
 
 
 @njit(cache=True, inline="always")
@@ -82,21 +87,24 @@ def _grown(touched, n):
 
 
 @njit(cache=True, inline="always")
-def _octile(a, b, cols):
-    dr, dc = abs(a // cols - b // cols), abs(a % cols - b % cols)
+def _octile(r, c, tr, tc):
+    """Octile distance from (r, c) to (tr, tc), in cell lengths."""
+    dr, dc = abs(r - tr), abs(c - tc)
     return max(dr, dc) + (SQRT2 - 1.0) * min(dr, dc)
 
 
 @njit(cache=True, inline="always")
-def _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap, touched, n_touched, h, target):
+def _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap, touched, n_touched, h, tr, tc):
     """Offer every neighbour of ``x`` (settled at cost ``d``) a way through ``x``: a cheaper one
     is recorded (cost, predecessor) and queued under its cost, plus ``h`` times its octile
-    distance to ``target`` for A* (``h = 0``: plain Dijkstra). Returns the grown arrays and counts.
+    distance to the target cell (tr, tc) for A* (``h = 0``: plain Dijkstra). Returns the grown
+    arrays and counts.
     """
     xr, xc = x // cols, x % cols
     for m in range(8):
         dr, dc = DR8[m], DC8[m]
-        if xr + dr < 0 or xr + dr >= rows or xc + dc < 0 or xc + dc >= cols:
+        yr, yc = xr + dr, xc + dc
+        if yr < 0 or yr >= rows or yc < 0 or yc >= cols:
             continue
         y = x + dr * cols + dc
         nd = d + move_cost(w, x, dr, dc, cols)
@@ -107,7 +115,7 @@ def _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap, touched, n_touch
                 n_touched += 1
             dist[y] = nd
             pred[y] = x
-            key = nd + h * _octile(y, target, cols) if h > 0.0 else nd
+            key = nd + h * _octile(yr, yc, tr, tc) if h > 0.0 else nd
             keys, vals = _push(keys, vals, n_heap, key, y)
             n_heap += 1
     return keys, vals, n_heap, touched, n_touched
@@ -179,7 +187,7 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
                 best_t, best_k = t, k
             k = nxt[k]
         keys, vals, n_heap, touched, n_touched = _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap,
-                                                        touched, n_touched, 0.0, x)
+                                                        touched, n_touched, 0.0, 0, 0)
     path = _path_back(cand_cell[best_k], src, pred) if best_k >= 0 else np.empty(0, np.int64)
     _reset(dist, pred, touched, n_touched)
     for k in range(n_cand):
@@ -217,7 +225,7 @@ def path_costs(src, w, rows, cols, targets, dist, pred):
             wanted[x] = False
             remaining -= 1
         keys, vals, n_heap, touched, n_touched = _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap,
-                                                        touched, n_touched, 0.0, x)
+                                                        touched, n_touched, 0.0, 0, 0)
     for k in range(targets.shape[0]):
         out[k] = dist[targets[k]]
     _reset(dist, pred, touched, n_touched)
@@ -236,12 +244,13 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
     if w[src] == np.inf or w[dst] == np.inf:
         return np.empty(0, np.int64)
     h = 2.0 * w_min * greed
+    tr, tc = dst // cols, dst % cols
     keys, vals = np.empty(64), np.empty(64, np.int64)
     touched = np.empty(64, np.int64)
     dist[src] = 0.0
     touched[0] = src
     n_touched = 1
-    keys, vals = _push(keys, vals, 0, h * _octile(src, dst, cols), src)
+    keys, vals = _push(keys, vals, 0, h * _octile(src // cols, src % cols, tr, tc), src)
     n_heap = 1
     found = False
     while n_heap > 0:
@@ -251,16 +260,16 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
             found = True
             break
         d = dist[x]
-        if f - h * _octile(x, dst, cols) > d + 1e-12:
+        if f - h * _octile(x // cols, x % cols, tr, tc) > d + 1e-12:
             continue  # a stale entry
         keys, vals, n_heap, touched, n_touched = _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap,
-                                                        touched, n_touched, h, dst)
+                                                        touched, n_touched, h, tr, tc)
     path = _path_back(dst, src, pred)[::-1].copy() if found else np.empty(0, np.int64)
     _reset(dist, pred, touched, n_touched)
     return path
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # without the GIL: polsim.trip_search runs it on several threads
 def routes(srcs, dsts, w, rows, cols, w_min, greed, dist, pred):
     """:func:`route` for many trips at once: the paths laid end to end in one array, with each
     trip's start in it and length (0: no path).

@@ -20,6 +20,7 @@ import resource
 from dataclasses import dataclass
 from pathlib import Path
 
+from polsim.rules.routing import TRIP_THREADS
 from polsim.scenario.schema import ScenarioSpec
 from polsim.scenario.validate import ScenarioError
 
@@ -34,6 +35,9 @@ CELL_BYTES = 170
 """Per cell while running: the city's layers, the field (A0, B and its next step, walk weights),
 the presence rasters, the policy's area rasters, the footfall raster and its CDF (measured
 143-169 B on 1-4 million cells)."""
+TRIP_SCRATCH_BYTES = 16
+"""Per cell and helper thread searching patrol trips (``polsim.trip_search``: one a core beyond
+the first, up to ``TRIP_THREADS - 1``), made when a step starts enough trips."""
 CELL_TYPE_BYTES = 8
 """Per cell and crime type: the crimes-by-cell counts (untouched pages cost nothing at first,
 but a long run touches them; counted whole)."""
@@ -151,7 +155,9 @@ def estimate(spec: ScenarioSpec, steps: int | None = None) -> Estimate:
     units = sum(u.count for u in spec.units.values())
     incidents = int(_incidents_per_minute(spec, offenders) * steps * dt)
     rows = steps // spec.output.collect_every + 1
-    running = (cells * (CELL_BYTES + CELL_TYPE_BYTES * len(spec.crimes)) + offenders * OFFENDER_BYTES
+    helpers = min(os.cpu_count() or 1, TRIP_THREADS) - 1
+    running = (cells * (CELL_BYTES + CELL_TYPE_BYTES * len(spec.crimes) + TRIP_SCRATCH_BYTES * helpers)
+               + offenders * OFFENDER_BYTES
                + guardians * GUARDIAN_BYTES + units * UNIT_BYTES + incidents * INCIDENT_BYTES
                + rows * ROW_BYTES)
     generating = cells * (GENERATE_CELL_BYTES + CENTRE_CELL_BYTES * c.centres)
