@@ -65,8 +65,9 @@ whole and touched later; measured 1.5 on 4 million cells): what ``ulimit -v`` is
 # -- time, seconds on a free 2-core machine ------------------------------------------------------
 # Relative costs measured with python -m tests.calibrate_budget on the shared machine, scaled to
 # the figures docs/performance.md gives for a free one (the default city's week in about 12 s,
-# citywide's in 128-133 s, the offender kernel at 60 M offender-steps a second). Rough: within
-# a factor of two or three, to tell minutes from hours.
+# citywide's in 128-133 s before travel on the network and 364-369 s on it, the difference
+# mostly the dispatch search, SEARCH_*; the offender kernel at 60 M offender-steps a second).
+# Rough: within a factor of two or three, to tell minutes from hours.
 STEP_SECONDS = 1e-3
 """A step's fixed cost: Python between the kernels, the SimPy environment, the collector."""
 CELL_STEP_SECONDS = 1e-8
@@ -81,6 +82,12 @@ DISK_CELL_SECONDS = 3e-9
 """Per cell of a moving agent's disk edge and step (a disk is cut at the city's edge)."""
 INCIDENT_SECONDS = 2e-4
 """Per incident: its SimPy processes, detection and dispatch."""
+SEARCH_CELL_SECONDS = 7e-8
+"""Per cell the dispatch centre's nearest-unit search settles (citywide, measured)."""
+SEARCH_CELLS_PER_UNIT_AREA = 40.0
+"""Cells a search settles, in units of the city's cells per responding unit: the search covers
+a disk out to the nearest free unit, which under load is far (citywide's loaded week: 1.3 ms a
+decision, ~18,000 cells, 40 x its 461 cells a unit)."""
 QUEUE_SCAN_SECONDS = 1e-5
 """Per waiting call each time dispatch looks for a unit: when calls come faster than the units
 can serve them the queue grows, and every new call and freed unit scans it."""
@@ -216,7 +223,13 @@ def _step_seconds(spec: ScenarioSpec, cells: int, offenders: int, guardians: int
     return (STEP_SECONDS + cells * CELL_STEP_SECONDS + offenders * OFFENDER_STEP_SECONDS
             + units * UNIT_STEP_SECONDS + guardians * GUARDIAN_STEP_SECONDS
             + (guardians * edge + unit_edges) * DISK_CELL_SECONDS + incidents * INCIDENT_SECONDS
-            + _queue_seconds(spec, incidents, steps))
+            + incidents * _search_seconds(spec, cells) + _queue_seconds(spec, incidents, steps))
+
+
+def _search_seconds(spec: ScenarioSpec, cells: int) -> float:
+    """A dispatch decision's search on the network (at most the whole city)."""
+    responding = max(1, sum(u.count for u in spec.units.values() if u.responds))
+    return min(cells, SEARCH_CELLS_PER_UNIT_AREA * cells / responding) * SEARCH_CELL_SECONDS
 
 
 def _queue_seconds(spec: ScenarioSpec, incidents: float, steps: int) -> float:
