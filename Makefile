@@ -22,7 +22,7 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q -n 2 -m "not slow"
 
-# the validation cases and scale runs kept out of `make test` (about 4 minutes on 2 cores)
+# the validation cases and scale runs kept out of `make test` (about 7 minutes on 2 cores)
 test-slow: install
 	$(BIN)/python -m pytest -q -n 2 -m slow
 
