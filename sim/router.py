@@ -64,6 +64,8 @@ class Router:
                   WALK: slowness(walk_factor(city.foot, city.passable)).ravel()}
         self.w_min = {mode: float(w[np.isfinite(w)].min()) if np.isfinite(w).any() else 1.0
                       for mode, w in self.w.items()}
+        self.w_max = {mode: float(w[np.isfinite(w)].max()) if np.isfinite(w).any() else 1.0
+                      for mode, w in self.w.items()}
         self.scratch = Scratch(city.rows * city.cols)
         self._trip_scratches = [self.scratch]  # one a thread searching patrol trips, made when needed
 
@@ -90,7 +92,7 @@ class Router:
                 continue
             s = self.scratch
             k, t, path = nearest_unit(src, self.w[mode], self.rows, self.cols, u.r[who] * self.cols + u.c[who],
-                                      rate[who], best_t, s.dist, s.pred, s.head)
+                                      rate[who], best_t, s.dist, s.pred, s.head, self.w_min[mode], self.w_max[mode])
             if k >= 0 and (t < best_t or (t == best_t and who[k] < best)):
                 best, best_t, best_path = int(who[k]), t, path
         return best, best_path

@@ -52,7 +52,8 @@ def test_searches_equal_scipys_dijkstra(network):
         targets = open_cells[rng.choice(open_cells.size, 40)]
         np.testing.assert_allclose(path_costs(src, w, rows, cols, targets, s.dist, s.pred), ref[targets])
         rate = rng.uniform(0.5, 2.0, targets.size)
-        k, t, path = nearest_unit(src, w, rows, cols, targets, rate, np.inf, s.dist, s.pred, s.head)
+        k, t, path = nearest_unit(src, w, rows, cols, targets, rate, np.inf, s.dist, s.pred, s.head,
+                                  w[np.isfinite(w)].min(), w[np.isfinite(w)].max())
         assert t == pytest.approx(np.min(ref[targets] / rate)) and k == int(np.argmin(ref[targets] / rate))
         assert path[0] == targets[k] and path[-1] == src
         assert sum(edge_cost(w, path[i], path[i + 1], cols) for i in range(len(path) - 1)) == pytest.approx(
@@ -75,7 +76,7 @@ def test_a_search_bounded_by_a_faster_unit_explores_less_and_finds_none():
     w = np.full(rows * cols, 0.5)
     s = Scratch(rows * cols)
     far = np.array([199 * cols + 199])
-    k, t, path = nearest_unit(0, w, rows, cols, far, np.array([1.0]), 5.0, s.dist, s.pred, s.head)
+    k, t, path = nearest_unit(0, w, rows, cols, far, np.array([1.0]), 5.0, s.dist, s.pred, s.head, 0.5, 0.5)
     assert k == -1 and t == 5.0 and path.size == 0  # another unit is 5 minutes away: this one cannot beat it
 
 
@@ -164,3 +165,34 @@ def test_a_forked_child_searches_on_threads_of_its_own(network):
     assert queue.get(timeout=60) == expected
     child.join(10)
     assert child.exitcode == 0
+
+
+def test_the_bucket_queue_search_finds_scipys_nearest_unit_from_many_cells(network):
+    rows, cols, w, graph, rng = network
+    s = Scratch(rows * cols)
+    open_cells = np.flatnonzero(np.isfinite(w))
+    w_min, w_max = w[np.isfinite(w)].min(), w[np.isfinite(w)].max()
+    for src in open_cells[rng.choice(open_cells.size, 30, replace=False)]:
+        ref = dijkstra(graph, indices=src)
+        cells = open_cells[rng.choice(open_cells.size, int(rng.integers(1, 30)))]
+        rate = rng.choice([0.8, 1.0, 1.3], cells.size)
+        k, t, path = nearest_unit(src, w, rows, cols, cells, rate, np.inf, s.dist, s.pred, s.head, w_min, w_max)
+        times = ref[cells] / rate
+        if np.isinf(times).all():
+            assert k == -1 and path.size == 0
+            continue
+        assert t == pytest.approx(times.min()) and k == int(np.argmin(times))
+        assert sum(edge_cost(w, path[i], path[i + 1], cols) for i in range(len(path) - 1)) == pytest.approx(
+            ref[cells[k]])
+
+
+def test_of_two_units_equally_far_the_lower_index_is_sent():
+    rows, cols = 21, 21
+    w = np.full(rows * cols, 0.5)
+    s = Scratch(rows * cols)
+    centre = 10 * cols + 10
+    east, west = 10 * cols + 17, 10 * cols + 3  # 7 cells either side
+    for cells, expected in (([east, west], 0), ([west, east], 0)):
+        k, t, _ = nearest_unit(centre, w, rows, cols, np.array(cells), np.ones(2), np.inf, s.dist, s.pred, s.head,
+                               0.5, 0.5)
+        assert k == expected and t == pytest.approx(7.0)

@@ -145,7 +145,7 @@ def _reset(dist, pred, touched, n):
 
 
 @njit(cache=True)
-def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, head):
+def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, head, w_min, w_max):
     """The candidate that reaches cell ``src`` first on the network of slowness ``w``.
 
     Candidate ``k`` stands on flat cell ``cand_cell[k]`` and covers ``cand_rate[k]`` cell
@@ -154,6 +154,15 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
     candidate's cell to ``src``, or ``(-1, best_t, empty)`` when none beats the bound. The
     search stops once the frontier's cost, at the fastest candidate's rate, is past the best
     time: no candidate further out can arrive sooner. Ties go to the lower ``k``.
+
+    Dijkstra on a bucket queue (Dial's): ``w_min`` and ``w_max`` are the least and the largest
+    finite slowness, so every move costs at least ``delta = 2 w_min`` and at most ``2 sqrt 2
+    w_max``. Cells are kept in buckets of width ``delta`` by cost; no move from a cell can
+    lead back into its own bucket, so every cell of the lowest bucket has its final cost and
+    the bucket is taken whole, in any order, without a heap's ordering (twice as fast as a heap
+    on the loaded citywide week: 0.20 against 0.39 ms, the same unit in all 2,948 searches
+    compared). A ring
+    of ``2 sqrt 2 w_max / delta + 2`` buckets holds every cost the frontier can have.
     """
     n_cand = cand_cell.shape[0]
     if n_cand == 0 or w[src] == np.inf:
@@ -164,30 +173,59 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
         nxt[k] = head[cand_cell[k]]
         head[cand_cell[k]] = k
         max_rate = max(max_rate, cand_rate[k])
-    keys, vals = np.empty(64), np.empty(64, np.int64)
+    delta = 2.0 * w_min
+    n_rings = int(2.0 * SQRT2 * w_max / delta) + 2
+    count = np.zeros(n_rings, np.int64)
+    store = np.empty((n_rings, 64), np.int64)
     touched = np.empty(64, np.int64)
-    n_heap, n_touched = 0, 0
     dist[src] = 0.0
     touched[0] = src
-    n_touched = 1
-    keys, vals = _push(keys, vals, n_heap, 0.0, src)
-    n_heap += 1
+    store[0, 0] = src
+    count[0] = 1
+    n_touched, pending, bucket = 1, 1, 0
     best_k = -1
-    while n_heap > 0:
-        d, x = _pop(keys, vals, n_heap)
-        n_heap -= 1
-        if d > dist[x]:
-            continue  # a stale entry
-        if d / max_rate > best_t:
-            break
-        k = head[x]
-        while k >= 0:
-            t = d / cand_rate[k]
-            if t < best_t or (t == best_t and best_k >= 0 and k < best_k):
-                best_t, best_k = t, k
-            k = nxt[k]
-        keys, vals, n_heap, touched, n_touched = _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap,
-                                                        touched, n_touched, 0.0, 0, 0)
+    # The neighbour loop is written out here rather than shared with _relax: helpers that hand
+    # arrays back cost reference counting on every cell (0.47 against 0.20 ms a search, measured).
+    while pending > 0 and bucket * delta / max_rate <= best_t:
+        ring = bucket % n_rings
+        i = 0
+        while i < count[ring]:  # cells may join the bucket being taken (rounding): take them too
+            x = store[ring, i]
+            i += 1
+            pending -= 1
+            d = dist[x]
+            if int(d / delta) != bucket:
+                continue  # a stale entry: the cell was reached more cheaply since
+            k = head[x]
+            while k >= 0:
+                t = d / cand_rate[k]
+                if t < best_t or (t == best_t and best_k >= 0 and k < best_k):
+                    best_t, best_k = t, k
+                k = nxt[k]
+            xr, xc = x // cols, x % cols
+            for m in range(8):
+                yr, yc = xr + DR8[m], xc + DC8[m]
+                if yr < 0 or yr >= rows or yc < 0 or yc >= cols:
+                    continue
+                y = yr * cols + yc
+                nd = d + move_cost(w, x, DR8[m], DC8[m], cols)
+                if nd < dist[y]:
+                    if dist[y] == np.inf:
+                        touched = _grown(touched, n_touched)
+                        touched[n_touched] = y
+                        n_touched += 1
+                    dist[y] = nd
+                    pred[y] = x
+                    b = int(nd / delta) % n_rings
+                    if count[b] == store.shape[1]:
+                        grown = np.empty((n_rings, 2 * store.shape[1]), np.int64)
+                        grown[:, :store.shape[1]] = store
+                        store = grown
+                    store[b, count[b]] = y
+                    count[b] += 1
+                    pending += 1
+        count[ring] = 0
+        bucket += 1
     path = _path_back(cand_cell[best_k], src, pred) if best_k >= 0 else np.empty(0, np.int64)
     _reset(dist, pred, touched, n_touched)
     for k in range(n_cand):

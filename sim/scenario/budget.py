@@ -65,7 +65,7 @@ whole and touched later; measured 1.5 on 4 million cells): what ``ulimit -v`` is
 # -- time, seconds on a free 2-core machine ------------------------------------------------------
 # Relative costs measured with python -m tests.calibrate_budget on the shared machine, scaled to
 # the figures docs/performance.md gives for a free one (the default city's week in about 12 s,
-# citywide's in 128-133 s before travel on the network and 364-369 s on it, the difference
+# citywide's in 128-133 s before travel on the network and 245 s on it, the difference
 # mostly the dispatch search, SEARCH_*; the offender kernel at 60 M offender-steps a second).
 # Rough: within a factor of two or three, to tell minutes from hours.
 STEP_SECONDS = 1e-3
@@ -82,11 +82,11 @@ DISK_CELL_SECONDS = 3e-9
 """Per cell of a moving agent's disk edge and step (a disk is cut at the city's edge)."""
 INCIDENT_SECONDS = 2e-4
 """Per incident: its SimPy processes, detection and dispatch."""
-SEARCH_CELL_SECONDS = 7e-8
-"""Per cell the dispatch centre's nearest-unit search settles (citywide, measured)."""
+SEARCH_CELL_SECONDS = 3.5e-8
+"""Per cell the dispatch centre's nearest-unit search settles (a bucket queue; citywide, measured)."""
 SEARCH_CELLS_PER_UNIT_AREA = 40.0
 """Cells a search settles, in units of the city's cells per responding unit: the search covers
-a disk out to the nearest free unit, which under load is far (citywide's loaded week: 1.3 ms a
+a disk out to the nearest free unit, which under load is far (citywide's loaded week: 0.7 ms a
 decision, ~18,000 cells, 40 x its 461 cells a unit)."""
 QUEUE_SCAN_SECONDS = 1e-5
 """Per waiting call each time dispatch looks for a unit: when calls come faster than the units
