@@ -69,8 +69,13 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
     a run folder (compare, sweeps, resume) can trust whatever they find.
     """
     tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        # Ctrl-C mid-write leaves no temporary file either (a SIGKILL's is cleared on resume)
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def summary_json(summary: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from polsim.cli import main
-from polsim.output import RUN_FILES, SUMMARY, folder_name, is_complete, write_run
+from polsim.output import RUN_FILES, SUMMARY, folder_name, is_complete, write_atomically, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--steps", "5", "--no-progress"]
@@ -114,3 +114,16 @@ def test_polsim_output_piped_into_head_ends_quietly(tmp_path):
     done = subprocess.run(f"{sys.executable} -m polsim scenarios | head -1", shell=True, capture_output=True,
                           text=True, cwd=tmp_path, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stdout.count("\n") == 1 and "Traceback" not in done.stderr and "Error" not in done.stderr
+
+
+def test_an_interrupted_atomic_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    path = tmp_path / "part.parquet"
+    path.write_text("old")
+
+    def interrupted(p):
+        p.write_text("half")
+        raise KeyboardInterrupt  # Ctrl-C between writing and renaming
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(path, interrupted)
+    assert path.read_text() == "old" and sorted(x.name for x in tmp_path.iterdir()) == ["part.parquet"]
