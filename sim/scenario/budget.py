@@ -87,7 +87,7 @@ SEARCH_CELL_SECONDS = 3.5e-8
 SEARCH_CELLS_PER_UNIT_AREA = 40.0
 """Cells a search settles, in units of the city's cells per responding unit: the search covers
 a disk out to the nearest free unit, which under load is far (citywide's loaded week: 0.7 ms a
-decision, ~18,000 cells, 40 x its 461 cells a unit)."""
+decision, some 18,000 cells by the time a cell takes: 40 x its 461 cells a unit)."""
 QUEUE_SCAN_SECONDS = 1e-5
 """Per waiting call each time dispatch looks for a unit: when calls come faster than the units
 can serve them the queue grows, and every new call and freed unit scans it."""
