@@ -68,7 +68,8 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('[units.patrol_car]\ncount = 2\nspeed_kmh = 0\n')
     for args in (["run", str(bad)], ["run", "default", "--set", "offenders.count=-1"],
-                 ["run", "default", "--policy", "nonsense"], ["run", "default", "--days", "0"]):
+                 ["run", "default", "--policy", "nonsense"], ["run", "default", "--days", "0"],
+                 ["run", "default", "--policy", "random,hotspot"]):  # no comma syntax: one policy, or a+b
         out = tmp_path / "out"
         done = polsim(*args, "--out", str(out))
         assert done.returncode == 2, (args, done.stderr)

@@ -106,20 +106,6 @@ def dask_evaluator(scenario: str, backend: str, steps: int | None, warm_override
         yield DaskEvaluator(client, scenario, backend, steps, warm_overrides)
 
 
-class InProcessEvaluator(Evaluator):
-    """Runs one after another in this process, as a worker would (small studies, tests, debugging)."""
-
-    def __init__(self, scenario: str, backend: str, steps: int | None) -> None:
-        self.scenario, self.backend, self.steps = scenario, backend, steps
-
-    def run(self, runs: list[Trial], done: Callable[[Trial, Row], None]) -> None:
-        """Run the batch in order."""
-        from polsim.experiments.task import run_row
-
-        for r in runs:
-            done(r, run_row(r.run_id, r.run(self.scenario, self.backend, self.steps)).row)
-
-
 # -- rows on disk ----------------------------------------------------------------------------
 def write_row(out: Path, row: Row) -> None:
     """Keep a finished run as its own part file (atomically: a killed study leaves whole files)."""

@@ -54,10 +54,6 @@ class Evaluations:
         """The candidate's id (``shipped`` for the scenario's own deployment)."""
         return SHIPPED if x is None else self.space.key(x)
 
-    def has(self, x: dict[str, Any] | None, seed: int) -> bool:
-        """Whether the run of ``x`` on ``seed`` is done."""
-        return seed in self.values.get(self.key(x), {})
-
     def ensure(self, requests: Sequence[Request], stage: str,
                progress: Callable[[int], None] | None = None) -> int:
         """Run every requested (candidate, seed) not yet done, as one batch; returns how many ran."""
@@ -114,11 +110,6 @@ class Evaluations:
         if metric not in self._fits:
             self._fits[metric] = seed_adjusted_means(self.values, metric)
         return self._fits[metric].get(self.key(x))
-
-    def plain_mean(self, x: dict[str, Any] | None, metric: str) -> float | None:
-        """Mean over every run of the candidate (missing values left out), uncorrected."""
-        values = [v for v in self.samples(x, metric) if v is not None]
-        return sum(values) / len(values) if values else None
 
     def missing_share(self, x: dict[str, Any] | None) -> float:
         """Share of the candidate's runs that failed or lack a metric (0 when it has no runs)."""

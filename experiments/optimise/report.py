@@ -22,13 +22,6 @@ from polsim.viz.figures import save
 from polsim.viz.html import figure_list, page
 
 
-def is_study(folder: Path) -> bool:
-    """Whether ``folder`` holds an optimisation study (rather than a sweep)."""
-    from polsim.experiments.optimise.study import STUDY_FILE
-
-    return (Path(folder) / STUDY_FILE).exists()
-
-
 def write_report(out: Path) -> Path:
     """Draw the figures and write ``report.html`` into the study folder ``out``."""
     out = Path(out)

@@ -93,11 +93,10 @@ def load_checked(args: argparse.Namespace, seed: int | None = None) -> PolicingS
     apply_memory_limit(args)
     check_steps(args)
     scenario = load_scenario(args.scenario, overrides_from(args), seed=seed, origins=origins_from(args))
-    for name in str(getattr(args, "policy", "random")).split(","):
-        try:
-            make_policy(name.strip())
-        except ValueError as err:
-            raise UsageError(f"--policy: {err}") from None
+    try:
+        make_policy(str(getattr(args, "policy", "random")))
+    except ValueError as err:
+        raise UsageError(f"--policy: {err}") from None
     return scenario
 
 
