@@ -51,7 +51,7 @@ class PlannedRun:
 def run_of(spec: dict[str, Any], policy: str, seed: int, params: dict[str, Any]) -> Run:
     """The run of one point, policy and seed under the spec (as plain values, plan.json's ``spec``)."""
     return Run(spec["scenario"], policy, seed, point_overrides(spec["fixed"], params, spec["days"]),
-               spec["backend"], None, spec["steps"], keep_maps=spec["baseline"] is not None)
+               spec["backend"], spec["steps"], keep_maps=spec["baseline"] is not None)
 
 
 @dataclass(frozen=True)

@@ -67,13 +67,13 @@ class PolicingModel(mesa.Model):
         backend: ``"numba"`` (compiled loops, the default) or ``"mesa"`` (one agent per row).
         overrides: ``{"dotted.field": value}`` applied to the scenario before validation.
         seed: the run seed (also accepted as ``rng``, the name ``mesa.batch_run`` passes).
-        dispatch: ``"avl"`` or ``"zone"`` to override the scenario's dispatch rule.
+
+    The dispatch rule is the scenario's ``dispatch.rule`` (``overrides={"dispatch.rule": "zone"}``).
     """
 
     def __init__(self, scenario: str | Path | PolicingScenario = DEFAULT_SCENARIO,
                  policy: str | Policy = "random", backend: str = "numba", *,
-                 overrides: dict[str, Any] | None = None, rng: int | None = None,
-                 dispatch: str | None = None, **kwargs: Any) -> None:
+                 overrides: dict[str, Any] | None = None, rng: int | None = None, **kwargs: Any) -> None:
         # ``seed`` travels in kwargs rather than the signature: mesa.batch_run overwrites the
         # parameter named ``seed`` (when the signature has one) with its own rng value.
         seed = kwargs.pop("seed", None)
@@ -89,7 +89,7 @@ class PolicingModel(mesa.Model):
         super().__init__(scenario=scenario)
         self.seed = self.streams.seed
         self.spec = scenario.spec
-        self.policy = make_policy(policy, dispatch)
+        self.policy = make_policy(policy)
         self.backend = BACKENDS[backend]()
         check_budget(self.spec, scenario.source)  # refuse what would not fit, before allocating
         self._build()
@@ -110,10 +110,9 @@ class PolicingModel(mesa.Model):
         self.clock = Clock(self.env, spec.time.start_hour)
         self.presence = Presence(self.city, self.units, self.guardians, spec.guardians, spec.deterrence)
         self.metrics = RunMetrics(list(spec.crimes), self.city)
-        self.dispatch_rule = self.policy.dispatch or spec.dispatch.rule
         self.router = Router(self.city, self.units)
         self.dispatch = DispatchCentre(
-            self.clock, self.units, self.router, self.city, spec.dispatch, self.dispatch_rule,
+            self.clock, self.units, self.router, self.city, spec.dispatch, spec.dispatch.rule,
             eligible=lambda inc, ok: self.policy.eligible_units(self, inc, ok),
             zone_units=lambda inc: self.policy.zone_units(self, inc))
         self.detector = Detector(spec.guardians, spec.dispatch.relay_min, self.city, self.presence, self.clock,
@@ -393,7 +392,7 @@ class PolicingModel(mesa.Model):
             "policy": getattr(self.policy, "label", self.policy.name),
             "seed": self.seed,
             "backend": self.backend.name,
-            "dispatch": self.dispatch_rule,
+            "dispatch": self.spec.dispatch.rule,
             "steps": int(self.steps),
             "sim_minutes": float(self.env.now),
             **self.metrics.summary(self.incidents.columns(SUMMARY_COLUMNS), self.now),

@@ -25,9 +25,10 @@ class Run:
     """One run: a scenario (file or shipped name) with overrides, a policy, a seed, and how.
 
     ``overrides`` are dotted scenario fields (a run's length in days is ``time.days``);
-    ``steps`` runs that many steps instead of the scenario's length; ``dispatch`` replaces the
-    scenario's dispatch rule. ``keep_maps``: sample the policy's treated cells hourly and keep
-    the crime raster, for displacement (a run without them is the same run, only lighter).
+    ``steps`` runs that many steps instead of the scenario's length (the dispatch rule is the
+    override ``dispatch.rule``, like any other scenario field). ``keep_maps``: sample the
+    policy's treated cells hourly and keep the crime raster, for displacement (a run without
+    them is the same run, only lighter).
     """
 
     scenario: str
@@ -35,7 +36,6 @@ class Run:
     seed: int = 1
     overrides: dict[str, Any] = field(default_factory=dict)
     backend: str = "numba"
-    dispatch: str | None = None
     steps: int | None = None
     keep_maps: bool = True
 
@@ -67,7 +67,7 @@ class RunResult:
 def model_of(run: Run) -> PolicingModel:
     """The model ``run`` describes, built and not yet run."""
     return PolicingModel(run.scenario, policy=run.policy, backend=run.backend, overrides=run.overrides,
-                         seed=run.seed, dispatch=run.dispatch)
+                         seed=run.seed)
 
 
 def execute(run: Run) -> RunResult:

@@ -170,3 +170,20 @@ def test_a_bad_set_value_names_the_set_not_the_scenario_file(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == f"polsim: error: {scenario}: offenders.count: must be >= 0, got -4"
     # ... and an override that mends the file is taken
     assert main(["validate", str(scenario), "--set", "offenders.count=4"]) == 0
+
+
+def test_dispatch_is_the_scenario_field_and_the_option_its_shorthand(tmp_path, capsys):
+    """``--dispatch zone`` and ``--set dispatch.rule=zone`` are one way: the same run, byte for byte,
+    and a bad rule given either way names what the user typed.
+    """
+    from polsim.cli import main
+
+    short = ["--steps", "30", "--set", "offenders.count=200", "--set", "time.start_hour=9", "--no-progress"]
+    for name, how in (("option", ["--dispatch", "zone"]), ("field", ["--set", "dispatch.rule=zone"])):
+        assert main(["run", "default", *how, *short, "--seed", "2", "--out", str(tmp_path / name)]) == 0
+    option, field = ((tmp_path / k / "summary.json").read_bytes() for k in ("option", "field"))
+    assert option == field and json.loads(option)["dispatch"] == "zone"
+    capsys.readouterr()
+    assert main(["run", "default", "--set", "dispatch.rule=nearest", "--out", str(tmp_path / "bad")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [err] and "--set dispatch.rule=nearest" in err and "avl, zone" in err

@@ -57,10 +57,9 @@ def test_random_patrol_gives_every_cell_of_a_units_own_area_the_same_chance():
 
 
 def test_policies_combine_with_plus_and_load_by_dotted_path():
-    p = make_policy("hotspot+cordon", "zone")
-    assert isinstance(p, Combined) and p.label == "hotspot+cordon" and p.dispatch == "zone"
+    p = make_policy("hotspot+cordon")
+    assert isinstance(p, Combined) and p.label == "hotspot+cordon"
     assert [type(part) for part in p.parts] == [HotspotPatrol, Cordon]
-    assert all(part.dispatch == "zone" for part in p.parts)
     user = make_policy("polsim.policies.beat:BeatPatrol+cordon")
     assert user.label == "beat+cordon"
     with pytest.raises(ValueError, match="unknown policy 'nope'"):

@@ -30,7 +30,9 @@ HOURS_6 = {**SMALL, "time.days": 0.25}
 def run(seed: int, policy: str = "random", dispatch: str | None = None, **extra) -> PolicingModel:
     """One finished run of the small city with ``extra`` overrides (dotted keys via a dict)."""
     overrides = {**HOURS_6, **extra.pop("overrides", {})}
-    return PolicingModel("default", policy=policy, seed=seed, dispatch=dispatch, overrides=overrides).run()
+    if dispatch is not None:
+        overrides["dispatch.rule"] = dispatch
+    return PolicingModel("default", policy=policy, seed=seed, overrides=overrides).run()
 
 
 HOTSPOT_SEEDS = range(1, 81)

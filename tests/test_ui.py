@@ -39,7 +39,7 @@ def test_sliders_reach_the_model():
     assert counts["patrol_car"] == 4 and counts["drone"] == 0
     assert len(m.offenders) == 120
     assert m.spec.deterrence.police == 0.5 and m.spec.policy.replan_days == 2.0
-    assert m.dispatch_rule == "zone" and m.seed == 9 and m.backend.name == "numba"
+    assert m.spec.dispatch.rule == "zone" and m.seed == 9 and m.backend.name == "numba"
 
 
 def test_pasted_toml_builds_its_city():

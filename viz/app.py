@@ -170,7 +170,7 @@ def PolicyCard(runner: Runner):
         solara.Button("Use this policy", text=True, disabled=not custom,
                       on_click=lambda: apply_settings(runner, s.replace(policy=custom.strip())))
         solara.InputInt("Seed", value=s.seed, on_value=lambda v: apply_settings(runner, s.replace(seed=int(v))))
-        rule = s.dispatch or runner.model.dispatch_rule
+        rule = runner.model.spec.dispatch.rule
         solara.ToggleButtonsSingle(value=rule, values=["avl", "zone"],
                                    on_value=lambda v: apply_settings(runner, s.replace(dispatch=v)))
 

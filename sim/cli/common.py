@@ -24,7 +24,7 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=("numba", "mesa"), default="numba",
                         help="numba (compiled loops, default) or mesa (an agent per row)")
     parser.add_argument("--dispatch", choices=("avl", "zone"),
-                        help="dispatch rule (default: the scenario's)")
+                        help="dispatch rule: shorthand for --set dispatch.rule=RULE (default: the scenario's)")
     add_memory_argument(parser)
 
 
@@ -51,8 +51,10 @@ def apply_memory_limit(args: argparse.Namespace) -> None:
 
 
 def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
-    """The --set pairs (and --days) as a dict of dotted fields."""
+    """The --set pairs (and --days, --dispatch) as a dict of dotted fields."""
     out = dict(parse_override(item) for item in args.overrides)
+    if getattr(args, "dispatch", None) is not None:
+        out["dispatch.rule"] = args.dispatch
     if getattr(args, "days", None) is not None:
         if args.days <= 0:
             raise UsageError(f"--days must be > 0, got {args.days}")
@@ -65,6 +67,8 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
 def origins_from(args: argparse.Namespace) -> dict[str, str]:
     """What the user typed for each override (``--set key=value``, ``--days D``), for errors."""
     out = {parse_override(item)[0]: f"--set {item}" for item in args.overrides}
+    if getattr(args, "dispatch", None) is not None:
+        out["dispatch.rule"] = f"--dispatch {args.dispatch}"
     if getattr(args, "days", None) is not None:
         out["time.days"] = f"--days {args.days:g}"
     return out

@@ -73,7 +73,7 @@ def arms_from(args: argparse.Namespace) -> list[Arm]:
             arms += [a for a in crossed if a.scenario == item]
     for arm in arms:
         try:
-            make_policy(arm.policy, args.dispatch)
+            make_policy(arm.policy)
         except ValueError as err:
             raise UsageError(f"--policies: {err}") from None
     return arms
@@ -107,7 +107,7 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
     try:
         return CompareSettings(arms=tuple(arms), replications=args.replications, seed_base=args.seed_base,
                                overrides=overrides_from(args), backend=args.backend,
-                               dispatch=args.dispatch, steps=args.steps, buffer_cells=buffer,
+                               steps=args.steps, buffer_cells=buffer,
                                treated_share=args.treated_share, control_gap=args.control_gap)
     except ValueError as err:
         raise UsageError(f"SCENARIO/--policies: {err}") from None

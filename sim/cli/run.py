@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"polsim: this run is estimated at {budget.duration(guess.seconds_for(steps))} ({steps:,} steps); "
               "Ctrl-C stops it", file=sys.stderr, flush=True)
     with _user_policy_errors(args.policy):
-        model = PolicingModel(scenario, policy=args.policy, backend=args.backend, dispatch=args.dispatch)
+        model = PolicingModel(scenario, policy=args.policy, backend=args.backend)
         started = time.perf_counter()
         model.run(steps=args.steps, progress=not args.no_progress)
         elapsed = time.perf_counter() - started

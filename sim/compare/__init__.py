@@ -49,7 +49,6 @@ class CompareSettings:
     seed_base: int = 1
     overrides: dict[str, Any] = field(default_factory=dict)
     backend: str = "numba"
-    dispatch: str | None = None
     steps: int | None = None
     buffer_cells: float = 3.0
     treated_share: float = 0.5
@@ -83,7 +82,7 @@ class CompareSettings:
 
     def runs(self) -> list[Run]:
         """One run per arm and seed, seed-major so baselines finish early."""
-        return [Run(a.scenario, a.policy, s, dict(self.overrides), self.backend, self.dispatch, self.steps)
+        return [Run(a.scenario, a.policy, s, dict(self.overrides), self.backend, self.steps)
                 for s in self.seeds for a in self.arms]
 
     def as_dict(self) -> dict[str, Any]:

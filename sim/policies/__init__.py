@@ -24,25 +24,25 @@ POLICIES: dict[str, type[Policy]] = {
 """Built-in policies by name."""
 
 
-def make_policy(name: str | Policy, dispatch: str | None = None) -> Policy:
+def make_policy(name: str | Policy) -> Policy:
     """A policy instance from a built-in name, ``package.module:ClassName``, or ``a+b`` of those.
 
     Anything wrong with a user's policy (no such module, a module that fails or exits while it
-    loads, a class that is not a policy or cannot be built with ``dispatch`` alone) is one
+    loads, a class that is not a policy or cannot be built without arguments) is one
     ``ValueError`` line naming the policy, never the user module's own traceback.
     """
     if isinstance(name, Policy):
         return name
     if "+" in name:
-        return Combined([make_policy(part.strip(), dispatch) for part in name.split("+")], dispatch)
+        return Combined([make_policy(part.strip()) for part in name.split("+")])
     if name in POLICIES:
-        return POLICIES[name](dispatch=dispatch)
+        return POLICIES[name]()
     if ":" in name:
         cls = policy_class(name)
         try:
-            return cls(dispatch=dispatch)
+            return cls()
         except Exception as err:  # a user's constructor can fail in any way
-            raise ValueError(f"policy {name!r} cannot be built with dispatch alone: {_one_line(err)}") from None
+            raise ValueError(f"policy {name!r} cannot be built without arguments: {_one_line(err)}") from None
     allowed = ", ".join(sorted(POLICIES))
     raise ValueError(f"unknown policy {name!r}; allowed: {allowed}, a+b, or package.module:Class")
 

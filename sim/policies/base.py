@@ -22,16 +22,11 @@ class Policy:
     """Base policy: units patrol their own area at random; dispatch follows the scenario.
 
     Subclasses override :meth:`patrol_targets` (and optionally :meth:`on_step`,
-    :meth:`eligible_units`, :meth:`treated_cells`). ``dispatch`` ("avl" or "zone") overrides
-    the scenario's dispatch rule.
+    :meth:`eligible_units`, :meth:`treated_cells`). The dispatch rule is the scenario's
+    (``dispatch.rule``), not the policy's; a policy is built without arguments.
     """
 
     name: ClassVar[str] = "base"
-
-    def __init__(self, dispatch: str | None = None) -> None:
-        if dispatch not in (None, "avl", "zone"):
-            raise ValueError(f"dispatch must be avl or zone, got {dispatch!r}")
-        self.dispatch = dispatch
 
     def setup(self, model: PolicingModel) -> None:
         """Called once the model is built: precompute patrol areas."""

@@ -26,8 +26,7 @@ class Combined(Policy):
 
     name = "combined"
 
-    def __init__(self, parts: Sequence[Policy], dispatch: str | None = None) -> None:
-        super().__init__(dispatch)
+    def __init__(self, parts: Sequence[Policy]) -> None:
         if len(parts) < 2:
             raise ValueError("a combined policy needs at least two parts")
         self.parts = list(parts)

@@ -88,7 +88,7 @@ def compare(settings: Settings, policy_a: str, policy_b: str, days: float) -> Co
     spec = load_spec_of(settings)  # a bad scenario fails here, before anything runs
     steps = max(1, int(round(days * 1440 / spec.time.step_minutes)))
     scenario = scenario_file(settings)
-    runs = tuple(execute(Run(scenario, p, settings.seed, settings.overrides(), "numba", settings.dispatch, steps))
+    runs = tuple(execute(Run(scenario, p, settings.seed, settings.overrides(), "numba", steps))
                  for p in (policy_a, policy_b))
     rule = AreaRule(buffer_cells=float(spec.policy.buffer_cells))
     types = list(runs[1].summary["crimes"]["by_type"])

@@ -75,7 +75,7 @@ class Settings:
         """The slider values as the loader's dotted overrides."""
         out: dict[str, Any] = {f"units.{name}.count": n for name, n in self.units.items()}
         for key, value in (("offenders.count", self.offenders), ("deterrence.police", self.deterrence),
-                           ("policy.replan_days", self.replan_days)):
+                           ("policy.replan_days", self.replan_days), ("dispatch.rule", self.dispatch)):
             if value is not None:
                 out[key] = value
         return out
@@ -120,8 +120,7 @@ def build_model(settings: Settings) -> PolicingModel:
         raise ValueError(problem)
     scenario = _load(settings)
     with _named_after_the_paste(settings):  # the memory estimate's refusal
-        return PolicingModel(scenario, policy=settings.policy, backend="numba", seed=settings.seed,
-                             dispatch=settings.dispatch)
+        return PolicingModel(scenario, policy=settings.policy, backend="numba", seed=settings.seed)
 
 
 PAGE_POLICY_PACKAGE = "polsim.policies"
