@@ -8,7 +8,7 @@ report; this module flattens a summary into them and gives each its human label.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 BY_TYPE = "crimes.by_type"
@@ -37,6 +37,19 @@ LABELS = {
     "incidents": "incidents",
 }
 """Human names of the metrics; any other summary number is labelled by its dotted name."""
+
+_DESCRIBED = ("n", "mean", "median", "p90")
+RUN_NUMBERS = frozenset({
+    "seed", "steps", "sim_minutes", "crimes.total", "incidents", "incidents_open", "incidents_unreported",
+    *(f"response_time_min.{k}" for k in (*_DESCRIBED, "calls", "within_1", "within_3", "within_5")),
+    "arrests", *(f"time_to_capture_min.{k}" for k in _DESCRIBED), "utilisation", "visibility",
+    *(f"disputes.{k}" for k in ("total", "mediated_by_grid_worker", "mediated_by_police", "escalated")),
+    "disputes_escalated",
+})
+"""The numbers of every run's summary, whatever its scenario (``crimes.by_type.*`` follow its crime types)."""
+
+OPEN_TABLES = ("detected_by",)
+"""Summary tables whose entries appear as a run goes (``detected_by.victim``, ...)."""
 
 SHARES = frozenset({"response_time_min.within_1", "response_time_min.within_3", "response_time_min.within_5",
                     "utilisation", "visibility"})
@@ -68,6 +81,13 @@ def number_names(summary: Mapping[str, Any]) -> tuple[set[str], list[str]]:
     """
     numbers = {name for name, value in flatten(summary).items() if is_number(value)}
     return numbers, _empty_tables(summary)
+
+
+def summary_names(crime_types: Iterable[str]) -> tuple[set[str], list[str]]:
+    """What :func:`number_names` finds in a run's summary, from the scenario's crime types alone
+    (no model built): the numbers, and the tables that fill up as a run goes.
+    """
+    return set(RUN_NUMBERS) | {f"{BY_TYPE}.{t}" for t in crime_types}, list(OPEN_TABLES)
 
 
 def _empty_tables(summary: Mapping[str, Any], prefix: str = "") -> list[str]:

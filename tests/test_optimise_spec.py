@@ -123,3 +123,21 @@ def test_enumerate_counts_every_valid_deployment(tmp_path):
 def test_spec_errors_name_the_file(tmp_path):
     with pytest.raises(ScenarioError, match=r"study\.toml: generations: must be >= 1"):
         load_optimise(line_study(tmp_path, generations=0))
+
+
+def test_an_objective_owns_its_sense_and_label():
+    """Parsed once: the sign the search minimises by, the way back, the best value and the label."""
+    from polsim.experiments.optimise.spec import Objective
+
+    up, down = Objective.parse("maximise response_time_min.within_3"), Objective.parse(" min  officer_hours ")
+    assert (up.metric, up.label(), down.label()) == ("response_time_min.within_3", "max response_time_min.within_3",
+                                                     "min officer_hours")
+    assert (up.minimised(0.8), down.minimised(400.0), up.minimised(None)) == (-0.8, 400.0, 0.0)
+    assert (up.natural(up.minimised(0.8)), down.natural(down.minimised(3.0))) == (0.8, 3.0)
+    assert (up.best([0.2, 0.9, 0.5]), down.best([0.2, 0.9, 0.5])) == (0.9, 0.2)
+    assert down.deterministic and not up.deterministic
+    with pytest.raises(ScenarioError, match="s.toml: objectives\\[2\\]: must be 'max METRIC'"):
+        Objective.parse("best crimes.total", "s.toml", "objectives[2]")
+    spec = load_optimise(STUDIES / "nantong_deployment.toml")
+    assert spec.parsed_objectives is spec.parsed_objectives  # not parsed again on each access
+    assert spec.metrics[:len(spec.objectives)] == [o.metric for o in spec.parsed_objectives]

@@ -9,7 +9,7 @@ from polsim.compare.tables import compare_metrics
 from polsim.experiments.spec import DEFAULT_METRICS
 from polsim.model import PolicingModel
 from polsim.viz.ui.compare import HEADLINES
-from polsim.vocabulary import BY_TYPE, COMPARED, LABELS, compared, flatten, is_share, label, number_names
+from polsim.vocabulary import BY_TYPE, COMPARED, LABELS, compared, flatten, is_share, label, number_names, summary_names
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +28,14 @@ def test_every_name_used_anywhere_is_a_number_of_a_real_summary(summary):
     named = [m for m in COMPARED if m != BY_TYPE] + list(HEADLINE) + list(HEADLINES) + DEFAULT_METRICS + list(LABELS)
     assert sorted(set(named) - numbers) == []
     assert "detected_by" not in open_tables  # crimes were detected: the table filled
+    known, tables = summary_names(summary["crimes"]["by_type"])
+    assert known <= numbers and all(n.split(".")[0] in tables for n in numbers - known)
 
 
 def test_a_model_not_yet_run_names_its_empty_tables():
-    numbers, open_tables = number_names(PolicingModel("default", seed=0).summary())
+    model = PolicingModel("default", seed=0)
+    numbers, open_tables = number_names(model.summary())
+    assert (numbers, open_tables) == summary_names(model.crime_names)  # the vocabulary knows them unbuilt
     assert open_tables == ["detected_by"]  # filled by who detects the first crimes
     assert {"crimes.total", "crimes.by_type.robbery", "response_time_min.mean"} <= numbers
     assert "scenario" not in numbers and "policy" not in numbers  # words, not metrics

@@ -19,10 +19,12 @@ from polsim.experiments.optimise.spec import (
     OptimiseSpec,
     UnitVariables,
     scalar,
+    scenario_spec,
 )
 from polsim.scenario import ScenarioError, load_spec
 from polsim.scenario.loader import read_toml
 from polsim.scenario.validate import build
+from polsim.vocabulary import summary_names
 
 
 def check_spec(spec: OptimiseSpec) -> None:
@@ -135,11 +137,9 @@ def _check_policies(spec: OptimiseSpec) -> None:
 
 def _check_metrics(spec: OptimiseSpec) -> None:
     """Objectives and constraints must be deterministic quantities or numbers in a run's summary."""
-    from polsim.experiments.optimise.evaluate import summary_metrics
-
     objectives = spec.parsed_objectives
     constraints = spec.parsed_constraints
-    numbers, open_tables = summary_metrics(spec.scenario, spec.base_overrides())
+    numbers, open_tables = summary_names(scenario_spec(spec).crimes)
     allowed = f"{OFFICER_HOURS}, {COST}, or a number in a run's summary: {', '.join(sorted(numbers))}"
     items = [(f"objectives[{i}]", o.metric) for i, o in enumerate(objectives)]
     items += [(f"constraints[{i}]", c.metric) for i, c in enumerate(constraints)]

@@ -135,19 +135,6 @@ def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-# -- the metric vocabulary -------------------------------------------------------------------
-def summary_metrics(scenario: str, overrides: dict[str, Any]) -> tuple[set[str], list[str]]:
-    """The dotted names of a run's summary numbers, and its tables that fill up as a run goes.
-
-    Read from the summary of a model built but not run (every number is there, possibly
-    zero or None; ``crimes.by_type.NAME`` and the like are open tables).
-    """
-    from polsim.model import PolicingModel
-    from polsim.vocabulary import number_names
-
-    return number_names(PolicingModel(scenario, overrides=overrides, seed=0).summary())
-
-
 def scenario_path(scenario: str, base: Path) -> str:
     """A spec's scenario: a file relative to the spec's folder, or a shipped scenario name (the sweeps' rule)."""
     from polsim.experiments.spec import scenario_path as sweep_scenario_path

@@ -1,18 +1,21 @@
 """Figures of a study (matplotlib, Agg): the front's projections, parallel coordinates, maps, progress.
 
-Each function takes the plain structures of ``front.json`` (and the city's arrays for the
-maps) and returns a ``Figure``; ``polsim.viz.figures.save`` writes it atomically.
+Each function takes the plain structures of ``front.json`` (the spec's parsed objectives, and
+the city's arrays for the maps) and returns a ``Figure``; ``polsim.viz.figures.save`` writes it atomically.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from polsim.viz.figures import plt
+
+if TYPE_CHECKING:
+    from polsim.experiments.optimise.spec import Objective
 
 SHIPPED_STYLE = {"marker": "*", "color": "black", "markersize": 15, "label": "shipped deployment"}
 UNIT_COLOURS = plt.get_cmap("tab10").colors
@@ -26,9 +29,10 @@ def _value(entry: Mapping[str, Any], metric: str) -> tuple[float, float, float]:
     return mean, mean - low, high - mean
 
 
-def projections(front: Mapping[str, Any], cloud: Sequence[Sequence[float]]) -> plt.Figure:
+def projections(front: Mapping[str, Any], objectives: Sequence[Objective],
+                cloud: Sequence[Sequence[float]]) -> plt.Figure:
     """Every pair of objectives: the search's candidates (grey), the front with 95% intervals, shipped (star)."""
-    metrics = [o.split(" ", 1)[1] for o in front["objectives"]]
+    metrics = [o.metric for o in objectives]
     pairs = list(itertools.combinations(range(len(metrics)), 2)) or [(0, 0)]
     fig, axes = plt.subplots(1, len(pairs), figsize=(5.2 * len(pairs), 4.4), squeeze=False)
     cloud = np.asarray(cloud, float).reshape(-1, len(metrics))
@@ -48,7 +52,7 @@ def projections(front: Mapping[str, Any], cloud: Sequence[Sequence[float]]) -> p
                 ax.annotate(str(p["point"]), (xx, yy), textcoords="offset points", xytext=(5, 5), fontsize=8)
         sx, sy = _value(front["shipped"], xm), _value(front["shipped"], ym)
         ax.errorbar([sx[0]], [sy[0]], xerr=[[sx[1]], [sx[2]]], yerr=[[sy[1]], [sy[2]]], capsize=3, **SHIPPED_STYLE)
-        ax.set(xlabel=front["objectives"][i], ylabel=front["objectives"][j])
+        ax.set(xlabel=objectives[i].label(), ylabel=objectives[j].label())
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     fig.suptitle("Pareto front: every pair of objectives")
@@ -124,7 +128,7 @@ def deployment_maps(entries: Sequence[Mapping[str, Any]], passable: np.ndarray,
     return fig
 
 
-def progress(history: Sequence[Mapping[str, Any]], objectives: Sequence[str]) -> plt.Figure:
+def progress(history: Sequence[Mapping[str, Any]], objectives: Sequence[Objective]) -> plt.Figure:
     """Per generation: runs so far, front size, and the best search mean of each objective on the front."""
     gens = [h["generation"] for h in history]
     fig, axes = plt.subplots(1, 1 + len(objectives), figsize=(4.2 * (1 + len(objectives)), 3.4), squeeze=False)
@@ -134,13 +138,13 @@ def progress(history: Sequence[Mapping[str, Any]], objectives: Sequence[str]) ->
     ax2.step(gens, [h["front_size"] for h in history], where="mid", color="tab:red", label="front size")
     ax.set(xlabel="generation", ylabel="runs so far")
     ax2.set_ylabel("front size", color="tab:red")
-    for k, (ax, name) in enumerate(zip(axes[0][1:], objectives, strict=True)):
+    for k, (ax, objective) in enumerate(zip(axes[0][1:], objectives, strict=True)):
         best = []
         for h in history:
             vals = [m["objectives"][k] for m in h["population"] if m["front"]]
-            best.append((max(vals) if name.startswith("max") else min(vals)) if vals else np.nan)
+            best.append(objective.best(vals) if vals else np.nan)
         ax.plot(gens, best, marker="o")
-        ax.set(xlabel="generation", ylabel=f"best on the front ({name})")
+        ax.set(xlabel="generation", ylabel=f"best on the front ({objective.label()})")
         ax.grid(alpha=0.3)
     fig.suptitle("Search progress (search means: optimistic for the best; the table uses fresh runs)")
     fig.tight_layout()

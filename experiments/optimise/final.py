@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from polsim.experiments.optimise.search import Scorer, candidates, front_of
-from polsim.experiments.optimise.spec import MAX, OptimiseSpec
+from polsim.experiments.optimise.spec import Objective, OptimiseSpec
 from polsim.output import write_atomically
 from polsim.stats import paired_interval, t_interval
 
@@ -69,6 +69,11 @@ def paired(scorer: Scorer, a: dict | None, b: dict | None, metric: str, seeds: l
     return {**ci.as_dict(), "exact": False, "decisive": ci.excludes_zero()}
 
 
+def _scores(objectives: list[Objective], entry: dict[str, Any]) -> list[float]:
+    """An entry's final means, each as the search ranks it (smaller is better)."""
+    return [o.minimised(entry["metrics"][o.metric]["mean"]) for o in objectives]
+
+
 def _dominates(a: list[float], b: list[float]) -> bool:
     return all(x <= y for x, y in zip(a, b, strict=True)) and any(x < y for x, y in zip(a, b, strict=True))
 
@@ -77,7 +82,7 @@ def build_front(spec: OptimiseSpec, scorer: Scorer, points: list[dict[str, Any]]
     """The front table: each point's metrics with intervals, neighbours and shipped compared."""
     seeds = spec.final_seeds()
     objectives, constraints = scorer.objectives, scorer.constraints
-    metrics = list(dict.fromkeys([o.metric for o in objectives] + [c.metric for c in constraints]))
+    metrics = spec.metrics
     first = objectives[0]
 
     def entry(x: dict[str, Any] | None) -> dict[str, Any]:
@@ -92,12 +97,10 @@ def build_front(spec: OptimiseSpec, scorer: Scorer, points: list[dict[str, Any]]
                          for u, p in plan.items()}}
 
     rows = [entry(x) for x in points]
-    order = np.argsort([(-1 if first.sense == MAX else 1) * (r["metrics"][first.metric]["mean"] or 0.0)
-                        for r in rows], kind="stable")
+    order = np.argsort([first.minimised(r["metrics"][first.metric]["mean"]) for r in rows], kind="stable")
     rows = [rows[i] for i in order]
     points = [points[i] for i in order]
-    scores = [[(-1 if o.sense == MAX else 1) * (r["metrics"][o.metric]["mean"] or 0.0) for o in objectives]
-              for r in rows]
+    scores = [_scores(objectives, r) for r in rows]
     simulated = [o.metric for o in objectives if not o.deterministic]
     for i, r in enumerate(rows):
         r["point"] = i + 1
@@ -110,8 +113,7 @@ def build_front(spec: OptimiseSpec, scorer: Scorer, points: list[dict[str, Any]]
         r["distinguishable"] = any(diffs[m]["decisive"] for m in simulated) if simulated else True
     shipped = entry(None)
     shipped["point"] = 0
-    shipped_score = [(-1 if o.sense == MAX else 1) * (shipped["metrics"][o.metric]["mean"] or 0.0)
-                     for o in objectives]
+    shipped_score = _scores(objectives, shipped)
     for r, x, s in zip(rows, points, scores, strict=True):
         r["vs_shipped"] = {m: paired(scorer, x, None, m, seeds) for m in metrics}
         r["dominates_shipped"] = _dominates(s, shipped_score)

@@ -15,7 +15,7 @@ from typing import Any
 from polsim.experiments.optimise import figures
 from polsim.experiments.optimise.final import FRONT_FILE, read_front
 from polsim.experiments.optimise.space import Space
-from polsim.experiments.optimise.spec import spec_from_dict
+from polsim.experiments.optimise.spec import OptimiseSpec, spec_from_dict
 from polsim.experiments.optimise.study import POINTS, read_study
 from polsim.output import write_atomically
 from polsim.viz.figures import save
@@ -34,15 +34,15 @@ def write_report(out: Path) -> Path:
     entries = [front["shipped"], *front["points"]]
     titles = ["shipped deployment"] + [f"point {p['point']}" for p in front["points"]]
     figs = {
-        "front.png": figures.projections(front, _cloud(front)),
+        "front.png": figures.projections(front, spec.parsed_objectives, _cloud(front)),
         "parallel.png": figures.parallel(front, *_columns(front, space)),
         "deployments.png": figures.deployment_maps(entries, space.city.passable, study["candidates"], titles,
                                                    list(spec.variables.units)),
-        "progress.png": figures.progress(front["history"], front["objectives"]),
+        "progress.png": figures.progress(front["history"], spec.parsed_objectives),
     }
     for name, fig in figs.items():
         save(fig, out / name)
-    text = report_html(study, front, list(figs))
+    text = report_html(spec, study, front, list(figs))
     write_atomically(out / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
     return out / "report.html"
 
@@ -61,8 +61,7 @@ def _columns(front: dict[str, Any], space: Space) -> tuple[list[tuple[str, list]
     """Parallel-coordinate axes: the objectives, then each varied unit type's decisions, then options."""
     points, shipped = front["points"], front["shipped"]
     columns, ship = [], []
-    for label in front["objectives"]:
-        metric = label.split(" ", 1)[1]
+    for metric in (o.metric for o in space.spec.parsed_objectives):
         columns.append((metric, [p["metrics"][metric]["mean"] for p in points]))
         ship.append(shipped["metrics"][metric]["mean"])
     for unit in space.spec.variables.units:
@@ -108,11 +107,10 @@ def _row(entry: dict[str, Any], metrics: list[str], constraints: list[str], link
             f"<td>{feasible if constraints else '–'}</td><td>{dist}</td>{ship_cells}<td>{link}</td></tr>")
 
 
-def report_html(study: dict[str, Any], front: dict[str, Any], figure_files: list[str]) -> str:
+def report_html(spec: OptimiseSpec, study: dict[str, Any], front: dict[str, Any], figure_files: list[str]) -> str:
     """The whole page; figures are linked by file name (they sit beside it)."""
     s, esc = study["spec"], html.escape
-    metrics = list(dict.fromkeys([o.split(" ", 1)[1] for o in front["objectives"]]
-                                 + [c.split(" ", 1)[0] for c in front["constraints"]]))
+    metrics = spec.metrics
     head = ("<tr><th>point</th><th>deployment</th>" + "".join(f"<th>{esc(m)}</th>" for m in metrics)
             + "<th>constraints met</th><th>distinguishable from the previous point</th>"
             + "".join(f"<th>{esc(m)} minus shipped</th>" for m in metrics) + "<th>scenario file</th></tr>")

@@ -42,7 +42,7 @@ from pymoo.util.ref_dirs import get_reference_directions
 
 from polsim.experiments.optimise.evaluations import Evaluations
 from polsim.experiments.optimise.space import Space
-from polsim.experiments.optimise.spec import MAX, OptimiseSpec
+from polsim.experiments.optimise.spec import OptimiseSpec
 from polsim.output import write_atomically
 
 STATE_FILE = "state.pkl"
@@ -101,11 +101,7 @@ class Scorer:
         """``F`` and ``G`` rows. A candidate that was not run gets 0 for what it lacks: it is
         infeasible by a deterministic constraint, and pymoo ranks infeasible ones by violation only.
         """
-        f = []
-        for o in self.objectives:
-            v = self.value(x, o.metric)
-            v = 0.0 if v is None else v
-            f.append(-v if o.sense == MAX else v)
+        f = [o.minimised(self.value(x, o.metric)) for o in self.objectives]
         g = []
         for c in self.constraints:
             v = self.value(x, c.metric)
@@ -115,8 +111,7 @@ class Scorer:
 
     def natural(self, F: np.ndarray) -> np.ndarray:
         """Objective values in their own sense (maximised ones positive again)."""
-        sign = np.array([-1.0 if o.sense == MAX else 1.0 for o in self.objectives])
-        return np.asarray(F, float) * sign
+        return np.asarray(F, float) * np.array([o.sign for o in self.objectives])
 
 
 def make_algorithm(spec: OptimiseSpec, space: Space, scorer: Scorer):

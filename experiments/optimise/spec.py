@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 from polsim.scenario import ScenarioError, load_spec
@@ -91,15 +93,44 @@ class UnitCost:
 
 @dataclass(frozen=True)
 class Objective:
-    """One objective: a metric (summary dotted name, ``officer_hours`` or ``cost``) and its sense."""
+    """One objective: a metric (summary dotted name, ``officer_hours`` or ``cost``) and its sense.
+
+    The one place that knows what ``max`` and ``min`` mean: pymoo minimises, so a maximised
+    metric enters the search negated (:meth:`minimised`) and comes back with :meth:`natural`.
+    """
 
     metric: str
     sense: str
+
+    @classmethod
+    def parse(cls, text: str, file: str = "", where: str = "objectives") -> Objective:
+        """``"max METRIC"`` or ``"min METRIC"`` (also maximise/minimise, maximize/minimize)."""
+        match = _OBJECTIVE.match(text)
+        if not match:
+            raise ScenarioError(file, where, f"must be 'max METRIC' or 'min METRIC', got {text!r}")
+        return cls(match.group(2), MAX if match.group(1).startswith("max") else MIN)
 
     @property
     def deterministic(self) -> bool:
         """Computed from the deployment, not simulated."""
         return self.metric in DETERMINISTIC
+
+    @property
+    def sign(self) -> float:
+        """-1 for a maximised metric, +1 for a minimised one: ``sign * value`` is to be minimised."""
+        return -1.0 if self.sense == MAX else 1.0
+
+    def minimised(self, value: float | None) -> float:
+        """The value as the search ranks it (smaller is better; a missing value counts as 0)."""
+        return self.sign * (0.0 if value is None else value)
+
+    def natural(self, minimised: float) -> float:
+        """A :meth:`minimised` value back in the metric's own sense."""
+        return self.sign * minimised
+
+    def best(self, values: Sequence[float]) -> float:
+        """The best of ``values`` in this objective's sense."""
+        return max(values) if self.sense == MAX else min(values)
 
     def label(self) -> str:
         """``max response_time_min.within_3``."""
@@ -162,15 +193,21 @@ class OptimiseSpec:
     fixed: dict[str, Any] = field(default_factory=dict)
     file: str = field(default="", compare=False)
 
-    @property
+    @cached_property
     def parsed_objectives(self) -> list[Objective]:
-        """The objectives, parsed."""
-        return [_objective(text, self.file, f"objectives[{i}]") for i, text in enumerate(self.objectives)]
+        """The objectives, parsed (once: the spec is frozen)."""
+        return [Objective.parse(text, self.file, f"objectives[{i}]") for i, text in enumerate(self.objectives)]
+
+    @cached_property
+    def parsed_constraints(self) -> list[Constraint]:
+        """The constraints, parsed (once: the spec is frozen)."""
+        return [_constraint(text, self.file, f"constraints[{i}]") for i, text in enumerate(self.constraints)]
 
     @property
-    def parsed_constraints(self) -> list[Constraint]:
-        """The constraints, parsed."""
-        return [_constraint(text, self.file, f"constraints[{i}]") for i, text in enumerate(self.constraints)]
+    def metrics(self) -> list[str]:
+        """The metrics the objectives and then the constraints name, each once."""
+        return list(dict.fromkeys([o.metric for o in self.parsed_objectives]
+                                  + [c.metric for c in self.parsed_constraints]))
 
     @property
     def survivor_cap(self) -> int:
@@ -204,13 +241,6 @@ class OptimiseSpec:
         out = to_plain(self)
         out.pop("file")
         return out
-
-
-def _objective(text: str, file: str, where: str) -> Objective:
-    match = _OBJECTIVE.match(text)
-    if not match:
-        raise ScenarioError(file, where, f"must be 'max METRIC' or 'min METRIC', got {text!r}")
-    return Objective(match.group(2), MAX if match.group(1).startswith("max") else MIN)
 
 
 def _constraint(text: str, file: str, where: str) -> Constraint:
