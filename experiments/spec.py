@@ -3,7 +3,7 @@
 Validated like a scenario, before anything runs: :func:`polsim.scenario.validate.build` checks
 the tables against the dataclasses below, and every parameter value and fixed override is
 applied to the scenario and validated there, so a wrong field or an out-of-range value is a
-one-line :class:`ScenarioError` naming the spec file and the field. Example::
+one-line :class:`~polsim.scenario.SpecError` naming the spec file and the field. Example::
 
     scenario = "nantong"
     policies = ["motorcycle_rapid"]
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from polsim.experiments.design import GRID, METHODS, SOBOL
-from polsim.scenario import ScenarioError, load_spec
+from polsim.scenario import ScenarioError, SpecError, load_spec
 from polsim.scenario.loader import read_toml, resolve_path
 from polsim.scenario.validate import bounded, build, to_plain
 from polsim.vocabulary import summary_names
@@ -125,17 +125,25 @@ def point_overrides(fixed: dict[str, Any], point: dict[str, Any], days: float | 
     return out
 
 
+def read_spec_toml(path: Path) -> dict[str, Any]:
+    """A spec file's tables (read as a scenario file is: bounded, one-line errors), or a :class:`SpecError`."""
+    try:
+        return dict(read_toml(path))
+    except ScenarioError as err:
+        raise SpecError(err.file, err.field, err.problem) from None
+
+
 def load_sweep(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
-    """Read and validate a sweep spec file completely; raises :class:`ScenarioError`.
+    """Read and validate a sweep spec file completely; raises :class:`~polsim.scenario.SpecError`.
 
     A plan of more than ``max_runs`` runs is refused before anything is drawn or loaded.
     """
     path = Path(path)
     file = str(path)
-    data = dict(read_toml(path))
+    data = read_spec_toml(path)
     fixed = _table(data.pop("fixed", {}), file, "fixed")
     params = _table(data.pop("parameters", {}), file, "parameters")
-    spec = build(SweepSpec, data, file)
+    spec = build(SweepSpec, data, file, error=SpecError)
     built = {name: _parameter(raw, file, f"parameters.{name}") for name, raw in params.items()}
     scenario = scenario_path(spec.scenario, path.parent)
     spec = replace(spec, parameters=built, fixed={k: _scalar(v, file, f"fixed.{k}") for k, v in fixed.items()},
@@ -146,27 +154,27 @@ def load_sweep(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
 
 def _table(value: Any, file: str, where: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ScenarioError(file, where, f"must be a table, got {value!r}")
+        raise SpecError(file, where, f"must be a table, got {value!r}")
     return value
 
 
 def _scalar(value: Any, file: str, where: str) -> Any:
     if isinstance(value, dict | list) or (isinstance(value, float) and not math.isfinite(value)):
-        raise ScenarioError(file, where, f"must be a number, a string or true/false, got {value!r}")
+        raise SpecError(file, where, f"must be a number, a string or true/false, got {value!r}")
     return value
 
 
 def _parameter(raw: Any, file: str, where: str) -> Parameter:
     raw = dict(_table(raw, file, where))
     values = raw.pop("values", None)
-    param = build(Parameter, raw, file, where)
+    param = build(Parameter, raw, file, where, error=SpecError)
     if values is None:
         return param
     if not isinstance(values, list) or not values:
-        raise ScenarioError(file, f"{where}.values", "must be a non-empty list of values")
+        raise SpecError(file, f"{where}.values", "must be a non-empty list of values")
     values = [_scalar(v, file, f"{where}.values[{i}]") for i, v in enumerate(values)]
     if len(set(map(repr, values))) != len(values):
-        raise ScenarioError(file, f"{where}.values", "lists a value twice")
+        raise SpecError(file, f"{where}.values", "lists a value twice")
     return replace(param, values=values)
 
 
@@ -182,19 +190,19 @@ def _check(spec: SweepSpec, max_runs: int) -> None:
     """Cross-field checks: the design's needs, the plan's size, policies, every value against the scenario."""
     file = spec.file
     if spec.days is not None and spec.steps is not None:
-        raise ScenarioError(file, "steps", "give days or steps, not both")
+        raise SpecError(file, "steps", "give days or steps, not both")
     if not spec.parameters:
-        raise ScenarioError(file, "parameters", "must name at least one scenario field to vary")
+        raise SpecError(file, "parameters", "must name at least one scenario field to vary")
     for name, p in spec.parameters.items():
         _check_parameter(spec, name, p)
     if spec.design.method == SOBOL and spec.design.points & (spec.design.points - 1):
-        raise ScenarioError(file, "design.points", f"must be a power of 2 for sobol (balance), "
+        raise SpecError(file, "design.points", f"must be a power of 2 for sobol (balance), "
                             f"got {spec.design.points}")
     _check_size(spec, max_runs)
     _check_policies(spec)
     heat = spec.report.heatmap
     if heat and (len(heat) != 2 or any(h not in spec.parameters for h in heat)):
-        raise ScenarioError(file, "report.heatmap", f"must name two of the parameters "
+        raise SpecError(file, "report.heatmap", f"must name two of the parameters "
                             f"({', '.join(spec.parameters)}), got {heat}")
     _check_against_scenario(spec)
     _check_metrics(spec)
@@ -206,7 +214,7 @@ def _check_size(spec: SweepSpec, max_runs: int) -> None:
         return
     points, policies, reps = spec.point_count, len(spec.policies), spec.replications
     field = "parameters" if points > max_runs else "replications"
-    raise ScenarioError(spec.file, field, f"the plan would hold {spec.run_count:,} runs ({points:,} "
+    raise SpecError(spec.file, field, f"the plan would hold {spec.run_count:,} runs ({points:,} "
                         f"point{'s' * (points != 1)} x {policies} polic{'ies' if policies != 1 else 'y'} x {reps:,} "
                         f"replication{'s' * (reps != 1)}), above the limit of {max_runs:,}; vary fewer values, "
                         "lower replications or design.points, or raise the limit with --max-runs")
@@ -218,7 +226,7 @@ def _check_metrics(spec: SweepSpec) -> None:
     for i, metric in enumerate(spec.metrics):
         if metric in numbers or any(metric.startswith(f"{t}.") for t in open_tables):
             continue
-        raise ScenarioError(spec.file, f"metrics[{i}]", f"{metric!r} is not a number in a run's summary; "
+        raise SpecError(spec.file, f"metrics[{i}]", f"{metric!r} is not a number in a run's summary; "
                             f"allowed: {', '.join(sorted(numbers))}, or {', '.join(f'{t}.NAME' for t in open_tables)}")
 
 
@@ -226,19 +234,19 @@ def _check_parameter(spec: SweepSpec, name: str, p: Parameter) -> None:
     where = f"parameters.{name}"
     if spec.design.method == GRID:
         if not p.values:
-            raise ScenarioError(spec.file, f"{where}.values", "is required by the grid design")
+            raise SpecError(spec.file, f"{where}.values", "is required by the grid design")
         if p.low is not None or p.high is not None:
-            raise ScenarioError(spec.file, where, "low/high are for lhs or sobol designs; a grid lists values")
+            raise SpecError(spec.file, where, "low/high are for lhs or sobol designs; a grid lists values")
         return
     if p.values:
-        raise ScenarioError(spec.file, f"{where}.values", f"a {spec.design.method} design samples "
+        raise SpecError(spec.file, f"{where}.values", f"a {spec.design.method} design samples "
                             "a range: give low and high instead")
     if p.low is None or p.high is None:
-        raise ScenarioError(spec.file, where, f"low and high are required by the {spec.design.method} design")
+        raise SpecError(spec.file, where, f"low and high are required by the {spec.design.method} design")
     if p.high <= p.low:
-        raise ScenarioError(spec.file, f"{where}.high", f"must be > low ({p.low}), got {p.high}")
+        raise SpecError(spec.file, f"{where}.high", f"must be > low ({p.low}), got {p.high}")
     if p.integer and not (float(p.low).is_integer() and float(p.high).is_integer()):
-        raise ScenarioError(spec.file, where, "an integer parameter needs whole-number low and high")
+        raise SpecError(spec.file, where, "an integer parameter needs whole-number low and high")
 
 
 def _check_policies(spec: SweepSpec) -> None:
@@ -248,11 +256,11 @@ def _check_policies(spec: SweepSpec) -> None:
         try:
             make_policy(name)
         except ValueError as err:
-            raise ScenarioError(spec.file, f"policies[{i}]", str(err)) from None
+            raise SpecError(spec.file, f"policies[{i}]", str(err)) from None
     if len(set(spec.policies)) != len(spec.policies):
-        raise ScenarioError(spec.file, "policies", "lists a policy twice")
+        raise SpecError(spec.file, "policies", "lists a policy twice")
     if spec.baseline is not None and spec.baseline not in spec.policies:
-        raise ScenarioError(spec.file, "baseline", f"must be one of the policies ({', '.join(spec.policies)}), "
+        raise SpecError(spec.file, "baseline", f"must be one of the policies ({', '.join(spec.policies)}), "
                             f"got {spec.baseline!r}")
 
 
@@ -277,4 +285,4 @@ def _load(spec: SweepSpec, overrides: dict[str, Any], where: str) -> None:
         load_spec(spec.scenario, overrides)
     except ScenarioError as err:
         field = f"{err.field}: " if err.field else ""
-        raise ScenarioError(spec.file, where, f"{field}{err.problem}") from None
+        raise SpecError(spec.file, where, f"{field}{err.problem}") from None

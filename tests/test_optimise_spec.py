@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from polsim.cli import main
 from polsim.experiments.optimise.checks import load_optimise
 from polsim.experiments.optimise.space import Space, base_var, count_var, hours_var, start_var
-from polsim.scenario import ScenarioError
+from polsim.scenario import ScenarioError, SpecError
 from polsim.scenario.loader import SCENARIO_DIR
 from tests.optimise_cases import LINE_CELLS, line_study
 
@@ -121,8 +121,13 @@ def test_enumerate_counts_every_valid_deployment(tmp_path):
 
 
 def test_spec_errors_name_the_file(tmp_path):
-    with pytest.raises(ScenarioError, match=r"study\.toml: generations: must be >= 1"):
+    with pytest.raises(SpecError, match=r"study\.toml: generations: must be >= 1"):
         load_optimise(line_study(tmp_path, generations=0))
+    broken = tmp_path / "broken.toml"
+    broken.write_text("objectives = [")
+    with pytest.raises(SpecError, match="broken.toml: not valid TOML"):
+        load_optimise(broken)
+    assert not issubclass(SpecError, ScenarioError) and not issubclass(ScenarioError, SpecError)
 
 
 def test_an_objective_owns_its_sense_and_label():
@@ -136,7 +141,7 @@ def test_an_objective_owns_its_sense_and_label():
     assert (up.natural(up.minimised(0.8)), down.natural(down.minimised(3.0))) == (0.8, 3.0)
     assert (up.best([0.2, 0.9, 0.5]), down.best([0.2, 0.9, 0.5])) == (0.9, 0.2)
     assert down.deterministic and not up.deterministic
-    with pytest.raises(ScenarioError, match="s.toml: objectives\\[2\\]: must be 'max METRIC'"):
+    with pytest.raises(SpecError, match="s.toml: objectives\\[2\\]: must be 'max METRIC'"):
         Objective.parse("best crimes.total", "s.toml", "objectives[2]")
     spec = load_optimise(STUDIES / "nantong_deployment.toml")
     assert spec.parsed_objectives is spec.parsed_objectives  # not parsed again on each access

@@ -16,7 +16,7 @@ from polsim.cli import main
 from polsim.experiments import store
 from polsim.experiments.estimate import Estimate, candidate_points, check_estimate, estimate
 from polsim.experiments.spec import load_sweep
-from polsim.scenario import ScenarioError
+from polsim.scenario import SpecError
 
 BIN = Path(sys.executable).parent
 
@@ -128,7 +128,7 @@ def test_a_plan_too_big_is_refused_at_once_without_growing_memory(tmp_path, text
     tracemalloc.start()
     started = time.perf_counter()
     try:
-        with pytest.raises(ScenarioError) as refused:
+        with pytest.raises(SpecError) as refused:
             load_sweep(path)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -141,7 +141,7 @@ def test_a_plan_too_big_is_refused_at_once_without_growing_memory(tmp_path, text
 
 def test_max_runs_raises_the_limit(tmp_path, capsys, spec):
     assert load_sweep(spec, max_runs=4).run_count == 4
-    with pytest.raises(ScenarioError, match="above the limit of 3;"):
+    with pytest.raises(SpecError, match="above the limit of 3;"):
         load_sweep(spec, max_runs=3)
     code, err = sweep(capsys, spec, "--out", tmp_path / "never", "--max-runs", "3")
     assert code == 2 and "--max-runs" in err and not (tmp_path / "never").exists()

@@ -11,7 +11,7 @@ from polsim.cli import main
 from polsim.experiments.design import grid_points, sample_points
 from polsim.experiments.plan import make_plan
 from polsim.experiments.spec import load_sweep
-from polsim.scenario import ScenarioError
+from polsim.scenario import SpecError
 
 GRID = """
 name = "t"
@@ -129,7 +129,7 @@ def test_bad_spec_is_one_line_exit_2_and_writes_nothing(tmp_path, capsys, top, t
 
 
 def test_spec_errors_name_the_file_and_field(tmp_path):
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(SpecError) as info:
         load_sweep(write(tmp_path, 'scenario = "default"\n[parameters."time.days"]\nvalues = ["long"]\n'))
     assert info.value.file.endswith("spec.toml") and info.value.field == "parameters.time.days.values[0]"
 

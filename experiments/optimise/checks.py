@@ -1,6 +1,6 @@
 """Reading an optimisation spec, and its cross-field checks against its scenario, before anything runs.
 
-Each check raises a one-line :class:`ScenarioError` naming the spec file and the field:
+Each check raises a one-line :class:`~polsim.scenario.SpecError` naming the spec file and the field:
 unknown unit types, empty or reversed bounds, bounds the scenario rejects, unknown policies,
 objectives and constraints that are not metrics, and deterministic constraints that no
 deployment within the bounds can meet.
@@ -21,8 +21,8 @@ from polsim.experiments.optimise.spec import (
     scalar,
     scenario_spec,
 )
-from polsim.scenario import ScenarioError, load_spec
-from polsim.scenario.loader import read_toml
+from polsim.experiments.spec import read_spec_toml
+from polsim.scenario import ScenarioError, SpecError, load_spec
 from polsim.scenario.validate import build
 from polsim.vocabulary import summary_names
 
@@ -31,7 +31,7 @@ def check_spec(spec: OptimiseSpec) -> None:
     """Every check, in the order a reader of the file would expect them."""
     file = spec.file
     if spec.days is not None and spec.steps is not None:
-        raise ScenarioError(file, "steps", "give days or steps, not both")
+        raise SpecError(file, "steps", "give days or steps, not both")
     scenario = _scenario(spec, spec.base_overrides(), "fixed")
     for name, uv in spec.variables.units.items():
         _check_unit(spec, scenario, name, uv)
@@ -39,23 +39,23 @@ def check_spec(spec: OptimiseSpec) -> None:
     for name, opt in spec.variables.options.items():
         where = f"variables.options.{name}"
         if not name.startswith("policy."):
-            raise ScenarioError(file, where, "only numeric policy options (policy.NAME) are options; "
+            raise SpecError(file, where, "only numeric policy options (policy.NAME) are options; "
                                 "units have their own variables")
         if opt.high < opt.low:
-            raise ScenarioError(file, f"{where}.high", f"empty bounds: high ({opt.high:g}) < low ({opt.low:g})")
+            raise SpecError(file, f"{where}.high", f"empty bounds: high ({opt.high:g}) < low ({opt.low:g})")
         if opt.integer and not (float(opt.low).is_integer() and float(opt.high).is_integer()):
-            raise ScenarioError(file, where, "an integer option needs whole-number low and high")
+            raise SpecError(file, where, "an integer option needs whole-number low and high")
         for end, value in (("low", opt.low), ("high", opt.high)):
             cast = int(value) if opt.integer else value
             _scenario(spec, {**spec.base_overrides(), name: cast}, f"{where}.{end}")
     for unit in spec.cost:
         if unit not in scenario.units:
-            raise ScenarioError(file, f"cost.{unit}", f"unknown unit type; allowed: {', '.join(scenario.units)}")
+            raise SpecError(file, f"cost.{unit}", f"unknown unit type; allowed: {', '.join(scenario.units)}")
     from polsim.experiments.optimise.space import Space
 
     space = Space(spec)
     if not space.vars:
-        raise ScenarioError(file, "variables", "must vary at least one thing (a range with two different ends, "
+        raise SpecError(file, "variables", "must vary at least one thing (a range with two different ends, "
                             "candidate bases, or two policies)")
     _check_metrics(spec)
     _check_feasible(spec, space)
@@ -68,43 +68,43 @@ def _scenario(spec: OptimiseSpec, overrides: dict[str, Any], where: str):
         return load_spec(spec.scenario, overrides)[0]
     except ScenarioError as err:
         field = f"{err.field}: " if err.field else ""
-        raise ScenarioError(spec.file, where, f"{field}{err.problem}") from None
+        raise SpecError(spec.file, where, f"{field}{err.problem}") from None
 
 
 def _pair(file: str, where: str, value: list[int]) -> tuple[int, int] | None:
     if not value:
         return None
     if len(value) != 2:
-        raise ScenarioError(file, where, f"must be [low, high], got {value}")
+        raise SpecError(file, where, f"must be [low, high], got {value}")
     if value[0] > value[1]:
-        raise ScenarioError(file, where, f"empty bounds: low ({value[0]}) > high ({value[1]})")
+        raise SpecError(file, where, f"empty bounds: low ({value[0]}) > high ({value[1]})")
     return value[0], value[1]
 
 
 def _check_unit(spec: OptimiseSpec, scenario, name: str, uv: UnitVariables) -> None:
     file, where = spec.file, f"variables.units.{name}"
     if name not in scenario.units:
-        raise ScenarioError(file, where, f"unknown unit type; allowed: {', '.join(scenario.units)}")
+        raise SpecError(file, where, f"unknown unit type; allowed: {', '.join(scenario.units)}")
     unit = scenario.units[name]
     count = _pair(file, f"{where}.count", uv.count) or (unit.count, unit.count)
     start = _pair(file, f"{where}.shift_start", uv.shift_start) or (unit.shift[0],) * 2
     hours = _pair(file, f"{where}.shift_hours", uv.shift_hours) or (unit.shift[1] - unit.shift[0],) * 2
     if uv.base_kind and uv.base_cells:
-        raise ScenarioError(file, where, "give base_kind or base_cells, not both")
+        raise SpecError(file, where, "give base_kind or base_cells, not both")
     n = len(uv.base_cells) if uv.base_cells else _generated(spec, uv) if uv.base_kind else 0
     if uv.max_candidates and not uv.base_kind:
-        raise ScenarioError(file, f"{where}.max_candidates", "only goes with base_kind")
+        raise SpecError(file, f"{where}.max_candidates", "only goes with base_kind")
     if len({tuple(c) for c in uv.base_cells}) != len(uv.base_cells):
-        raise ScenarioError(file, f"{where}.base_cells", "lists a cell twice")
+        raise SpecError(file, f"{where}.base_cells", "lists a cell twice")
     staffed = _pair(file, f"{where}.staffed", uv.staffed)
     if staffed is not None:
         if not n:
-            raise ScenarioError(file, f"{where}.staffed", "needs candidate bases (base_kind or base_cells)")
+            raise SpecError(file, f"{where}.staffed", "needs candidate bases (base_kind or base_cells)")
         if staffed[0] < 1 or staffed[1] > n:
-            raise ScenarioError(file, f"{where}.staffed", f"must lie within [1, {n}] (the candidate bases), "
+            raise SpecError(file, f"{where}.staffed", f"must lie within [1, {n}] (the candidate bases), "
                                 f"got {list(staffed)}")
         if staffed[0] > count[1]:
-            raise ScenarioError(file, f"{where}.staffed", f"infeasible: at least {staffed[0]} bases staffed "
+            raise SpecError(file, f"{where}.staffed", f"infeasible: at least {staffed[0]} bases staffed "
                                 f"needs at least as many units, and count allows at most {count[1]}")
     tries = [(f"{where}.count", {f"units.{name}.count": count[1]})]
     tries += [(f"{where}.shift_hours", {f"units.{name}.shift": [s, s + h]}) for s in start for h in hours]
@@ -130,9 +130,9 @@ def _check_policies(spec: OptimiseSpec) -> None:
         try:
             make_policy(name)
         except ValueError as err:
-            raise ScenarioError(spec.file, where, str(err)) from None
+            raise SpecError(spec.file, where, str(err)) from None
     if len(set(spec.variables.policy)) != len(spec.variables.policy):
-        raise ScenarioError(spec.file, "variables.policy", "lists a policy twice")
+        raise SpecError(spec.file, "variables.policy", "lists a policy twice")
 
 
 def _check_metrics(spec: OptimiseSpec) -> None:
@@ -147,13 +147,13 @@ def _check_metrics(spec: OptimiseSpec) -> None:
         ok = (metric in DETERMINISTIC or metric in numbers
               or any(metric.startswith(f"{t}.") for t in open_tables))
         if not ok:
-            raise ScenarioError(spec.file, where, f"{metric!r} is not a metric; allowed: {allowed}")
+            raise SpecError(spec.file, where, f"{metric!r} is not a metric; allowed: {allowed}")
         if metric == COST and not spec.cost:
-            raise ScenarioError(spec.file, where, "cost needs a cost table ([cost.UNIT_TYPE] officer_hour, "
+            raise SpecError(spec.file, where, "cost needs a cost table ([cost.UNIT_TYPE] officer_hour, "
                                 "vehicle_day)")
     seen = [o.metric for o in objectives]
     if len(set(seen)) != len(seen):
-        raise ScenarioError(spec.file, "objectives", "names a metric twice")
+        raise SpecError(spec.file, "objectives", "names a metric twice")
 
 
 def _check_feasible(spec: OptimiseSpec, space) -> None:
@@ -165,7 +165,7 @@ def _check_feasible(spec: OptimiseSpec, space) -> None:
         best = low[c.metric] if c.op == "<=" else high[c.metric]
         if c.violation(best) > 1e-12:
             what = "least" if c.op == "<=" else "most"
-            raise ScenarioError(spec.file, f"constraints[{i}]", f"infeasible from the start: {c.label()}, but the "
+            raise SpecError(spec.file, f"constraints[{i}]", f"infeasible from the start: {c.label()}, but the "
                                 f"{what} {c.metric} of any deployment within the bounds is {best:g}")
 
 
@@ -200,14 +200,14 @@ def _extremes(space) -> tuple[dict[str, float], dict[str, float]]:
 
 
 def load_optimise(path: str | Path) -> OptimiseSpec:
-    """Read and validate an optimisation spec completely; raises :class:`ScenarioError`."""
+    """Read and validate an optimisation spec completely; raises :class:`~polsim.scenario.SpecError`."""
     path = Path(path)
     file = str(path)
-    data = dict(read_toml(path))
+    data = read_spec_toml(path)
     fixed = data.pop("fixed", {})
     if not isinstance(fixed, dict):
-        raise ScenarioError(file, "fixed", f"must be a table, got {fixed!r}")
-    spec = build(OptimiseSpec, data, file)
+        raise SpecError(file, "fixed", f"must be a table, got {fixed!r}")
+    spec = build(OptimiseSpec, data, file, error=SpecError)
     from polsim.experiments.optimise.evaluate import scenario_path
 
     spec = replace(spec, scenario=scenario_path(spec.scenario, path.parent), file=file,

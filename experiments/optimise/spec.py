@@ -5,7 +5,7 @@ built against the dataclasses below (:func:`polsim.scenario.validate.build`), th
 variable's bounds are applied to the scenario and validated there, every metric is checked
 against a run's summary, and the deterministic constraints are checked against the bounds
 (a budget no deployment in the bounds can meet is an error, not a search that finds
-nothing). A problem is one :class:`ScenarioError` line naming the spec file and the field.
+nothing). A problem is one :class:`~polsim.scenario.SpecError` line naming the spec file and the field.
 Example::
 
     scenario = "nantong"
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from polsim.scenario import ScenarioError, load_spec
+from polsim.scenario import SpecError, load_spec
 from polsim.scenario.schema import BASES
 from polsim.scenario.validate import bounded, build, to_plain
 
@@ -107,7 +107,7 @@ class Objective:
         """``"max METRIC"`` or ``"min METRIC"`` (also maximise/minimise, maximize/minimize)."""
         match = _OBJECTIVE.match(text)
         if not match:
-            raise ScenarioError(file, where, f"must be 'max METRIC' or 'min METRIC', got {text!r}")
+            raise SpecError(file, where, f"must be 'max METRIC' or 'min METRIC', got {text!r}")
         return cls(match.group(2), MAX if match.group(1).startswith("max") else MIN)
 
     @property
@@ -246,20 +246,20 @@ class OptimiseSpec:
 def _constraint(text: str, file: str, where: str) -> Constraint:
     match = _CONSTRAINT.match(text)
     if not match:
-        raise ScenarioError(file, where, f"must be 'METRIC <= NUMBER' or 'METRIC >= NUMBER', got {text!r}")
+        raise SpecError(file, where, f"must be 'METRIC <= NUMBER' or 'METRIC >= NUMBER', got {text!r}")
     try:
         bound = float(match.group(3))
     except ValueError:
         bound = math.nan
     if not math.isfinite(bound):
-        raise ScenarioError(file, where, f"the bound must be a finite number, got {match.group(3)!r}")
+        raise SpecError(file, where, f"the bound must be a finite number, got {match.group(3)!r}")
     return Constraint(match.group(1), match.group(2), bound)
 
 
 def scalar(value: Any, file: str, where: str) -> Any:
     """A ``fixed`` value: a number, a string or a boolean (one-line error otherwise)."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise ScenarioError(file, where, f"must be a finite number, got {value!r}")
+        raise SpecError(file, where, f"must be a finite number, got {value!r}")
     return value
 
 
@@ -272,4 +272,4 @@ def spec_from_dict(data: dict[str, Any], file: str) -> OptimiseSpec:
     """The spec as optimise.json keeps it (already validated when the study started)."""
     data = {k: v for k, v in data.items() if v is not None}
     fixed = data.pop("fixed", {})
-    return replace(build(OptimiseSpec, data, file), fixed=fixed, file=file)
+    return replace(build(OptimiseSpec, data, file, error=SpecError), fixed=fixed, file=file)

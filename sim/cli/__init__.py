@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
-from polsim.scenario import ScenarioError
+from polsim.scenario import FieldError
 from polsim.scenario.budget import LIMIT_ENV
 
 EXIT_BAD_INPUT = 2
@@ -78,7 +78,7 @@ def _main(argv: list[str] | None) -> int:
         except SystemExit as done:  # argparse's --help and errors: their exit code, as a return
             return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
         return int(args.handler(args) or 0)
-    except (ScenarioError, UsageError) as err:
+    except (FieldError, UsageError) as err:  # a scenario's, a spec's or an option's: one line
         print(f"polsim: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

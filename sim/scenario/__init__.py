@@ -9,14 +9,16 @@ from polsim.scenario.loader import (
     resolve_path,
 )
 from polsim.scenario.schema import LAND_USES, ScenarioSpec
-from polsim.scenario.validate import ScenarioError
+from polsim.scenario.validate import FieldError, ScenarioError, SpecError
 
 __all__ = [
     "LAND_USES",
     "SCENARIO_DIR",
     "PolicingScenario",
+    "FieldError",
     "ScenarioError",
     "ScenarioSpec",
+    "SpecError",
     "load_scenario",
     "load_spec",
     "parse_override",

@@ -33,14 +33,27 @@ MAX_NAME = 40
 ``crimes.by_type.robbery``)."""
 
 
-class ScenarioError(ValueError):
-    """A scenario or spec file is wrong: one line naming the file, the field and what is allowed."""
+class FieldError(ValueError):
+    """An input file is wrong: one line naming the file, the field and what is allowed.
+
+    The command line prints any of them as that one line and exits 2; a program catching
+    input errors of every kind catches this, and :class:`ScenarioError` or :class:`SpecError`
+    for one kind.
+    """
 
     def __init__(self, file: str, field: str, problem: str) -> None:
         self.file, self.field, self.problem = file, field, problem
         where = f"{file}: {field}: " if field else f"{file}: "
         # one line whatever the file holds: control characters in keys are shown escaped
         super().__init__("".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in where + problem))
+
+
+class ScenarioError(FieldError):
+    """A scenario file (or a ``--set`` override of one) is wrong."""
+
+
+class SpecError(FieldError):
+    """A sweep or optimisation spec file is wrong: its own fields, or what it asks of its scenario."""
 
 
 def bounded(default: Any = dataclasses.MISSING, doc: str = "", **bounds: Any) -> Any:
@@ -91,11 +104,11 @@ def _describe(value: Any) -> str:
 class _Builder:
     """Carries the file name while walking nested tables."""
 
-    def __init__(self, file: str) -> None:
-        self.file = file
+    def __init__(self, file: str, error: type[FieldError]) -> None:
+        self.file, self.error = file, error
 
     def fail(self, field: str, problem: str) -> typing.NoReturn:
-        raise ScenarioError(self.file, field, problem)
+        raise self.error(self.file, field, problem)
 
     def section(self, cls: type, data: Any, path: str) -> Any:
         if not isinstance(data, dict):
@@ -115,7 +128,7 @@ class _Builder:
                 self.fail(where, f"is required ({_type_name(hints[name])})")
         try:
             return cls(**values)
-        except ScenarioError:
+        except FieldError:
             raise
         except ValueError as err:  # cross-field checks in __post_init__: "field: problem"
             self.fail(*self.cross_field(path, fields, str(err)))
@@ -248,9 +261,11 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def build(cls: type, data: Any, file: str, path: str = "") -> Any:
-    """Build the dataclass ``cls`` from a TOML table, raising :class:`ScenarioError` on any problem."""
-    return _Builder(file).section(cls, data, path)
+def build(cls: type, data: Any, file: str, path: str = "", error: type[FieldError] = ScenarioError) -> Any:
+    """Build the dataclass ``cls`` from a TOML table, raising ``error`` (a :class:`ScenarioError`
+    unless told otherwise) on any problem.
+    """
+    return _Builder(file, error).section(cls, data, path)
 
 
 def to_plain(obj: Any) -> Any:
