@@ -2,10 +2,9 @@
 
 A run's time is estimated from its steps, agents and cells: ``STEP_SECONDS + AGENT_STEP_SECONDS
 x agents + CELL_STEP_SECONDS x cells`` a step on one Numba thread, as a sweep worker runs it.
-The constants were fitted on the idle 2-core development machine (a one-day default run: 0.45 s
-estimated, 0.42-0.44 s measured inside sweep tasks; the citywide scenario about 20 ms a step;
-the Mesa backend's agents about 1.5 µs each a step, from ``polsim bench``); a faster machine
-finishes sooner, a busy one later. The agents and cells are counted on the models the sweep
+The constants were fitted on the idle 2-core development machine against ``polsim bench`` and
+the times of sweep tasks (docs/performance.md has the fit); a faster machine finishes sooner, a
+busy one later. The agents and cells are counted on the models the sweep
 would build: the spec's fixed values alone, and with each parameter at its largest value,
 and the slowest of them is taken for every run, so a sweep over sizes is not underestimated.
 """

@@ -39,7 +39,7 @@ class SweepResult:
 
 WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
 """Dask settings for the local workers. The statistical profiler samples every thread's stack
-every 10 ms while holding the GIL: it slowed a one-day run from 0.38 to 0.48 s (+25%). On a
+every 10 ms while holding the GIL: it slowed a one-day run by a quarter (docs/performance.md). On a
 cluster of your own, start the workers with ``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``."""
 
 CONNECT_SECONDS = 2.0

@@ -10,9 +10,9 @@ import os
 # for the next. On a machine with other work on its cores (a browser beside the UI, a second
 # test worker, other users) a spinning thread holds a core the other work needs, and the next
 # parallel loop then waits a whole scheduler slice for its own thread: beside one busy process
-# a city-scale step took 24.4 ms spinning and 15.3 ms sleeping (2 cores). On an idle machine
-# sleeping costs ~4% (11.8 -> 12.3 ms). Set before Numba starts its threads; a user's own
-# setting wins.
+# a city-scale step is much slower spinning than sleeping, and on an idle machine sleeping costs
+# a few percent (docs/performance.md, "Figures behind the code"). Set before Numba starts its
+# threads; a user's own setting wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 from polsim.model import PolicingModel  # noqa: E402

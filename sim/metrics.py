@@ -90,8 +90,8 @@ class RunMetrics:
     def footfall(self, hour: int) -> tuple[np.ndarray, float]:
         """The city's footfall raster at ``hour`` and its sum, rebuilt only when the hour changes.
 
-        A whole-raster product and sum every step cost ~3 ms at city scale; both only change
-        with the hour (the same numbers as computing them every step).
+        A whole-raster product and sum every step is a large share of a city-scale step; both
+        only change with the hour (the same numbers as computing them every step).
         """
         if self._footfall_hour is None or self._footfall_hour[0] != hour % 24:
             footfall = self.city.footfall(hour)
@@ -103,7 +103,7 @@ class RunMetrics:
 
         ``cdf.searchsorted(u, side="right")`` gives exactly the cells ``Generator.choice`` with
         ``p=footfall / footfall.sum()`` draws from the same uniforms (it builds this very array
-        on every call, which at city scale cost 2 ms a step).
+        on every call, a whole-raster pass every step at city scale).
         """
         if self._footfall_cdf is None or self._footfall_cdf[0] != hour % 24:
             footfall, total = self.footfall(hour)

@@ -66,20 +66,21 @@ class PolicingModel(mesa.Model):
         policy: a built-in policy name, ``package.module:Class``, or a ``Policy`` instance.
         backend: ``"numba"`` (compiled loops, the default) or ``"mesa"`` (one agent per row).
         overrides: ``{"dotted.field": value}`` applied to the scenario before validation.
-        seed: the run seed (also accepted as ``rng``, the name ``mesa.batch_run`` passes).
+        seed: the run seed, a keyword (also accepted as ``rng``, the name ``mesa.batch_run``
+            passes it under; no argument here is a random generator).
 
     The dispatch rule is the scenario's ``dispatch.rule`` (``overrides={"dispatch.rule": "zone"}``).
     """
 
     def __init__(self, scenario: str | Path | PolicingScenario = DEFAULT_SCENARIO,
                  policy: str | Policy = "random", backend: str = "numba", *,
-                 overrides: dict[str, Any] | None = None, rng: int | None = None, **kwargs: Any) -> None:
-        # ``seed`` travels in kwargs rather than the signature: mesa.batch_run overwrites the
-        # parameter named ``seed`` (when the signature has one) with its own rng value.
-        seed = kwargs.pop("seed", None)
+                 overrides: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        # The seed travels in kwargs rather than the signature: mesa.batch_run passes it as
+        # ``rng`` (or as ``seed`` when its parameters name one), an integer either way.
+        seed, seed_from_batch_run = kwargs.pop("seed", None), kwargs.pop("rng", None)
         if kwargs:
             raise TypeError(f"unexpected arguments: {', '.join(kwargs)}")
-        seed = rng if seed is None else seed
+        seed = seed_from_batch_run if seed is None else seed
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         if not isinstance(scenario, PolicingScenario):

@@ -72,7 +72,7 @@ class Router:
     def rates(self, congestion: float) -> np.ndarray:
         """Cell lengths a minute each unit covers at this traffic (speed x traffic factor)."""
         u = self.units
-        return u.speed * traffic_factor(u.sensitivity, congestion)
+        return u.speed_cells_per_min * traffic_factor(u.sensitivity, congestion)
 
     def nearest(self, r: int, c: int, candidates: np.ndarray, congestion: float) -> tuple[int, np.ndarray]:
         """The candidate unit that reaches (r, c) first, and its path there (empty for a flying

@@ -2,9 +2,8 @@
 
 A run's results do not depend on the thread count. Where runs are already parallel across
 processes (sweep workers) or the lattice is small (validation), the kernels run on one
-thread: oversubscribed, their threads wait for each other at every step (a quarter-day run
-took 15 s instead of 1.4 s in a sweep worker on a busy 2-core machine; a validation step
-17 ms against 1.2 ms).
+thread: oversubscribed, their threads wait for each other at every step, and a run in a sweep
+worker or a validation step takes many times longer (docs/performance.md has the figures).
 """
 
 from __future__ import annotations

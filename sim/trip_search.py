@@ -1,7 +1,7 @@
 """Many trips' paths searched on several threads at once: the same paths as on one, sooner.
 
-A step of a large city starts hundreds of patrol trips (the citywide scenario about 250, some
-18 µs of A* each), and every trip's search is independent of the others. They are split into
+A step of a large city starts hundreds of patrol trips (the citywide scenario about 250), each
+a short A* search, and every trip's search is independent of the others. They are split into
 contiguous parts, one a thread, each part searched with its own scratch by the compiled
 :func:`polsim.rules.routing.routes`, which releases the GIL, so Python threads run the parts
 side by side. Every trip's path is the one a single thread finds, so results do not depend on
@@ -22,7 +22,8 @@ import numpy as np
 from polsim.rules.routing import TRIP_THREADS, Scratch, routes
 
 TRIPS_PER_THREAD = 32
-"""A thread gets at least this many trips: handing a part to a thread costs tens of µs."""
+"""A thread gets at least this many trips: handing a part to a thread costs about as much as a
+few trips' searches."""
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None
 

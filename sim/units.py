@@ -62,7 +62,7 @@ class Units:
     kind: np.ndarray
     mode: np.ndarray
     patrol: np.ndarray
-    speed: np.ndarray
+    speed_cells_per_min: np.ndarray
     sensitivity: np.ndarray
     flies: np.ndarray
     responds: np.ndarray
@@ -104,6 +104,11 @@ class Units:
         )
 
     # -- reading ----------------------------------------------------------------------------
+    @property
+    def speed(self) -> np.ndarray:
+        """The earlier name of :attr:`speed_cells_per_min` (kept for code written against it)."""
+        return self.speed_cells_per_min
+
     def in_state(self, states: tuple[int, ...]) -> np.ndarray:
         """Units whose state is one of ``states``: one lookup in a table of the states (a
         few units are asked several times a step; ``np.isin`` costs ~20x more).
@@ -241,7 +246,7 @@ def _type_columns(types: list[UnitType], type_idx: np.ndarray, cell_m: float) ->
         "kind": column([t.kind for t in types], object),
         "mode": column([FLY if t.flies else WALK if t.on_foot else DRIVE for t in types], np.int64),
         "patrol": column([t.patrol for t in types], object),
-        "speed": column([t.speed_kmh * 1000.0 / 60.0 / cell_m for t in types], float),
+        "speed_cells_per_min": column([t.speed_kmh * 1000.0 / 60.0 / cell_m for t in types], float),
         "sensitivity": column([t.congestion_sensitivity for t in types], float),
         "flies": column([t.flies for t in types], bool),
         "responds": column([t.responds for t in types], bool),

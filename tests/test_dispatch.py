@@ -20,7 +20,7 @@ def _incident(m, r, c, priority=2) -> Incident:
 def test_dispatch_sends_the_available_unit_with_the_shortest_travel_time():
     m = small_model(1)
     u = m.units
-    cars = np.flatnonzero(u.speed == u.speed.max())
+    cars = np.flatnonzero(u.speed_cells_per_min == u.speed_cells_per_min.max())
     u.state[:] = ON_SCENE  # everyone busy...
     a, b, c = (int(j) for j in np.flatnonzero(u.responds & (u.flies == False))[:3])  # noqa: E712
     for j, (r, col) in zip((a, b, c), ((5, 5), (5, 12), (20, 20)), strict=True):

@@ -107,7 +107,8 @@ def test_a_unit_across_the_river_goes_round_by_the_bridge():
     assert {(29, 45), (30, 45)} <= cells  # over the bridge
     assert all(city.passable[r, c] for r, c in cells)
     straight = router.minutes(35, 10, 1.0)[0]
-    assert straight > 2 * (10 / units.speed[0])  # 10 cells as the crow flies; the bridge is 35 columns away
+    # 10 cells as the crow flies; the bridge is 35 columns away
+    assert straight > 2 * (10 / units.speed_cells_per_min[0])
 
 
 def test_avl_sends_the_unit_with_the_shorter_network_time_not_the_shorter_straight_line():

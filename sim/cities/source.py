@@ -152,7 +152,7 @@ def city_for(spec: CitySpec) -> City:
     """The city of ``spec``, built once and shared by the models built from it.
 
     A sweep's runs, and a UI's resets, build many models of one city, and generating it costs
-    more than a short run's first hour (~20 ms for the default city, seconds at city scale).
+    more than a short run's first hour (docs/performance.md has the figures).
     The shared city's arrays are read-only, so no model can change another's city. A city
     read from a file (``spec.source``) is kept under the file's size and modification time
     too, so a file imported anew is read anew.

@@ -122,7 +122,7 @@ def block_cells(cell_m: float, block_m: float) -> int:
     return max(1, int(round(block_m / cell_m)))
 
 
-def test_round(obs: Observed, runs: list[SimCounts], block: int) -> tuple[FitTest, FitTest | None]:
+def round_fit_tests(obs: Observed, runs: list[SimCounts], block: int) -> tuple[FitTest, FitTest | None]:
     """The block x type test, and the hour test when the data has times."""
     reps = np.stack([block_sums(r.crimes, block) for r in runs])
     spatial = fit_test(block_sums(obs.counts, block), reps, obs.days, runs[0].days)
@@ -204,7 +204,7 @@ def fit(scenario: str, spec, city, obs: Observed, options: FitOptions, workdir: 
         if timed:
             overrides["field.crime_by_hour"] = [float(v) for v in profile]
         runs = simulate(scenario, overrides, seeds, options.days, options.warmup_days, client)
-        spatial, hourly = test_round(obs, runs, block)
+        spatial, hourly = round_fit_tests(obs, runs, block)
         p_total = total_test(obs.total, np.array([r.crimes.sum() for r in runs]), obs.days, runs[0].days)
         p = min(spatial.p_value, p_total, hourly.p_value if hourly else 1.0)
         first, second = np.sum([r.halves for r in runs], axis=0)

@@ -7,9 +7,8 @@ go), ``field`` (attractiveness dynamics) and ``presence`` (who sees, deters and 
 
 PARALLEL_MIN_CELLS = 250_000
 """From this many cells on, the passes over the whole city (walk weights, deterrence, the
-field, visibility) run on every core. Measured on an idle 2-core machine at 960 x 960 cells:
-walk weights 1.33 -> 0.69 ms, field 1.65 -> 1.06 ms; on small cities waking a second thread
-costs more than the pass."""
+field, visibility) run on every core: at city scale the second core pays (docs/performance.md
+has the timings); on small cities waking a second thread costs more than the pass."""
 
 
 def on_every_core(cells: int) -> bool:

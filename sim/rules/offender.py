@@ -298,7 +298,7 @@ def offender_row(i, fields):
     """:func:`offender_step` of row ``i``, from ``tuple(args)`` of an :class:`OffenderArgs`.
 
     The Mesa backend's entry, called from Python once per agent: Numba types a plain tuple
-    of arrays in C, a named tuple in Python (6.5 against 1.8 us a call, measured).
+    of arrays in C, a named tuple in Python (several times slower a call: docs/performance.md).
     """
     offender_step(i, OffenderArgs(*fields))
 

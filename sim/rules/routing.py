@@ -159,9 +159,9 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
     finite slowness, so every move costs at least ``delta = 2 w_min`` and at most ``2 sqrt 2
     w_max``. Cells are kept in buckets of width ``delta`` by cost; no move from a cell can
     lead back into its own bucket, so every cell of the lowest bucket has its final cost and
-    the bucket is taken whole, in any order, without a heap's ordering (twice as fast as a heap
-    on the loaded citywide week: 0.20 against 0.39 ms, the same unit in all 2,948 searches
-    compared). A ring
+    the bucket is taken whole, in any order, without a heap's ordering (about twice as fast as
+    a heap on the loaded citywide week, the same unit in every search compared; the figures are
+    in docs/performance.md). A ring
     of ``2 sqrt 2 w_max / delta + 2`` buckets holds every cost the frontier can have.
     """
     n_cand = cand_cell.shape[0]
@@ -185,7 +185,7 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
     n_touched, pending, bucket = 1, 1, 0
     best_k = -1
     # The neighbour loop is written out here rather than shared with _relax: helpers that hand
-    # arrays back cost reference counting on every cell (0.47 against 0.20 ms a search, measured).
+    # arrays back cost reference counting on every cell (twice the search's time, measured).
     while pending > 0 and bucket * delta / max_rate <= best_t:
         ring = bucket % n_rings
         i = 0

@@ -86,8 +86,8 @@ SEARCH_CELL_SECONDS = 3.5e-8
 """Per cell the dispatch centre's nearest-unit search settles (a bucket queue; citywide, measured)."""
 SEARCH_CELLS_PER_UNIT_AREA = 40.0
 """Cells a search settles, in units of the city's cells per responding unit: the search covers
-a disk out to the nearest free unit, which under load is far (citywide's loaded week: 0.7 ms a
-decision, some 18,000 cells by the time a cell takes: 40 x its 461 cells a unit)."""
+a disk out to the nearest free unit, which under load is far (fitted on citywide's loaded week,
+whose decisions settle about 40 x its 461 cells a unit; docs/performance.md)."""
 QUEUE_SCAN_SECONDS = 1e-5
 """Per waiting call each time dispatch looks for a unit: when calls come faster than the units
 can serve them the queue grows, and every new call and freed unit scans it."""
