@@ -101,9 +101,13 @@ class Offenders:
                   type_label: np.ndarray, type_cdf: np.ndarray, type_flees: np.ndarray,
                   params: OffenderParams, draws: np.ndarray) -> OffenderArgs:
         """This step's arguments of the offender rule: these arrays and the given rasters."""
-        return OffenderArgs(r=self.r, c=self.c, status=self.status, timer=self.timer,
-                            origin_r=self.origin_r, origin_c=self.origin_c, home_r=self.home_r,
-                            home_c=self.home_c, crime=self.crime, arrested=self.arrested, a0=a0, b=b,
+        return OffenderArgs(**{name: getattr(self, name) for name in RULE_ROWS}, a0=a0, b=b,
                             weight=weight, deterrence=deterrence, capture=capture, passable=passable,
                             type_label=type_label, type_cdf=type_cdf, type_flees=type_flees, draws=draws,
                             **params._asdict())
+
+
+RULE_ROWS = tuple(name for name in OffenderArgs._fields if name in Offenders.__dataclass_fields__)
+"""The offender arrays the rule reads and writes: the fields ``Offenders`` and ``OffenderArgs``
+share, taken from both so that the list is written once (``OffenderArgs`` is flat for Numba;
+tests/test_rule_fields.py fails when the two part)."""

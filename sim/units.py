@@ -146,9 +146,7 @@ class Units:
         """This step's arguments of the movement rule (:func:`polsim.rules.movement.unit_move`):
         the units' arrays, their ``rate`` this step and the city's slowness rasters.
         """
-        return UnitMoveArgs(r=self.r, c=self.c, tgt_r=self.tgt_r, tgt_c=self.tgt_c, credit=self.credit,
-                            moving=self.moving, arrive_frac=self.arrive_frac, mode=self.mode, rate=rate,
-                            path=self.path, path_len=self.path_len, path_at=self.path_at, w_drive=w_drive,
+        return UnitMoveArgs(**{name: getattr(self, name) for name in MOVED_ROWS}, rate=rate, w_drive=w_drive,
                             w_walk=w_walk, cols=cols, dt=dt)
 
     # -- transitions ------------------------------------------------------------------------
@@ -259,6 +257,12 @@ def _type_columns(types: list[UnitType], type_idx: np.ndarray, cell_m: float) ->
         "shift": (np.array([t.shift for t in types], np.int64).reshape(-1, 2)[type_idx]
                   if types else np.zeros((0, 2), np.int64)),
     }
+
+
+MOVED_ROWS = tuple(name for name in UnitMoveArgs._fields if name in Units.__dataclass_fields__)
+"""The unit arrays the movement rule reads and writes: the fields ``Units`` and ``UnitMoveArgs``
+share, taken from both so that the list is written once (tests/test_rule_fields.py fails when
+the two part)."""
 
 
 @cache
