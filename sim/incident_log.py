@@ -13,7 +13,7 @@ summary or table never rebuilds millions of objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from typing import Any
 
@@ -125,6 +125,9 @@ class IncidentLog:
     SimPy processes and units still work on). An incident leaves the live objects at the end
     of the step it closed in (:meth:`archive_closed`), once every process of that step is done
     with it (``record_dispute`` runs after the dispatch centre closes a dispute).
+
+    Whoever wants to hear of new incidents subscribes (:meth:`subscribe`); the log tells them,
+    at the end of each step, of the incidents opened during it (:meth:`publish_opened`).
     """
 
     def __init__(self) -> None:
@@ -132,6 +135,8 @@ class IncidentLog:
         self._closed: list[Incident] = []  # closed this step, still live until archive_closed
         self._archive = IncidentArchive()
         self._count = 0
+        self._subscribers: list[Callable[[Incident], None]] = []
+        self._opened: list[Incident] = []  # opened this step, kept only while someone listens
 
     def __len__(self) -> int:
         return self._count
@@ -147,6 +152,24 @@ class IncidentLog:
             raise ValueError(f"incident id {inc.id}, expected {self._count}: ids are sequential")
         self._live[inc.id] = inc
         self._count += 1
+        if self._subscribers:
+            self._opened.append(inc)
+
+    def subscribe(self, callback: Callable[[Incident], None]) -> None:
+        """Call ``callback(incident)`` for every incident opened from now on (see :meth:`publish_opened`)."""
+        self._subscribers.append(callback)
+
+    def publish_opened(self) -> None:
+        """Tell the subscribers of the incidents opened since the last call, in order of id.
+
+        Called at the end of a step, before :meth:`archive_closed`: every field an incident gets
+        when it is opened is set by then (its call time included), and one closed in the step it
+        was opened in is still its live object.
+        """
+        opened, self._opened = self._opened, []
+        for inc in opened:
+            for callback in self._subscribers:
+                callback(inc)
 
     def get(self, inc_id: int) -> Incident | None:
         """The live incident ``inc_id``, or None for an archived (closed) one or no id (-1)."""

@@ -43,6 +43,7 @@ from polsim.incident_processes import crime_life, dispute_life
 from polsim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
 from polsim.offenders import Offenders
 from polsim.policies import Policy, make_policy
+from polsim.policies.view import PolicyView
 from polsim.presence import Presence
 from polsim.router import PATROL_GREED, Router
 from polsim.rules.offender import FLEEING, INACTIVE, OffenderParams
@@ -114,15 +115,18 @@ class PolicingModel(mesa.Model):
         self.router = Router(self.city, self.units)
         self.dispatch = DispatchCentre(
             self.clock, self.units, self.router, self.city, spec.dispatch, spec.dispatch.rule,
-            eligible=lambda inc, ok: self.policy.eligible_units(self, inc, ok),
-            zone_units=lambda inc: self.policy.zone_units(self, inc))
+            eligible=lambda inc, ok: self.policy.eligible_units(self.policy_view, inc, ok),
+            zone_units=lambda inc: self.policy.zone_units(self.policy_view, inc))
         self.detector = Detector(spec.guardians, spec.dispatch.relay_min, self.city, self.presence, self.clock,
                                  can_take=lambda unit: bool(self.dispatch.available()[unit]))
         self.incidents = IncidentLog()
         baseline = crime_field(spec, self.city, self.scenario.source)
         self.field = AttractivenessField(spec.field, baseline.a0, self.city.passable, self.dt)
         self.crime_mix = CrimeMix.of(spec, baseline)
-        self.policy.setup(self)
+        # what the policy sees of the run and may ask for: it is never handed the model
+        self.policy_view = PolicyView(spec.policy, self.city, self.units, self.clock, self.field, self.metrics,
+                                      self.streams.policy, self.dispatch, self.router, self.incidents)
+        self.policy.setup(self.policy_view)
         self.backend.setup(self)
         self.step_args = SimpleNamespace()
         self._offender_params = self._build_offender_params()
@@ -179,9 +183,9 @@ class PolicingModel(mesa.Model):
         if self.steps % SORT_EVERY == 0:
             self._sort_offenders()
         on_duty = self._change_shifts()
-        self.policy.on_step(self)
+        self.policy.on_step(self.policy_view)
         self._give_patrol_targets(on_duty)
-        self.presence.stamp(on_duty & (self.units.state != OFF_SHIFT), self.policy.checkpoint_cells(self))
+        self.presence.stamp(on_duty & (self.units.state != OFF_SHIFT), self.policy.checkpoint_cells(self.policy_view))
         self._prepare_step_args()
         self.metrics.step_crimes = 0
         self.backend.step_offenders(self)
@@ -194,6 +198,7 @@ class PolicingModel(mesa.Model):
         self.backend.step_guardians(self)
         self._record_step(on_duty)
         self.env.run(until=self.env.now + self.dt)
+        self.incidents.publish_opened()
         self.incidents.archive_closed()
         self.field.update()
         if self.steps % self.spec.output.collect_every == 0:
@@ -247,7 +252,7 @@ class PolicingModel(mesa.Model):
         need = np.flatnonzero(on_duty & u.in_state((PATROLLING, RETURNING)) & ~u.moving)
         if need.size == 0:
             return
-        tr, tc = self.policy.patrol_targets(self, need, self.streams.patrol.random(need.size))
+        tr, tc = self.policy.patrol_targets(self.policy_view, need, self.streams.patrol.random(need.size))
         paths = self.router.routes(need, np.asarray(tr), np.asarray(tc), greed=PATROL_GREED)
         for j, r, c, path in zip(need.tolist(), tr.tolist(), tc.tolist(), paths, strict=True):
             u.patrol_to(j, r, c, path)

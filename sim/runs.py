@@ -85,7 +85,7 @@ def execute(run: Run) -> RunResult:
     for k in range(1, steps + 1):
         model.step()
         if share is not None and (k % every == 0 or k == steps):
-            share += np.asarray(model.policy.treated_cells(model), bool)
+            share += np.asarray(model.policy.treated_cells(model.policy_view), bool)
             samples += 1
     times, calls = model.response_times()
     result = RunResult(run, model.summary(), times, calls)

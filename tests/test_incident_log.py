@@ -106,15 +106,17 @@ def test_closed_incidents_are_dropped_as_objects():
 
 
 def test_cordon_sees_an_incident_that_closed_in_its_first_step():
+    """The log tells its subscribers of a step's new incidents before it archives the closed ones."""
     m = small_model(1, policy="cordon")
     m.step()
     free = int(np.flatnonzero(m.dispatch.available() & m.policy.can_hold).size)
     inc = m._new_incident("robbery", 1, 10, 10, m.now, 1.0, True, offender=0)
     inc.t_call = m.now
     m.incidents.close(inc, m.now)
+    m.incidents.publish_opened()  # the step's end, in the model's order
     m.incidents.archive_closed()
     assert m.incidents.get(inc.id) is None
-    m.policy.on_step(m)
+    m.policy.on_step(m.policy_view)
     assert [c.incident for c in m.policy.active] == [inc.id] and len(m.policy.active[0].units) == min(
         free, m.policy.n_units)
 

@@ -51,7 +51,7 @@ def test_random_patrol_gives_every_cell_of_a_units_own_area_the_same_chance():
         if style != "stay":
             area = area & city.passable
         n = int(area.sum())
-        tr, tc = m.policy.patrol_targets(m, np.full(n, j), (np.arange(n) + 0.5) / n)
+        tr, tc = m.policy.patrol_targets(m.policy_view, np.full(n, j), (np.arange(n) + 0.5) / n)
         drawn = np.sort(tr * cols + tc)
         np.testing.assert_array_equal(drawn, np.flatnonzero(area.ravel()), err_msg=style)
 
@@ -67,7 +67,7 @@ def test_policies_combine_with_plus_and_load_by_dotted_path():
     m = small_model(1, policy="hotspot+cordon")
     m.run(steps=5)
     assert m.summary()["policy"] == "hotspot+cordon"
-    assert m.policy.treated_cells(m).sum() == m.scenario.spec.policy.hotspots
+    assert m.policy.treated_cells(m.policy_view).sum() == m.scenario.spec.policy.hotspots
 
 
 @pytest.mark.parametrize(("rows", "cols", "n"), [(30, 30, 1), (30, 30, 7), (20, 60, 3), (60, 60, 40)])
@@ -91,7 +91,7 @@ def test_fixed_posts_keep_ground_units_at_their_bases():
     idle = (u.state == PATROLLING) & ~u.moving & ~u.flies
     assert idle.sum() > 10
     assert np.all(u.r[idle] == u.base_r[idle]) and np.all(u.c[idle] == u.base_c[idle])
-    treated = m.policy.treated_cells(m)
+    treated = m.policy.treated_cells(m.policy_view)
     assert treated[u.base_r, u.base_c].all()
 
 
@@ -101,7 +101,7 @@ def test_beat_owners_patrol_only_their_own_beat_and_zone_dispatch_asks_the_owner
     owners = np.flatnonzero(p.owns)
     assert sorted(p.beat_of_unit[owners]) == list(range(len(owners)))  # one beat each
     for draw in np.linspace(0, 0.999, 9):
-        tr, tc = p.patrol_targets(m, owners, np.full(len(owners), draw))
+        tr, tc = p.patrol_targets(m.policy_view, owners, np.full(len(owners), draw))
         assert np.array_equal(p.beats[tr, tc], p.beat_of_unit[owners])
     j = int(owners[3])
     u.state[:] = PATROLLING
@@ -121,14 +121,14 @@ def test_hotspot_plan_ranks_by_counts_or_by_kernel_density():
     lone, cluster = passable[0], passable[-1]
     crimes[0, lone[0], lone[1]] += 5               # one cell with 5 crimes
     crimes[1, cluster[0] - 1: cluster[0] + 2, cluster[1] - 1: cluster[1] + 2] += 2  # 3 x 3 cells with 2
-    m.policy.plan(m)
-    assert m.policy.treated_cells(m)[lone[0], lone[1]]
+    m.policy.plan(m.policy_view)
+    assert m.policy.treated_cells(m.policy_view)[lone[0], lone[1]]
     kde = small_model(1, policy="hotspot", extra={"policy.hotspots": 1, "policy.hotspot_method": "kde",
                                                   "policy.kde_bandwidth_m": 100.0})
     kde.step()
     kde.metrics.crimes_by_cell[:] = crimes
-    kde.policy.plan(kde)
-    assert kde.policy.treated_cells(kde)[cluster[0], cluster[1]]
+    kde.policy.plan(kde.policy_view)
+    assert kde.policy.treated_cells(kde.policy_view)[cluster[0], cluster[1]]
 
 
 def test_hotspot_replans_daily_by_default_from_the_crimes_of_the_day():
@@ -140,12 +140,12 @@ def test_hotspot_replans_daily_by_default_from_the_crimes_of_the_day():
     m = small_model(3, policy="hotspot", extra={"time.days": 1.2})
     assert m.spec.policy.replan_days == 1.0
     m.step()
-    prior = m.policy.treated_cells(m).copy()
+    prior = m.policy.treated_cells(m.policy_view).copy()
     day = round(1440 / m.dt)
     m.run(steps=day - 1)  # the steps of day 1: now == 1440, the re-plan comes with the next step
     day1 = m.metrics.crimes_by_cell.sum(axis=0).copy()
     m.step()
-    treated = m.policy.treated_cells(m)
+    treated = m.policy.treated_cells(m.policy_view)
     n = m.spec.policy.hotspots
     assert treated.sum() == n and (day1 > 0).sum() >= n
     assert (day1[treated] > 0).all(), "a hotspot without a crime on day 1"
@@ -153,7 +153,7 @@ def test_hotspot_replans_daily_by_default_from_the_crimes_of_the_day():
     assert not np.array_equal(treated, prior), "still the land-use prior"
     # and the plan holds until the next day: a few steps later it is the same
     m.run(steps=30)
-    assert np.array_equal(m.policy.treated_cells(m), treated)
+    assert np.array_equal(m.policy.treated_cells(m.policy_view), treated)
 
 
 def test_hotspot_units_dwell_then_move_on():
@@ -239,20 +239,20 @@ def test_cordon_sends_the_nearest_idle_units_to_the_ring_and_lifts_it():
     r, c = next((r, c) for r in range(8, 22) for c in range(8, 22)
                 if ok[r, c] and ok[r - 8, c] and ok[r + 8, c] and ok[r, c - 8] and ok[r, c + 8])
     inc = _incident(m, r, c, "robbery", serious=True)
-    ring = p.interception_cells(m, r, c)
+    ring = p.interception_cells(m.policy_view, r, c)
     assert ring.tolist() == [[r - 8, c], [r + 8, c], [r, c - 8], [r, c + 8]]  # the streets out, 800 m
     free = m.dispatch.available() & p.can_hold
     first_choice = int(np.argmin(np.where(free, m.dispatch.travel_minutes(*ring[0]), np.inf)))
-    p.close_ring(m, inc)
+    p.close_ring(m.policy_view, inc)
     sent = p.active[0].units
     assert len(sent) == 4 and sent[0] == first_choice
     assert np.all(u.state[sent] == PURSUING)
     assert np.array_equal(np.stack([u.tgt_r[sent], u.tgt_c[sent]], axis=1), ring)
-    assert np.asarray(p.checkpoint_cells(m)).sum() > 0
+    assert np.asarray(p.checkpoint_cells(m.policy_view)).sum() > 0
     m.env.run(until=m.now + 11.0)
     m.step()
     assert not p.active and np.all(u.state[sent] != PURSUING)
-    assert np.isscalar(p.checkpoint_cells(m))
+    assert np.isscalar(p.checkpoint_cells(m.policy_view))
 
 
 def test_a_fleeing_offender_on_a_closed_checkpoint_is_arrested():

@@ -62,7 +62,7 @@ def crimes_in_hotspots(deterrence: bool) -> tuple[np.ndarray, np.ndarray]:
     under_hotspot, under_random = [], []
     for seed in HOTSPOT_SEEDS:
         hot = run(seed, "hotspot", overrides=extra)
-        treated = hot.policy.treated_cells(hot)
+        treated = hot.policy.treated_cells(hot.policy_view)
         assert treated.sum() == hot.spec.policy.hotspots and hot.spec.policy.replan_days > 0.25
         under_hotspot.append(int(hot.metrics.crimes_by_cell.sum(axis=0)[treated].sum()))
         rand = run(seed, "random", overrides=extra)

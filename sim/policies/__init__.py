@@ -16,6 +16,7 @@ from polsim.policies.grid_fusion import GridFusion
 from polsim.policies.hotspot import HotspotPatrol
 from polsim.policies.layered import LayeredZones
 from polsim.policies.motorcycle_rapid import MotorcycleRapid
+from polsim.policies.view import PolicyView
 
 POLICIES: dict[str, type[Policy]] = {
     cls.name: cls for cls in (RandomPatrol, FixedPosts, BeatPatrol, HotspotPatrol, LayeredZones,
@@ -101,5 +102,5 @@ def import_user_module(module: str) -> ModuleType:
 
 
 __all__ = ["POLICIES", "BeatPatrol", "Combined", "Cordon", "FixedPosts", "GridFusion", "HotspotPatrol",
-           "LayeredZones", "MotorcycleRapid", "PatrolAreas", "Policy", "RandomPatrol", "custom_modules",
+           "LayeredZones", "MotorcycleRapid", "PatrolAreas", "Policy", "PolicyView", "RandomPatrol", "custom_modules",
            "import_user_module", "make_policy", "not_a_policy_module", "policy_class"]

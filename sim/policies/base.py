@@ -2,7 +2,9 @@
 
 A policy is a small class. The engine asks it, each step, for patrol targets of the units
 that have none, lets it veto units for a call (``eligible_units``) and asks which cells it
-treats (where it concentrates patrol), for the displacement measure.
+treats (where it concentrates patrol), for the displacement measure. Every hook is handed a
+:class:`~polsim.policies.view.PolicyView`, never the model: what the policy may read of the
+run and what it may ask for.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from polsim.areas import PatrolAreas
 
 if TYPE_CHECKING:
     from polsim.incident import Incident
-    from polsim.model import PolicingModel
+    from polsim.policies.view import PolicyView
 
 
 class Policy:
@@ -28,18 +30,18 @@ class Policy:
 
     name: ClassVar[str] = "base"
 
-    def setup(self, model: PolicingModel) -> None:
-        """Called once the model is built: precompute patrol areas."""
-        city = model.city
+    def setup(self, view: PolicyView) -> None:
+        """Called once the run is built: precompute patrol areas (and subscribe to incidents)."""
+        city = view.city
         self.areas = {
             "roam": PatrolAreas(np.zeros_like(city.grid_id), city.passable),
             "zone": PatrolAreas(city.station_id, city.passable),
             "grid": PatrolAreas(city.grid_id, city.passable),
         }
-        self.style = model.units.patrol
+        self.style = view.units.patrol
         # every unit's own patrol area, as a label in one table of all of them: the base
         # draw is then one vectorised pick whatever the mix of patrol styles
-        m = model.units
+        m = view.units
         own = {"roam": (self.areas["roam"], np.zeros(len(m), np.int64)),
                "zone": (self.areas["zone"], m.zone), "grid": (self.areas["grid"], m.grid),
                "stay": (PatrolAreas.single_cells(m.base_r * city.cols + m.base_c), np.arange(len(m)))}
@@ -49,31 +51,31 @@ class Policy:
             pick = self.style == style
             self._own_area[pick] = offset + label[pick]
 
-    def on_step(self, model: PolicingModel) -> None:
+    def on_step(self, view: PolicyView) -> None:
         """Called at the start of every step (re-planning goes here)."""
 
-    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+    def patrol_targets(self, view: PolicyView, units: np.ndarray,
                        u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Target cells (rows, cols) for idle ``units`` that need one; ``u`` one uniform each."""
-        return np.divmod(self._own_areas.draw(self._own_area[units], u), model.city.cols)
+        return np.divmod(self._own_areas.draw(self._own_area[units], u), view.city.cols)
 
-    def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
+    def eligible_units(self, view: PolicyView, inc: Incident, ok: np.ndarray) -> np.ndarray:
         """Units allowed to take ``inc`` (default: every available capable unit)."""
         return ok
 
-    def treated_cells(self, model: PolicingModel) -> np.ndarray:
+    def treated_cells(self, view: PolicyView) -> np.ndarray:
         """Cells where this policy concentrates patrol (none for undirected patrol)."""
-        return np.zeros((model.city.rows, model.city.cols), bool)
+        return np.zeros((view.city.rows, view.city.cols), bool)
 
-    def zone_units(self, model: PolicingModel, inc: Incident) -> np.ndarray:
+    def zone_units(self, view: PolicyView, inc: Incident) -> np.ndarray:
         """Units whose own zone holds ``inc``: the ones zone-bound dispatch tries first.
 
         Default: the units based in the incident's police-station area. A policy that gives
         units other areas (beats, layered zones) answers with those.
         """
-        return model.units.zone == model.city.station_id[inc.r, inc.c]
+        return view.units.zone == view.city.station_id[inc.r, inc.c]
 
-    def checkpoint_cells(self, model: PolicingModel) -> np.ndarray | float:
+    def checkpoint_cells(self, view: PolicyView) -> np.ndarray | float:
         """Cells where a fleeing offender can be arrested with no unit there (0: none).
 
         Read once a step when the presence rasters are stamped, and added to the capture

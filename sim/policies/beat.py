@@ -12,7 +12,7 @@ from polsim.policies.zones import area_centres, assign_balanced, tile_labels
 
 if TYPE_CHECKING:
     from polsim.incident import Incident
-    from polsim.model import PolicingModel
+    from polsim.policies.view import PolicyView
 
 
 class BeatPatrol(Policy):
@@ -29,10 +29,10 @@ class BeatPatrol(Policy):
 
     name = "beat"
 
-    def setup(self, model: PolicingModel) -> None:
+    def setup(self, view: PolicyView) -> None:
         """Cut the beats and give one to every patrolling ground unit."""
-        super().setup(model)
-        m, city = model.units, model.city
+        super().setup(view)
+        m, city = view.units, view.city
         self.owns = (self.style != "stay") & ~m.flies
         owners = np.flatnonzero(self.owns)
         self.beat_of_unit = np.full(len(m), -1, np.int64)
@@ -41,19 +41,19 @@ class BeatPatrol(Policy):
         self.beat_of_unit[owners] = assign_balanced(m.base_r[owners], m.base_c[owners], centres)
         self.beat_areas = PatrolAreas(self.beats, city.passable)
 
-    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+    def patrol_targets(self, view: PolicyView, units: np.ndarray,
                        u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Beat owners go to a random cell of their beat; the others patrol as usual."""
-        tr, tc = super().patrol_targets(model, units, u)
+        tr, tc = super().patrol_targets(view, units, u)
         mine = self.owns[units]
         if mine.any():
-            cols = model.city.cols
+            cols = view.city.cols
             who = units[mine]
-            home = model.units.base_r[who] * cols + model.units.base_c[who]
+            home = view.units.base_r[who] * cols + view.units.base_c[who]
             flat = self.beat_areas.draw_or(self.beat_of_unit[who], u[mine], home)
             tr[mine], tc[mine] = flat // cols, flat % cols
         return tr, tc
 
-    def zone_units(self, model: PolicingModel, inc: Incident) -> np.ndarray:
+    def zone_units(self, view: PolicyView, inc: Incident) -> np.ndarray:
         """The owner of the incident's beat."""
         return self.beat_of_unit == self.beats[inc.r, inc.c]

@@ -11,7 +11,7 @@ from polsim.policies.base import Policy
 
 if TYPE_CHECKING:
     from polsim.incident import Incident
-    from polsim.model import PolicingModel
+    from polsim.policies.view import PolicyView
 
 
 class Combined(Policy):
@@ -32,37 +32,37 @@ class Combined(Policy):
         self.parts = list(parts)
         self.label = "+".join(getattr(p, "label", p.name) for p in self.parts)
 
-    def setup(self, model: PolicingModel) -> None:
+    def setup(self, view: PolicyView) -> None:
         """Set every part up."""
         for part in self.parts:
-            part.setup(model)
+            part.setup(view)
 
-    def on_step(self, model: PolicingModel) -> None:
+    def on_step(self, view: PolicyView) -> None:
         """Every part re-plans, in order."""
         for part in self.parts:
-            part.on_step(model)
+            part.on_step(view)
 
-    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+    def patrol_targets(self, view: PolicyView, units: np.ndarray,
                        u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The primary policy's patrol."""
-        return self.parts[0].patrol_targets(model, units, u)
+        return self.parts[0].patrol_targets(view, units, u)
 
-    def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
+    def eligible_units(self, view: PolicyView, inc: Incident, ok: np.ndarray) -> np.ndarray:
         """Each part narrows the eligible units in turn, unless it would leave none."""
         for part in self.parts:
-            narrowed = part.eligible_units(model, inc, ok)
+            narrowed = part.eligible_units(view, inc, ok)
             if narrowed.any():
                 ok = narrowed
         return ok
 
-    def treated_cells(self, model: PolicingModel) -> np.ndarray:
+    def treated_cells(self, view: PolicyView) -> np.ndarray:
         """Cells any part treats."""
-        return np.logical_or.reduce([p.treated_cells(model) for p in self.parts])
+        return np.logical_or.reduce([p.treated_cells(view) for p in self.parts])
 
-    def zone_units(self, model: PolicingModel, inc: Incident) -> np.ndarray:
+    def zone_units(self, view: PolicyView, inc: Incident) -> np.ndarray:
         """The primary policy's zones."""
-        return self.parts[0].zone_units(model, inc)
+        return self.parts[0].zone_units(view, inc)
 
-    def checkpoint_cells(self, model: PolicingModel) -> np.ndarray | float:
+    def checkpoint_cells(self, view: PolicyView) -> np.ndarray | float:
         """Checkpoints any part has closed."""
-        return sum((p.checkpoint_cells(model) for p in self.parts), 0)
+        return sum((p.checkpoint_cells(view) for p in self.parts), 0)

@@ -9,11 +9,10 @@ import numpy as np
 from scipy import ndimage
 
 from polsim.policies.base import Policy
-from polsim.units import PURSUING
 
 if TYPE_CHECKING:
     from polsim.incident import Incident
-    from polsim.model import PolicingModel
+    from polsim.policies.view import PolicyView
 
 # Interception points as unit directions: the four streets out of the scene first (offenders
 # flee along the street axes), then the diagonals.
@@ -48,10 +47,10 @@ class Cordon(Policy):
 
     name = "cordon"
 
-    def setup(self, model: PolicingModel) -> None:
+    def setup(self, view: PolicyView) -> None:
         """Read the options and find the checkpoint cells and the nearest passable cell of each."""
-        super().setup(model)
-        opts, city, m = model.spec.policy, model.city, model.units
+        super().setup(view)
+        opts, city, m = view.options, view.city, view.units
         self.crimes = set(opts.cordon_crimes)
         self.radius = city.cells(opts.cordon_radius_m)
         self.n_units = opts.cordon_units
@@ -60,60 +59,53 @@ class Cordon(Policy):
         _, self.nearest = ndimage.distance_transform_edt(~city.passable, return_indices=True)
         # a count raster, like the capture raster the checkpoints are added to
         self.checkpoints = city.checkpoints.astype(np.int32)
-        self.scanned = 0
         self.pending: list[Incident] = []
         self.active: list[ActiveCordon] = []
+        view.on_incident(self.opened)
 
-    def on_step(self, model: PolicingModel) -> None:
+    def opened(self, inc: Incident) -> None:
+        """A new incident (told by the incident log): a crime of a cordon type waits for its call."""
+        if inc.kind in self.crimes and inc.offender >= 0:
+            self.pending.append(inc)
+
+    def on_step(self, view: PolicyView) -> None:
         """Lift cordons whose time is up, then close one for every new call of a cordon crime."""
-        now = model.now
+        now = view.now
         for cordon in [c for c in self.active if c.until <= now]:
-            self.lift(model, cordon)
-        for inc_id in range(self.scanned, len(model.incidents)):
-            # read, not get: an incident seen on view may have closed (and been archived) in
-            # the step it was created in, before this first look at it
-            inc = model.incidents.read(inc_id)
-            if inc.kind in self.crimes and inc.offender >= 0:
-                self.pending.append(inc)
-        self.scanned = len(model.incidents)
+            self.lift(view, cordon)
         called = [inc for inc in self.pending if inc.t_call <= now]
         self.pending = [inc for inc in self.pending if inc.t_call > now]
         for inc in called:
-            self.close_ring(model, inc)
+            self.close_ring(view, inc)
 
-    def interception_cells(self, model: PolicingModel, r: int, c: int) -> np.ndarray:
+    def interception_cells(self, view: PolicyView, r: int, c: int) -> np.ndarray:
         """The ring's interception cells around (r, c): passable, inside the city, in order."""
-        city = model.city
+        city = view.city
         pts = np.array([r, c]) + RING_DIRECTIONS[: self.n_units] * self.radius
         pr = np.clip(pts[:, 0], 0, city.rows - 1)
         pc = np.clip(pts[:, 1], 0, city.cols - 1)
         return np.stack([self.nearest[0][pr, pc], self.nearest[1][pr, pc]], axis=1)
 
-    def close_ring(self, model: PolicingModel, inc: Incident) -> None:
+    def close_ring(self, view: PolicyView, inc: Incident) -> None:
         """Send the nearest idle units able to arrest to the interception cells."""
-        m = model.units
-        free = model.dispatch.available() & self.can_hold
+        free = view.free_units() & self.can_hold
         sent = []
-        for tr, tc in self.interception_cells(model, inc.r, inc.c):
+        for tr, tc in self.interception_cells(view, inc.r, inc.c):
             if not free.any():
                 break
-            j, path = model.router.nearest(int(tr), int(tc), free, model.dispatch.congestion)
+            j = view.intercept(int(tr), int(tc), free)
             if j < 0:
                 break
             free[j] = False
-            m.pursue(j, int(tr), int(tc), path)
             sent.append(j)
         self.active.append(ActiveCordon(inc.id, sent, inc.t_call + self.minutes))
 
-    def lift(self, model: PolicingModel, cordon: ActiveCordon) -> None:
+    def lift(self, view: PolicyView, cordon: ActiveCordon) -> None:
         """The cordon's units go back to patrol (and to waiting calls)."""
         self.active.remove(cordon)
-        for j in cordon.units:
-            if model.units.state[j] == PURSUING:
-                model.dispatch.release(j)
-        model.dispatch.dispatch_waiting()
+        view.release(cordon.units)
 
-    def checkpoint_cells(self, model: PolicingModel) -> np.ndarray | float:
+    def checkpoint_cells(self, view: PolicyView) -> np.ndarray | float:
         """The checkpoints while any cordon is up."""
         return self.checkpoints if self.active else 0.0
 

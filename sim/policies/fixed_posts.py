@@ -10,7 +10,7 @@ from polsim.policies.base import Policy
 from polsim.rules.presence import stamp_disks
 
 if TYPE_CHECKING:
-    from polsim.model import PolicingModel
+    from polsim.policies.view import PolicyView
 
 
 class FixedPosts(Policy):
@@ -27,22 +27,22 @@ class FixedPosts(Policy):
 
     name = "fixed_posts"
 
-    def setup(self, model: PolicingModel) -> None:
+    def setup(self, view: PolicyView) -> None:
         """Mark the ground units that stand at their bases."""
-        super().setup(model)
-        self.stands = ~model.units.flies
+        super().setup(view)
+        self.stands = ~view.units.flies
 
-    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+    def patrol_targets(self, view: PolicyView, units: np.ndarray,
                        u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Standing units go to (or stay at) their base; the others patrol as usual."""
-        tr, tc = super().patrol_targets(model, units, u)
+        tr, tc = super().patrol_targets(view, units, u)
         stand = self.stands[units]
-        tr[stand], tc[stand] = model.units.base_r[units[stand]], model.units.base_c[units[stand]]
+        tr[stand], tc[stand] = view.units.base_r[units[stand]], view.units.base_c[units[stand]]
         return tr, tc
 
-    def treated_cells(self, model: PolicingModel) -> np.ndarray:
+    def treated_cells(self, view: PolicyView) -> np.ndarray:
         """The cells the standing units deter, around their posts."""
-        m = model.units
-        raster = np.zeros((model.city.rows, model.city.cols))
+        m = view.units
+        raster = np.zeros((view.city.rows, view.city.cols))
         stamp_disks(raster, m.base_r, m.base_c, m.deter_cells, np.ones(len(m)), self.stands)
         return raster > 0

@@ -10,7 +10,7 @@ from polsim.policies.base import Policy
 
 if TYPE_CHECKING:
     from polsim.incident import Incident
-    from polsim.model import PolicingModel
+    from polsim.policies.view import PolicyView
 
 
 class GridFusion(Policy):
@@ -30,17 +30,17 @@ class GridFusion(Policy):
 
     name = "grid_fusion"
 
-    def setup(self, model: PolicingModel) -> None:
+    def setup(self, view: PolicyView) -> None:
         """Tell community officers from vehicles."""
-        super().setup(model)
-        m = model.units
+        super().setup(view)
+        m = view.units
         self.officer = m.kind == "community_officer"
         self.vehicle = ~self.officer & (m.kind != "fixed_post") & ~m.flies
 
-    def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
+    def eligible_units(self, view: PolicyView, inc: Incident, ok: np.ndarray) -> np.ndarray:
         """Minor calls: the district's community officers first; serious calls: vehicles first."""
         if inc.serious or inc.escalated:
             prefer = self.vehicle
         else:
-            prefer = self.officer & (model.units.zone == model.city.station_id[inc.r, inc.c])
+            prefer = self.officer & (view.units.zone == view.city.station_id[inc.r, inc.c])
         return ok & prefer if (ok & prefer).any() else ok

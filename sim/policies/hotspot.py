@@ -10,7 +10,7 @@ from scipy import ndimage
 from polsim.policies.base import Policy
 
 if TYPE_CHECKING:
-    from polsim.model import PolicingModel
+    from polsim.policies.view import PolicyView
 
 
 class HotspotPatrol(Policy):
@@ -31,34 +31,34 @@ class HotspotPatrol(Policy):
 
     name = "hotspot"
 
-    def setup(self, model: PolicingModel) -> None:
+    def setup(self, view: PolicyView) -> None:
         """Read the options, build the tie-break surface and make the first plan."""
-        super().setup(model)
-        opts, city = model.spec.policy, model.city
+        super().setup(view)
+        opts, city = view.options, view.city
         self.every = opts.replan_days * 1440.0
         self.n_hot = opts.hotspots
         self.sigma = opts.kde_bandwidth_m / city.cell_m if opts.hotspot_method == "kde" else 0.0
         self.dwell = opts.dwell_min
-        self.prior = ndimage.gaussian_filter(model.a0, 2.0, mode="constant")
+        self.prior = ndimage.gaussian_filter(view.a0, 2.0, mode="constant")
         self.seen = np.zeros((city.rows, city.cols), np.int64)
         self.next_plan = 0.0
         self.hot = np.zeros(0, np.int64)
-        self.post = np.full(len(model.units), -1, np.int64)
-        self.dwell_until = np.full(len(model.units), np.nan)
-        self.unit_area = {"roam": np.zeros(len(model.units), np.int64),
-                          "zone": model.units.zone, "grid": model.units.grid}
+        self.post = np.full(len(view.units), -1, np.int64)
+        self.dwell_until = np.full(len(view.units), np.nan)
+        self.unit_area = {"roam": np.zeros(len(view.units), np.int64),
+                          "zone": view.units.zone, "grid": view.units.grid}
         self.cell_area = {"roam": np.zeros((city.rows, city.cols), np.int64),
                           "zone": city.station_id, "grid": city.grid_id}
 
-    def on_step(self, model: PolicingModel) -> None:
+    def on_step(self, view: PolicyView) -> None:
         """Re-plan when the planning interval has passed."""
-        if model.now >= self.next_plan:
-            self.plan(model)
+        if view.now >= self.next_plan:
+            self.plan(view)
             self.next_plan += self.every
 
-    def plan(self, model: PolicingModel) -> None:
+    def plan(self, view: PolicyView) -> None:
         """Rank cells by the crimes since the last plan (or the prior) and keep the top ones."""
-        total = model.metrics.crimes_by_cell.sum(axis=0)
+        total = view.crimes_by_cell.sum(axis=0)
         recent = (total - self.seen).astype(float)
         self.seen = total
         if recent.sum() == 0:
@@ -66,13 +66,13 @@ class HotspotPatrol(Policy):
                 return  # nothing new to go on: keep the current plan
             recent = self.prior
         score = ndimage.gaussian_filter(recent, self.sigma, mode="constant") if self.sigma else recent
-        self.hot = top_cells(score, self.prior, model.city.passable, self.n_hot)
+        self.hot = top_cells(score, self.prior, view.city.passable, self.n_hot)
 
-    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+    def patrol_targets(self, view: PolicyView, units: np.ndarray,
                        u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Dwell at the current hotspot, or head for another one of the unit's area."""
-        tr, tc = super().patrol_targets(model, units, u)
-        m, cols, now = model.units, model.city.cols, model.now
+        tr, tc = super().patrol_targets(view, units, u)
+        m, cols, now = view.units, view.city.cols, view.now
         for k, j in enumerate(units):
             style = self.style[j]
             if style == "stay":
@@ -93,11 +93,11 @@ class HotspotPatrol(Policy):
             tr[k], tc[k] = divmod(int(self.post[j]), cols)
         return tr, tc
 
-    def treated_cells(self, model: PolicingModel) -> np.ndarray:
+    def treated_cells(self, view: PolicyView) -> np.ndarray:
         """The current hotspot cells."""
-        out = np.zeros(model.city.rows * model.city.cols, bool)
+        out = np.zeros(view.city.rows * view.city.cols, bool)
         out[self.hot] = True
-        return out.reshape(model.city.rows, model.city.cols)
+        return out.reshape(view.city.rows, view.city.cols)
 
 
 def top_cells(score: np.ndarray, tie_break: np.ndarray, passable: np.ndarray, n: int) -> np.ndarray:

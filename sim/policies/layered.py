@@ -12,7 +12,7 @@ from polsim.policies.zones import area_centres, assign_balanced, tile_labels
 
 if TYPE_CHECKING:
     from polsim.incident import Incident
-    from polsim.model import PolicingModel
+    from polsim.policies.view import PolicyView
 
 RAPID, SUB_BUREAU, STATION = range(3)
 NO_LAYER = -1
@@ -40,13 +40,13 @@ class LayeredZones(Policy):
         "strike_vehicle": RAPID, "patrol_car": SUB_BUREAU, "motorcycle_squad": STATION,
     }
 
-    def setup(self, model: PolicingModel) -> None:
+    def setup(self, view: PolicyView) -> None:
         """Cut the three layers of zones and give every layered unit its zone."""
-        super().setup(model)
-        m, city = model.units, model.city
+        super().setup(view)
+        m, city = view.units, view.city
         self.layer = np.array([self.LAYER_OF_KIND.get(kind, NO_LAYER) for kind in m.kind], np.int64)
         self.is_post = m.kind == "fixed_post"
-        self.zones = [tile_labels(city.rows, city.cols, n) for n in model.spec.policy.layer_zones]
+        self.zones = [tile_labels(city.rows, city.cols, n) for n in view.options.layer_zones]
         self.layer_areas = [PatrolAreas(z, city.passable) for z in self.zones]
         self.zone_of_unit = np.full(len(m), -1, np.int64)
         for k, labels in enumerate(self.zones):
@@ -54,16 +54,16 @@ class LayeredZones(Policy):
             centres = area_centres(labels, city.passable)
             self.zone_of_unit[who] = assign_balanced(m.base_r[who], m.base_c[who], centres)
 
-    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+    def patrol_targets(self, view: PolicyView, units: np.ndarray,
                        u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Layered units patrol random cells of their own zone; the others as usual."""
-        tr, tc = super().patrol_targets(model, units, u)
-        cols = model.city.cols
+        tr, tc = super().patrol_targets(view, units, u)
+        cols = view.city.cols
         for k, areas in enumerate(self.layer_areas):
             pick = self.layer[units] == k
             if pick.any():
                 who = units[pick]
-                home = model.units.base_r[who] * cols + model.units.base_c[who]
+                home = view.units.base_r[who] * cols + view.units.base_c[who]
                 flat = areas.draw_or(self.zone_of_unit[who], u[pick], home)
                 tr[pick], tc[pick] = flat // cols, flat % cols
         return tr, tc
@@ -74,13 +74,13 @@ class LayeredZones(Policy):
                for k in (STATION, SUB_BUREAU, RAPID)]
         return [self.is_post, *own]
 
-    def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
+    def eligible_units(self, view: PolicyView, inc: Incident, ok: np.ndarray) -> np.ndarray:
         """The free units of the first echelon that has one; any free unit after that."""
         for tier in self.tiers(inc):
             if (ok & tier).any():
                 return ok & tier
         return ok
 
-    def zone_units(self, model: PolicingModel, inc: Incident) -> np.ndarray:
+    def zone_units(self, view: PolicyView, inc: Incident) -> np.ndarray:
         """Units whose own zone (in their layer) holds the incident."""
         return np.logical_or.reduce(self.tiers(inc)[1:])

@@ -11,7 +11,7 @@ from polsim.policies.zones import area_centres, assign_balanced, tile_labels
 
 if TYPE_CHECKING:
     from polsim.incident import Incident
-    from polsim.model import PolicingModel
+    from polsim.policies.view import PolicyView
 
 
 class MotorcycleRapid(Policy):
@@ -29,10 +29,10 @@ class MotorcycleRapid(Policy):
 
     name = "motorcycle_rapid"
 
-    def setup(self, model: PolicingModel) -> None:
+    def setup(self, view: PolicyView) -> None:
         """Cut one zone per squad and stage each squad at the centre of its own."""
-        super().setup(model)
-        m, city = model.units, model.city
+        super().setup(view)
+        m, city = view.units, view.city
         self.squad = m.kind == "motorcycle_squad"
         squads = np.flatnonzero(self.squad)
         self.stage_r, self.stage_c = m.base_r.copy(), m.base_c.copy()
@@ -41,22 +41,22 @@ class MotorcycleRapid(Policy):
             zone = assign_balanced(m.base_r[squads], m.base_c[squads], centres)
             self.stage_r[squads], self.stage_c[squads] = centres[zone, 0], centres[zone, 1]
 
-    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+    def patrol_targets(self, view: PolicyView, units: np.ndarray,
                        u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Squads go to (and wait at) their staging cell; the others patrol as usual."""
-        tr, tc = super().patrol_targets(model, units, u)
+        tr, tc = super().patrol_targets(view, units, u)
         sq = self.squad[units]
         tr[sq], tc[sq] = self.stage_r[units[sq]], self.stage_c[units[sq]]
         return tr, tc
 
-    def eligible_units(self, model: PolicingModel, inc: Incident, ok: np.ndarray) -> np.ndarray:
+    def eligible_units(self, view: PolicyView, inc: Incident, ok: np.ndarray) -> np.ndarray:
         """Serious calls: the free squads, when there is one."""
         if (inc.serious or inc.escalated) and (ok & self.squad).any():
             return ok & self.squad
         return ok
 
-    def treated_cells(self, model: PolicingModel) -> np.ndarray:
+    def treated_cells(self, view: PolicyView) -> np.ndarray:
         """The staging cells."""
-        out = np.zeros((model.city.rows, model.city.cols), bool)
+        out = np.zeros((view.city.rows, view.city.cols), bool)
         out[self.stage_r[self.squad], self.stage_c[self.squad]] = True
         return out

@@ -166,7 +166,7 @@ def render_map(model: PolicingModel, options: MapOptions = MapOptions(), target:
     if city.info and px >= ROADS_FROM_PX:
         mask, rgb = road_pixels(city, px)
         img[mask] = rgb[mask]
-    treated = np.asarray(model.policy.treated_cells(model), bool)
+    treated = np.asarray(model.policy.treated_cells(model.policy_view), bool)
     if treated.any():
         img[_outline(treated, px)] = TREATED_RGB
     image = Image.fromarray(img, "RGB")
