@@ -1,24 +1,51 @@
 """The two backends that drive the rules: ``mesa`` (an agent per row) and ``numba`` (loops).
 
-Both hand every rule the same named arguments (``model.step_args``), so they differ only in
-who calls the rule for each row: a ``mesa.Agent.step`` or a compiled loop. The loops live
+Both hand every rule the same named arguments, the step's :class:`StepInputs` (``model.step_args``),
+so they differ only in who calls the rule for each row: a ``mesa.Agent.step`` or a compiled loop. The loops live
 beside their rules (``sim/rules/``): Numba's on-disk cache is keyed on the file that defines
 a compiled function, so a loop in another file would keep running an edited rule's old code.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from polsim.agents import Guardian, Offender, PoliceUnit
-from polsim.rules.movement import guardians_loop, units_loop
-from polsim.rules.offender import offenders_loop, offenders_loop_serial, prefetch_ahead
+from polsim.rules.movement import GuardianMoveArgs, UnitMoveArgs, guardians_loop, units_loop
+from polsim.rules.offender import OffenderArgs, offenders_loop, offenders_loop_serial, prefetch_ahead
 
 if TYPE_CHECKING:
     from polsim.model import PolicingModel
+
+
+class StepInputs(NamedTuple):
+    """What a step hands the backends: the arguments of each rule, built by the model once a step.
+
+    Each is the flat named tuple its compiled rule takes, holding the owners' own arrays (the
+    rules write positions and states in place): ``offenders`` for
+    :func:`polsim.rules.offender.offender_step`, ``units`` for
+    :func:`polsim.rules.movement.unit_move`, ``guardians`` for
+    :func:`polsim.rules.movement.guardian_move`.
+    """
+
+    offenders: OffenderArgs
+    units: UnitMoveArgs
+    guardians: GuardianMoveArgs
+
+
+@dataclass
+class RowTuples:
+    """The Mesa backend's copy of a step's rule arguments as plain tuples (``tuple(args)``), the
+    form the rules' row entries take (``offender_row``, ``unit_row``, ``guardian_row``); each is
+    set just before its agents step.
+    """
+
+    offenders: tuple = ()
+    units: tuple = ()
+    guardians: tuple = ()
 
 
 PARALLEL_MIN_OFFENDERS = 20_000
@@ -68,7 +95,7 @@ class MesaBackend:
 
     def setup(self, model: PolicingModel) -> None:
         """Create the agents."""
-        self.row_args = SimpleNamespace()
+        self.row_args = RowTuples()
         self.add_offenders(model, 0)
         self.units = [PoliceUnit(model, j) for j in range(len(model.units))]
         self.guardians = [Guardian(model, g) for g in range(len(model.guardians))]

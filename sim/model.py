@@ -21,14 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import mesa
 import numpy as np
 import simpy
 
-from polsim.backends import BACKENDS
+from polsim.backends import BACKENDS, StepInputs
 from polsim.cities.source import city_for
 from polsim.city import City
 from polsim.clock import Clock
@@ -128,9 +127,8 @@ class PolicingModel(mesa.Model):
                                       self.streams.policy, self.dispatch, self.router, self.incidents)
         self.policy.setup(self.policy_view)
         self.backend.setup(self)
-        self.step_args = SimpleNamespace()
+        self.step_args: StepInputs | None = None  # built at the start of every step
         self._offender_params = self._build_offender_params()
-        self._draw_buffers: dict[str, np.ndarray] = {}
         self.datacollector = mesa.DataCollector(model_reporters={
             "crimes": lambda m: m.metrics.step_crimes,
             "units_busy": lambda m: np.count_nonzero(m.units.in_state(BUSY_STATES)),
@@ -207,31 +205,22 @@ class PolicingModel(mesa.Model):
             self.running = False
 
     def _prepare_step_args(self) -> None:
-        """The named arguments every backend hands the rules this step."""
+        """The step's :class:`~polsim.backends.StepInputs`: what every backend hands the rules."""
         spec = self.spec
         params = self._offender_params = self._offender_params._replace(
             hour_factor=spec.field.crime_by_hour[self.hour])
         weight = self.field.update_walk_weights(params.hour_factor, self.presence.risk, spec.offenders.risk_aversion)
         mix = self.crime_mix
-        self.step_args.offenders = self.offenders.rule_args(
+        offenders = self.offenders.rule_args(
             a0=self.field.a0, b=self.field.b, weight=weight, deterrence=self.presence.deterrence,
             capture=self.presence.capture, passable=self.field.passable, type_label=mix.type_label,
             type_cdf=mix.type_cdf, type_flees=mix.flees, params=params,
-            draws=self._draws("offenders", (len(self.offenders), 4)))
-        rate = self.router.rates(self.city.congestion(self.hour))
-        self.step_args.units = self.units.movement_args(rate, self.router.w[DRIVE], self.router.w[WALK],
-                                                        self.city.cols, self.dt)
-        self.step_args.guardians = self.guardians.movement_args(
-            self.city.grid_id, self.field.passable, self._draws("guardians", (len(self.guardians),)))
-
-    def _draws(self, stream: str, shape: tuple[int, ...]) -> np.ndarray:
-        """This step's uniforms from ``stream``, written into a buffer kept from the last step
-        (the same numbers as a fresh array; at city scale the allocation cost more than the draws).
-        """
-        buf = self._draw_buffers.get(stream)
-        if buf is None or buf.shape != shape:
-            buf = self._draw_buffers[stream] = np.empty(shape)
-        return getattr(self.streams, stream).random(out=buf)
+            draws=self.streams.uniforms("offenders", (len(self.offenders), 4)))
+        units = self.units.movement_args(self.city.congestion(self.hour), self.router.w[DRIVE], self.router.w[WALK],
+                                         self.city.cols, self.dt)
+        guardians = self.guardians.movement_args(
+            self.city.grid_id, self.field.passable, self.streams.uniforms("guardians", (len(self.guardians),)))
+        self.step_args = StepInputs(offenders, units, guardians)
 
     def _sort_offenders(self) -> None:
         """Keep offender rows in cell order (speed only: any order gives statistically the

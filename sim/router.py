@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from polsim.rules.routing import Scratch, nearest_unit, path_costs, route
-from polsim.rules.travel import DRIVE, FLY, WALK, flying_minutes, slowness, traffic_factor
+from polsim.rules.travel import DRIVE, FLY, WALK, flying_minutes, slowness
 from polsim.trip_search import search_trips, thread_count
 
 if TYPE_CHECKING:
@@ -69,16 +69,11 @@ class Router:
         self.scratch = Scratch(city.rows * city.cols)
         self._trip_scratches = [self.scratch]  # one a thread searching patrol trips, made when needed
 
-    def rates(self, congestion: float) -> np.ndarray:
-        """Cell lengths a minute each unit covers at this traffic (speed x traffic factor)."""
-        u = self.units
-        return u.speed_cells_per_min * traffic_factor(u.sensitivity, congestion)
-
     def nearest(self, r: int, c: int, candidates: np.ndarray, congestion: float) -> tuple[int, np.ndarray]:
         """The candidate unit that reaches (r, c) first, and its path there (empty for a flying
         unit); (-1, empty) when none can reach it.
         """
-        u, rate = self.units, self.rates(congestion)
+        u, rate = self.units, self.units.rates(congestion)
         src = r * self.cols + c
         best, best_t, best_path = -1, np.inf, np.zeros(0, np.int64)
         flying = np.flatnonzero(candidates & (u.mode == FLY))
@@ -130,7 +125,7 @@ class Router:
 
     def minutes(self, r: int, c: int, congestion: float) -> np.ndarray:
         """Minutes for every unit to reach (r, c) from where it stands (inf: it cannot)."""
-        u, rate = self.units, self.rates(congestion)
+        u, rate = self.units, self.units.rates(congestion)
         out = np.full(len(u), np.inf)
         flying = np.flatnonzero(u.mode == FLY)
         out[flying] = flying_minutes(r, c, u.r[flying], u.c[flying], rate[flying])

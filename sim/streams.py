@@ -22,8 +22,19 @@ class Streams:
             raise ValueError(f"seed must be an integer >= 0 (or None for a fresh one), got {seed!r}")
         root = np.random.SeedSequence(seed)
         self.seed = int(root.entropy)
+        self._buffers: dict[str, np.ndarray] = {}
         for name, child in zip(STREAM_NAMES, root.spawn(len(STREAM_NAMES)), strict=True):
             setattr(self, name, np.random.default_rng(child))
+
+    def uniforms(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """Uniforms from stream ``name``, written into a buffer kept from the last call of that
+        stream (the same numbers as a fresh array, without allocating one every step; the values
+        are overwritten by the next call).
+        """
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != shape:
+            buf = self._buffers[name] = np.empty(shape)
+        return getattr(self, name).random(out=buf)
 
     def __getattr__(self, name: str) -> np.random.Generator:  # for type checkers
         raise AttributeError(f"no random stream {name!r}; streams: {', '.join(STREAM_NAMES)}")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from polsim.rules.movement import UnitMoveArgs
-from polsim.rules.travel import DRIVE, FLY, WALK
+from polsim.rules.travel import DRIVE, FLY, WALK, traffic_factor
 from polsim.scenario.schema import ScenarioSpec, UnitType
 
 if TYPE_CHECKING:
@@ -141,13 +141,20 @@ class Units:
             self._duty_by_hour[key] = duty
         return duty
 
-    def movement_args(self, rate: np.ndarray, w_drive: np.ndarray, w_walk: np.ndarray, cols: int,
+    def rates(self, congestion: float) -> np.ndarray:
+        """Cell lengths a minute each unit covers at this traffic (speed x traffic factor): the
+        one place a unit type's ``speed_kmh`` becomes movement, for the movement rule and for
+        the router's travel times alike.
+        """
+        return self.speed_cells_per_min * traffic_factor(self.sensitivity, congestion)
+
+    def movement_args(self, congestion: float, w_drive: np.ndarray, w_walk: np.ndarray, cols: int,
                       dt: float) -> UnitMoveArgs:
         """This step's arguments of the movement rule (:func:`polsim.rules.movement.unit_move`):
-        the units' arrays, their ``rate`` this step and the city's slowness rasters.
+        the units' arrays, their rates at this traffic and the city's slowness rasters.
         """
-        return UnitMoveArgs(**{name: getattr(self, name) for name in MOVED_ROWS}, rate=rate, w_drive=w_drive,
-                            w_walk=w_walk, cols=cols, dt=dt)
+        return UnitMoveArgs(**{name: getattr(self, name) for name in MOVED_ROWS}, rate=self.rates(congestion),
+                            w_drive=w_drive, w_walk=w_walk, cols=cols, dt=dt)
 
     # -- transitions ------------------------------------------------------------------------
     def change_shifts(self, on_duty: np.ndarray) -> None:

@@ -93,8 +93,9 @@ def test_the_nearest_by_the_travel_rule_is_the_one_that_arrives_first():
     for j in ground:
         u.send(int(j), 1, r, c, m.router.route(int(j), r, c))
     arrived = {}
-    m.step_args.units = u.movement_args(m.router.rates(m.dispatch.congestion), m.router.w[0], m.router.w[1],
-                                        m.city.cols, m.dt)
+    m._prepare_step_args()
+    m.step_args = m.step_args._replace(units=u.movement_args(m.dispatch.congestion, m.router.w[0], m.router.w[1],
+                                                             m.city.cols, m.dt))
     for step in range(3000):
         m.backend.step_units(m)
         for j in np.flatnonzero(u.arrive_frac >= 0):
