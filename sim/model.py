@@ -78,6 +78,9 @@ class PolicingModel(mesa.Model):
         # The seed travels in kwargs rather than the signature: mesa.batch_run passes it as
         # ``rng`` (or as ``seed`` when its parameters name one), an integer either way.
         seed, seed_from_batch_run = kwargs.pop("seed", None), kwargs.pop("rng", None)
+        if "dispatch" in kwargs:
+            raise TypeError("dispatch= is the scenario's field now: pass overrides={'dispatch.rule': "
+                            f"{kwargs['dispatch']!r}}}")
         if kwargs:
             raise TypeError(f"unexpected arguments: {', '.join(kwargs)}")
         seed = seed_from_batch_run if seed is None else seed

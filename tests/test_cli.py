@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 POLSIM = [sys.executable, "-m", "sim"]
 SHORT = ["--days", "0.2", "--set", "offenders.count=200", "--set", "time.start_hour=9", "--no-progress"]
@@ -187,3 +188,7 @@ def test_dispatch_is_the_scenario_field_and_the_option_its_shorthand(tmp_path, c
     assert main(["run", "default", "--set", "dispatch.rule=nearest", "--out", str(tmp_path / "bad")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.splitlines() == [err] and "--set dispatch.rule=nearest" in err and "avl, zone" in err
+    from polsim.model import PolicingModel
+
+    with pytest.raises(TypeError, match=r"overrides=\{'dispatch.rule': 'zone'\}"):
+        PolicingModel("default", dispatch="zone")
