@@ -127,7 +127,7 @@ class PolicingModel(mesa.Model):
         self.crime_mix = CrimeMix.of(spec, baseline)
         # what the policy sees of the run and may ask for: it is never handed the model
         self.policy_view = PolicyView(spec.policy, self.city, self.units, self.clock, self.field, self.metrics,
-                                      self.streams.policy, self.dispatch, self.router, self.incidents)
+                                      self.streams.policy, self.seed, self.dispatch, self.router, self.incidents)
         self.policy.setup(self.policy_view)
         self.backend.setup(self)
         self.step_args: StepInputs | None = None  # built at the start of every step

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from polsim.scenario.schema import PolicySpec
     from polsim.units import Units
 
-READS = ("options", "city", "units", "now", "hour", "a0", "crimes_by_cell", "random")
+READS = ("options", "city", "units", "now", "hour", "a0", "crimes_by_cell", "random", "seed")
 """What a policy may read (see :class:`PolicyView`)."""
 ASKS = ("free_units", "intercept", "release", "on_incident")
 """What a policy may ask for (see :class:`PolicyView`)."""
@@ -50,6 +50,7 @@ class PolicyView:
         random: the run's ``policy`` random stream (a ``numpy.random.Generator``): a policy
             that needs randomness beyond its patrol uniforms draws from it, so that seeded runs
             repeat on both backends.
+        seed: the run's seed (to name or log what the policy does; draw from ``random``).
 
     Asks:
         free_units(): the units free to take a call now (a new mask).
@@ -63,9 +64,9 @@ class PolicyView:
     """
 
     def __init__(self, options: PolicySpec, city: City, units: Units, clock: Clock, field: AttractivenessField,
-                 metrics: RunMetrics, random: np.random.Generator, dispatch: DispatchCentre, router: Router,
-                 incidents: IncidentLog) -> None:
-        self.options, self.city, self.units, self.random = options, city, units, random
+                 metrics: RunMetrics, random: np.random.Generator, seed: int, dispatch: DispatchCentre,
+                 router: Router, incidents: IncidentLog) -> None:
+        self.options, self.city, self.units, self.random, self.seed = options, city, units, random, seed
         self._clock, self._field, self._metrics = clock, field, metrics
         self._dispatch, self._router, self._incidents = dispatch, router, incidents
 
