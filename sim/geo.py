@@ -13,15 +13,34 @@ from functools import cache
 
 import numpy as np
 
+UTM_LATITUDES = (-80.0, 84.0)
+"""Latitudes the UTM zones cover (the poles have their own projections, which polsim does not lay)."""
+
 
 def utm_crs(lon: float, lat: float) -> str:
     """The UTM zone of a point as an EPSG code (326xx north of the equator, 327xx south):
     metric, and with little distortion within a few hundred kilometres of the point.
     """
-    if not (-180.0 <= lon <= 180.0 and -80.0 <= lat <= 84.0):
+    if not (-180.0 <= lon <= 180.0 and UTM_LATITUDES[0] <= lat <= UTM_LATITUDES[1]):
         raise ValueError(f"({lon}, {lat}) is not a longitude/latitude inside UTM's range")
     zone = min(int((lon + 180.0) // 6.0) + 1, 60)
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+
+
+@cache
+def check_crs(text: str) -> str:
+    """``text`` if pyproj knows it as a coordinate reference system (``EPSG:27700``, a WKT or
+    PROJ string); otherwise a ValueError saying what is allowed.
+    """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(text)
+    except CRSError:
+        raise ValueError(f"{text!r} is not a coordinate reference system pyproj knows; allowed: e.g. "
+                         "EPSG:27700, EPSG:4326 or a PROJ string") from None
+    return text
 
 
 @cache

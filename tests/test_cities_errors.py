@@ -57,7 +57,7 @@ def test_malformed_bbox(capsys, tmp_path):
 
 def test_area_with_no_roads(capsys, tmp_path):
     """The fixture cut to its south-east field (x 600..1000 m, y 0..180 m): no road there."""
-    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "120.8865,32.0,120.8905,32.0016")
+    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "120.8865,32.0,120.8905,32.0016", "--cell-m", "40")
     assert "river_bridge.osm: no road a vehicle may drive lies inside the area" in err
 
 
@@ -70,10 +70,16 @@ def test_extract_without_any_road(capsys, tmp_path):
     assert "houses.osm: holds no roads" in err
 
 
-def test_cells_beyond_the_memory_cap(capsys, tmp_path):
-    err = _fails(capsys, tmp_path, str(RIVER), "--cell-m", "0.15")
-    assert "river_bridge.osm: --cell-m: 0.15 m cells make" in err
-    assert f"allowed: at most {MAX_CELLS:,} cells" in err
+def test_cells_beyond_the_engines_bound(capsys, tmp_path):
+    """The import's bound is the engine's (a scenario's city), estimated from the box before reading."""
+    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "100,20,130,40", "--cell-m", "10")
+    assert "river_bridge.osm: --cell-m: 10 m cells make about" in err
+    assert f"allowed: at most {MAX_CELLS:,} cells" in err and MAX_CELLS == 10_000_000
+
+
+def test_cell_size_beyond_a_scenarios(capsys, tmp_path):
+    err = _fails(capsys, tmp_path, str(RIVER), "--cell-m", "0.5")
+    assert "--cell-m: must be 10..2000 metres (a scenario's city.cell_m), got 0.5" in err
 
 
 def _geojson(tmp_path: Path, doc: dict) -> Path:

@@ -229,9 +229,10 @@ def _validated(data: dict[str, Any], file: str) -> ScenarioSpec:
     """Build the spec from the file's (overridden) tables and run the checks that need the city."""
     city = data.get("city")
     if isinstance(city, dict) and city.get("source"):
-        from polsim.cities.source import check_fields
+        from polsim.cities.source import check_fields, with_import_defaults
 
         check_fields(city, file)  # a city read from a file is not generated: no generation fields
+        data = {**data, "city": with_import_defaults(city)}
     spec = build(ScenarioSpec, _with_builtin_defaults(data, file), file)
     if spec.city.source:
         from polsim.cities.source import with_city_file
