@@ -30,10 +30,10 @@ def uk_rows(rows: list[tuple]) -> pd.DataFrame:
 
 @pytest.fixture()
 def placed_scenario(tmp_path):
-    """A small city of 20 x 20 cells of 250 m centred on Leeds."""
+    """A small city of 20 x 20 cells of 250 m centred on Leeds, with no blocked land."""
     path = tmp_path / "leeds.toml"
     path.write_text(tomli_w.dumps({"name": "leeds", "city": {"rows": 20, "cols": 20, "cell_m": 250.0,
-                                                              "origin": list(LEEDS)}}))
+                                                              "origin": list(LEEDS), "land_use": {"blocked": 0.0}}}))
     return path
 
 
@@ -52,7 +52,8 @@ def test_police_uk_counts_every_row_by_status(tmp_path, placed_scenario, capsys)
     t = rec.table
     assert list(t["status"]) == ["ok", "ok", "ok", "no_location", "type_ignored", "ok"]
     assert list(t["type"]) == ["burglary", "robbery", "assault", "burglary", "", "pickpocketing"]
-    assert rec.meta["status"] == {"ok": 4, "type_ignored": 1, "no_time": 0, "no_location": 1, "outside_city": 0}
+    assert rec.meta["status"] == {"ok": 4, "duplicate": 0, "type_ignored": 1, "no_time": 0, "no_location": 1,
+                                  "bad_location": 0, "outside_city": 0, "impassable": 0}
     assert rec.meta["ignored_types"] == {"Anti-social behaviour": 1}
     assert rec.meta["months"] == ["2018-07", "2018-08"]
     # the centre of the city is its middle cell
