@@ -13,6 +13,9 @@ from functools import cache
 
 import numpy as np
 
+LOCAL = "local"
+"""The CRS name of a placeless city's own metres (east and north of its south-west corner)."""
+
 UTM_LATITUDES = (-80.0, 84.0)
 """Latitudes the UTM zones cover (the poles have their own projections, which polsim does not lay)."""
 
@@ -65,6 +68,13 @@ class Geo:
     cell_m: float
     rows: int
     cols: int
+
+    @classmethod
+    def local(cls, rows: int, cols: int, cell_m: float) -> Geo:
+        """A placeless city's frame: x east and y north of its south-west corner, in metres
+        (its CRS is :data:`LOCAL`, which nothing on the map converts to).
+        """
+        return cls(LOCAL, 0.0, rows * cell_m, cell_m, rows, cols)
 
     @classmethod
     def centred_on(cls, lon: float, lat: float, rows: int, cols: int, cell_m: float) -> Geo:

@@ -16,11 +16,9 @@ import numpy as np
 import pandas as pd
 
 from polsim.data.errors import DataError
-from polsim.geo import Geo, transformer, utm_crs
+from polsim.geo import LOCAL, Geo, transformer, utm_crs
 
 WGS84 = "EPSG:4326"
-LOCAL = "local"
-"""The CRS name of a placeless city's own metres (east and north of its south-west corner)."""
 
 _POINT = re.compile(r"^\s*POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\)\s*$", re.IGNORECASE)
 
@@ -53,7 +51,7 @@ def transform(x: np.ndarray, y: np.ndarray, source: str, target: str) -> tuple[n
 
 def local_geo(rows: int, cols: int, cell_m: float) -> Geo:
     """A placeless city's frame: x east and y north of its south-west corner, in metres."""
-    return Geo(LOCAL, 0.0, rows * cell_m, cell_m, rows, cols)
+    return Geo.local(rows, cols, cell_m)
 
 
 def parse_points(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -141,7 +139,7 @@ def _data_crs(lon: np.ndarray, lat: np.ndarray, source: str) -> str:
 
 def frame_of(city) -> Geo:
     """The frame a city's records are placed in: its place on the map, or its own metres."""
-    return city.geo if city.geo is not None else local_geo(city.rows, city.cols, city.cell_m)
+    return city.frame
 
 
 def place_records(table: pd.DataFrame, crs: str, geo: Geo, file: str) -> Placed:
