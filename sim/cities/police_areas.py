@@ -96,7 +96,8 @@ def _boundary(feature, where: str, i: int) -> Boundary | None:
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         return None
     try:
-        geom = shapely.geometry.shape(geometry)
+        with np.errstate(invalid="ignore"):  # a NaN is refused below, not warned of
+            geom = shapely.geometry.shape(geometry)
         coords = shapely.get_coordinates(geom)
     except (ValueError, TypeError, AttributeError, IndexError, RecursionError, shapely.errors.GEOSException) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
