@@ -139,6 +139,9 @@ def lattice_for(box: tuple[float, float, float, float], cell_m: float, source: s
     crs = utm_crs((box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0)
     outline = project([area_outline(box)], Geo(crs, 0.0, 0.0, cell_m, 1, 1))[0]
     x0, y0, x1, y1 = outline.bounds
+    if not all(math.isfinite(v) for v in (x0, y0, x1, y1)):
+        raise CityError(source, "", f"the area ({','.join(f'{v:.5f}' for v in box)}) does not project into "
+                        f"{crs} (too wide for one UTM zone); allowed: a city-sized area (cut it with --bbox)")
     rows, cols = math.ceil((y1 - y0) / cell_m), math.ceil((x1 - x0) / cell_m)
     check_shape(rows, cols, cell_m, source)
     return Geo(crs, x0, y1, cell_m, rows, cols), outline
