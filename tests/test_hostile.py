@@ -1,10 +1,12 @@
 """Every hostile scenario file and command line of issue 17 (``tests/hostile/corpus.py``), each
 held to its outcome: refused with the one-line error naming what is wrong (exit 2, nothing
-written, and ``validate`` refusing what ``run`` refuses), or run to its results."""
+written, and ``validate`` refusing what ``run`` refuses), or run to its results; and every hostile
+import command line of issue 26 (``tests/hostile/imports.py``) the same way."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from polsim.cli import main
 from polsim.output import is_complete
 from tests.hostile.corpus import COMMANDS, FILES, prepare
+from tests.hostile.imports import IMPORT_COMMANDS, IMPORT_OUTCOMES, prepare_imports
 
 ACCEPTED = {"a0_zero", "crime_by_hour_zero", "on_scene_tiny", "escalate_tiny", "name_abs_path", "name_climbs",
             "name_empty", "name_dots", "empty", "land_use_blocked_half", "land_use_weight_all_zero", "offenders_zero"}
@@ -183,8 +186,6 @@ def test_hostile_command(name, prepared, capsys):
 
 
 # -- the import commands (issue 26): tests/hostile/imports.py -----------------------------------
-from tests.hostile.imports import IMPORT_COMMANDS, IMPORT_OUTCOMES, prepare_imports  # noqa: E402
-
 
 @pytest.fixture(scope="module")
 def import_inputs(tmp_path_factory):
@@ -233,8 +234,6 @@ def _types(out) -> dict:
 
 @pytest.mark.parametrize("name", sorted(IMPORT_COMMANDS))
 def test_hostile_import(name, import_inputs, capsys, monkeypatch):
-    import shutil
-
     monkeypatch.chdir(import_inputs)
     monkeypatch.setenv("POLSIM_CACHE_DIR", str(import_inputs / "cache"))
     args = [a.replace("{dir}", str(import_inputs)) for a in IMPORT_COMMANDS[name]]
@@ -255,4 +254,7 @@ def test_hostile_import(name, import_inputs, capsys, monkeypatch):
     finally:
         for leftover in _outputs(import_inputs):
             path = import_inputs / leftover
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
