@@ -77,6 +77,7 @@ def write_city_file(out: Path, city) -> None:
     """
     from polsim.cities.preview import draw_preview
 
+    out = Path(os.path.abspath(out))  # "." or "x/.." has no name to hide a folder beside
     check_out(out)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
