@@ -224,3 +224,10 @@ def test_an_edited_city_json_is_the_one_line_error(tmp_path, edit):
     with pytest.raises(CityError) as err:
         read_city_file(folder)
     assert "city.json" in str(err.value) and len(str(err.value).splitlines()) == 1
+
+
+def test_an_import_that_would_not_fit_in_memory_is_refused_first(capsys, tmp_path, monkeypatch):
+    """As ``polsim run`` refuses a scenario whose estimate exceeds the memory limit."""
+    err = _fails(capsys, tmp_path, str(RIVER), "--cell-m", "10", "--max-memory", "0.3")
+    assert "10 m cells make about 83 x 112 cells, which the import would take about 0.39 GiB for, but " \
+           "--max-memory is 0.3 GiB" in err

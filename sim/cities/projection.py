@@ -32,6 +32,11 @@ CELL_M = bound_of("cell_m")
 MIN_SIDE, MAX_SIDE = bound_of("rows")
 """Fewest and most cells along either side: the scenario's bound on ``city.rows`` and ``city.cols``."""
 
+IMPORT_CELL_BYTES = 150
+"""Resident bytes an import holds a cell while it rasterises (docs/cities.md: 1.2 million cells, 580 MB)."""
+IMPORT_BASE_BYTES = 400 * 2**20
+"""What an import holds whatever the area: Python, the libraries, the extract's objects."""
+
 EARTH_RADIUS_M = 6_371_008.8
 """The mean radius of the Earth: the size of a box in metres, estimated before it is projected."""
 
@@ -100,6 +105,14 @@ def check_shape(rows: int, cols: int, cell_m: float, source: str, about: str = "
     if min(rows, cols) < lo:
         raise CityError(source, "--cell-m", f"{cell_m:g} m cells make {about}{rows} x {cols} cells; allowed: at "
                         f"least {lo} a side (a scenario's city): lower --cell-m or widen --bbox")
+    from polsim.scenario.budget import GIB, limit_bytes
+
+    need = rows * cols * IMPORT_CELL_BYTES + IMPORT_BASE_BYTES
+    limit, why = limit_bytes()
+    if need > limit:
+        raise CityError(source, "--cell-m", f"{cell_m:g} m cells make {about}{rows} x {cols} cells, which the "
+                        f"import would take about {need / GIB:.2f} GiB for, but {why}; allowed: raise --cell-m or "
+                        "narrow --bbox")
 
 
 def check_area(box: tuple[float, float, float, float], cell_m: float, source: str, what: str = "the data") -> None:

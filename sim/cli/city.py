@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from polsim.cli import UsageError
-from polsim.cli.common import out_path
+from polsim.cli.common import add_memory_argument, apply_memory_limit, out_path
 
 GRID_M = 500.0
 """The side of a comprehensive grid when ``--grid-cells`` is not given: a generated city's default."""
@@ -38,6 +38,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     imp.add_argument("--district-stations", type=int, default=2,
                      help="side of a district, in station areas (without --boundaries)")
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_memory_argument(imp)
     return p
 
 
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from polsim.cities.cityfile import META_FILE, PREVIEW_FILE, read_meta
     from polsim.cli.common import check_out_dir
 
+    apply_memory_limit(args)
     options = _options(args)
     check_out_dir(args.out)
     out = import_city(args.osm, args.out, options, progress=not args.quiet)
