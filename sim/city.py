@@ -102,6 +102,25 @@ class City:
             if isinstance(layer, np.ndarray):
                 layer.setflags(write=False)
 
+    @property
+    def frame(self) -> Geo:
+        """Where x/y lie: the city's place on the map, or its own metres (:meth:`Geo.local`)."""
+        return self.geo if self.geo is not None else Geo.local(self.rows, self.cols, self.cell_m)
+
+    def cells_at(self, lonlat: list[list[float]] = (), xy: list[list[float]] = ()) -> np.ndarray:
+        """(n, 2) row and column of places given as [longitude, latitude] (a city on the map) and
+        as [x, y] in :attr:`frame`, in that order; -1 for a place off the lattice (or, for
+        longitude/latitude, a city with no place on the map).
+        """
+        out = np.full((len(lonlat) + len(xy), 2), -1, np.int64)
+        if len(lonlat) and self.geo is not None:
+            r, c = self.geo.cells_of_lonlat(*np.asarray(lonlat, float).reshape(-1, 2).T)
+            out[:len(lonlat)] = np.column_stack([r, c])
+        if len(xy):
+            r, c = self.frame.cells_of_xy(*np.asarray(xy, float).reshape(-1, 2).T)
+            out[len(lonlat):] = np.column_stack([r, c])
+        return out
+
     def grid_codes_at(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
         """:meth:`grid_code` of many cells at once, as an object array of strings."""
         return np.asarray(self.grid_codes, dtype=object)[self.grid_id[r, c]]

@@ -13,15 +13,37 @@ from functools import cache
 
 import numpy as np
 
+LOCAL = "local"
+"""The CRS name of a placeless city's own metres (east and north of its south-west corner)."""
+
+UTM_LATITUDES = (-80.0, 84.0)
+"""Latitudes the UTM zones cover (the poles have their own projections, which polsim does not lay)."""
+
 
 def utm_crs(lon: float, lat: float) -> str:
     """The UTM zone of a point as an EPSG code (326xx north of the equator, 327xx south):
     metric, and with little distortion within a few hundred kilometres of the point.
     """
-    if not (-180.0 <= lon <= 180.0 and -80.0 <= lat <= 84.0):
+    if not (-180.0 <= lon <= 180.0 and UTM_LATITUDES[0] <= lat <= UTM_LATITUDES[1]):
         raise ValueError(f"({lon}, {lat}) is not a longitude/latitude inside UTM's range")
     zone = min(int((lon + 180.0) // 6.0) + 1, 60)
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+
+
+@cache
+def check_crs(text: str) -> str:
+    """``text`` if pyproj knows it as a coordinate reference system (``EPSG:27700``, a WKT or
+    PROJ string); otherwise a ValueError saying what is allowed.
+    """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(text)
+    except CRSError:
+        raise ValueError(f"{text!r} is not a coordinate reference system pyproj knows; allowed: e.g. "
+                         "EPSG:27700, EPSG:4326 or a PROJ string") from None
+    return text
 
 
 @cache
@@ -46,6 +68,13 @@ class Geo:
     cell_m: float
     rows: int
     cols: int
+
+    @classmethod
+    def local(cls, rows: int, cols: int, cell_m: float) -> Geo:
+        """A placeless city's frame: x east and y north of its south-west corner, in metres
+        (its CRS is :data:`LOCAL`, which nothing on the map converts to).
+        """
+        return cls(LOCAL, 0.0, rows * cell_m, cell_m, rows, cols)
 
     @classmethod
     def centred_on(cls, lon: float, lat: float, rows: int, cols: int, cell_m: float) -> Geo:

@@ -85,6 +85,8 @@ class Units:
         idx, br, bc = [], [], []
         for t, ut in enumerate(types):
             bases = np.asarray(ut.base_cells, dtype=np.int64).reshape(-1, 2)
+            if ut.base_lonlat or ut.base_xy:
+                bases = np.concatenate([bases, city.cells_at(ut.base_lonlat, ut.base_xy)])
             if bases.shape[0] == 0:
                 bases = city.bases[ut.base]
             for k in range(ut.count):

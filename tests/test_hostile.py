@@ -1,10 +1,12 @@
 """Every hostile scenario file and command line of issue 17 (``tests/hostile/corpus.py``), each
 held to its outcome: refused with the one-line error naming what is wrong (exit 2, nothing
-written, and ``validate`` refusing what ``run`` refuses), or run to its results."""
+written, and ``validate`` refusing what ``run`` refuses), or run to its results; and every hostile
+import command line of issue 26 (``tests/hostile/imports.py``) the same way."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from polsim.cli import main
 from polsim.output import is_complete
 from tests.hostile.corpus import COMMANDS, FILES, prepare
+from tests.hostile.imports import IMPORT_COMMANDS, IMPORT_OUTCOMES, prepare_imports
 
 ACCEPTED = {"a0_zero", "crime_by_hour_zero", "on_scene_tiny", "escalate_tiny", "name_abs_path", "name_climbs",
             "name_empty", "name_dots", "empty", "land_use_blocked_half", "land_use_weight_all_zero", "offenders_zero"}
@@ -180,3 +183,78 @@ def test_hostile_command(name, prepared, capsys):
     said = _one_line(capsys)
     assert words in said, said
     assert not out.exists()
+
+
+# -- the import commands (issue 26): tests/hostile/imports.py -----------------------------------
+
+@pytest.fixture(scope="module")
+def import_inputs(tmp_path_factory):
+    """A scratch folder holding every import case's inputs (made once: it imports a city)."""
+    folder = tmp_path_factory.mktemp("imports")
+    prepare_imports(folder)
+    return folder
+
+
+def _outputs(folder) -> list:
+    """What an import case may have written: its output, a sidecar, hidden temporary files."""
+    return sorted(p.name for p in folder.iterdir() if p.name in ("o", "o.parquet", "o.meta.json")
+                  or p.name.startswith((".o.", ".o.parquet.", ".o.meta.json.")))
+
+
+def test_every_import_case_has_an_outcome():
+    assert set(IMPORT_OUTCOMES) == set(IMPORT_COMMANDS) and len(IMPORT_COMMANDS) >= 40
+
+
+ACCEPTED_IMPORTS = {
+    "city_half_nodes": lambda out, said: "ways lost nodes the file does not hold" in said,
+    "city_bbox_negative": lambda out, said: (out / "city.json").is_file(),
+    "data_lon_200": lambda out, said: _statuses(out) == {"bad_location": 1, "ok": 1},
+    "data_lon_past_180": lambda out, said: _statuses(out) == {"bad_location": 1, "ok": 1},
+    "data_duplicates": lambda out, said: _statuses(out) == {"duplicate": 1, "ok": 2} and "duplicates: 1" in said,
+    "data_same_file_twice": lambda out, said: _statuses(out) == {"ok": 2} and "read once" in said,
+    "data_disturbance_to_dispute": lambda out, said: _types(out) == {"dispute": 1, "robbery": 1},
+}
+"""What an import that runs must have done beyond exit 0 (the words it says, the table it wrote)."""
+
+
+def _table(out):
+    from polsim.data.store import read_records
+
+    return read_records(out.with_suffix(".parquet")).table
+
+
+def _statuses(out) -> dict:
+    return _table(out)["status"].value_counts().to_dict()
+
+
+def _types(out) -> dict:
+    t = _table(out)
+    return t.loc[t["status"] == "ok", "type"].value_counts().to_dict()
+
+
+@pytest.mark.parametrize("name", sorted(IMPORT_COMMANDS))
+def test_hostile_import(name, import_inputs, capsys, monkeypatch):
+    monkeypatch.chdir(import_inputs)
+    monkeypatch.setenv("POLSIM_CACHE_DIR", str(import_inputs / "cache"))
+    args = [a.replace("{dir}", str(import_inputs)) for a in IMPORT_COMMANDS[name]]
+    words = IMPORT_OUTCOMES[name]
+    try:
+        code = main(args)
+        if words is None:
+            captured = capsys.readouterr()
+            assert code == 0, captured.err
+            assert "Traceback" not in captured.err
+            check = ACCEPTED_IMPORTS.get(name)
+            assert check is None or check(import_inputs / "o", captured.out + captured.err), captured.out
+            return
+        assert code == 2
+        said = _one_line(capsys)
+        assert words in said, said
+        assert _outputs(import_inputs) == []
+    finally:
+        for leftover in _outputs(import_inputs):
+            path = import_inputs / leftover
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()

@@ -207,3 +207,63 @@ def test_hostile_files_and_values_end_cleanly_in_their_own_process(tmp_path_fact
     done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300,
                           cwd=folder)
     check_outcome(done.returncode, done.stderr, out, args)
+
+
+# -- the import commands (issue 26) ------------------------------------------------------------
+DEGREES = st.one_of(st.floats(-200, 200), st.sampled_from([math.nan, math.inf, -math.inf, -180.0, 180.0, 84.0,
+                                                           -80.0, 0.0, 1e-12]))
+
+
+@given(w=DEGREES, s=DEGREES, width=st.floats(0, 400), height=st.floats(0, 200), cell_m=NUMBERS)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_any_box_and_cell_size_is_a_lattice_in_the_engines_bounds_or_one_line(w, s, width, height, cell_m):
+    """Whatever box and cell size an import is given, the lattice is one the engine takes (the
+    scenario's bounds) or the one-line error, decided before any geometry the size of the city."""
+    from polsim.cities.errors import CityError
+    from polsim.cities.projection import MAX_SIDE, MIN_SIDE, lattice_for
+    from polsim.scenario.schema import MAX_CELLS
+
+    box = (w, s, w + width, s + height)
+    try:
+        geo, _ = lattice_for(box, float(cell_m), "x.osm")
+    except CityError as err:
+        event("refused")
+        assert len(str(err).splitlines()) == 1
+        return
+    event("laid")
+    assert geo.rows * geo.cols <= MAX_CELLS
+    assert MIN_SIDE <= min(geo.rows, geo.cols) <= max(geo.rows, geo.cols) <= MAX_SIDE
+
+
+JSON = st.recursive(st.one_of(st.none(), st.booleans(), NUMBERS, TEXT),
+                    lambda inner: st.one_of(st.lists(inner, max_size=5),
+                                            st.dictionaries(st.sampled_from(["type", "coordinates", "name", "code",
+                                                                             "district", "x"]), inner, max_size=4)),
+                    max_leaves=30)
+RING = st.lists(st.tuples(DEGREES, DEGREES).map(list), min_size=0, max_size=7)
+
+
+@given(ring=RING, props=st.dictionaries(st.sampled_from(["name", "code", "district"]), JSON, max_size=3),
+       geometry=st.one_of(st.none(), JSON))
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_police_areas_file_is_read_or_one_line(ring, props, geometry, tmp_path):
+    """A police-areas GeoJSON of any rings and properties gives polygons or the one-line error."""
+    import json
+
+    from polsim.cities.errors import CityError
+    from polsim.cities.police_areas import read_boundaries
+
+    polygon = {"type": "Polygon", "coordinates": [ring]}
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": polygon},
+        {"type": "Feature", "properties": {}, "geometry": geometry}]}
+    path = tmp_path / "areas.geojson"
+    path.write_text(json.dumps(doc))
+    try:
+        areas = read_boundaries(path)
+    except CityError as err:
+        event("refused")
+        assert len(str(err).splitlines()) == 1
+        return
+    event("read")
+    assert all(a.geom.is_valid and len(a.code) in (0, 12, 15) for a in areas)

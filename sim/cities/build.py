@@ -17,13 +17,26 @@ from tqdm import tqdm
 from polsim.cities import tags as tag_rules
 from polsim.cities.errors import CityError
 from polsim.cities.landuse import PointSet, footfall_layer, land_use_layer, point_density, residents_layer
-from polsim.cities.osm import Extract, read_extract
+from polsim.cities.osm import Extract, header_box, read_extract
 from polsim.cities.police_areas import generated_labels, labels_from_boundaries, read_boundaries
-from polsim.cities.projection import inside_cells, lattice_for, linestrings, overlap, project
+from polsim.cities.projection import (
+    check_area,
+    check_box,
+    check_cell_m,
+    inside_cells,
+    lattice_for,
+    linestrings,
+    overlap,
+    project,
+)
 from polsim.cities.rasterise import burn, count_points
 from polsim.cities.roads import checkpoints, keep_reachable, off_water, road_layers
 from polsim.city import BLOCKED, label_bases, nearest_index, spread_order
 from polsim.geo import Geo
+
+NO_DIVISION = "000000"
+"""The administrative division heading an imported city's grid codes unless one is given: none
+(a generated city's default, 320600, is Nantong's, which no other city should carry)."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +46,7 @@ class ImportOptions:
     cell_m: float = 100.0
     bbox: tuple[float, float, float, float] | None = None
     boundaries: Path | None = None
-    code: str = "320600"
+    code: str = NO_DIVISION
     grid_cells: int = 5
     station_grids: int = 4
     district_stations: int = 2
@@ -44,8 +57,9 @@ STAGES = ("read", "lattice", "roads", "land use", "people", "police areas", "bas
 
 def import_city(osm: Path, out: Path, options: ImportOptions, progress: bool = True) -> Path:
     """Import ``osm`` into the city folder ``out`` (written atomically); returns ``out``."""
-    from polsim.cities.cityfile import write_city_file
+    from polsim.cities.cityfile import check_out, write_city_file
 
+    check_out(out)
     with tqdm(total=len(STAGES) + 1, desc=f"import {osm.name}", disable=not progress, unit="stage") as bar:
         city = build_layers(osm, options, bar)
         write_city_file(out, city)
@@ -73,6 +87,7 @@ def build_layers(osm: Path, options: ImportOptions, bar: tqdm | None = None) -> 
     if bar is not None:
         bar.set_postfix_str(STAGES[0])
     where = str(osm)
+    _check_before_reading(osm, options)
     if options.boundaries is not None:
         bounds = read_boundaries(options.boundaries)  # a bad GeoJSON fails before the long read
     extract = read_extract(osm)
@@ -121,6 +136,24 @@ def build_layers(osm: Path, options: ImportOptions, bar: tqdm | None = None) -> 
     }
     meta = _meta(extract, options, geo, box, labels, police, buildings_mapped, len(lines), layers)
     return ImportedCity(layers, meta)
+
+
+def _check_before_reading(osm: Path, options: ImportOptions) -> None:
+    """Refuse a lattice too large (or too small) from the boxes known before the data are read:
+    ``--bbox`` and the box the file's header declares, as ``polsim run`` refuses a city by its
+    size before building it.
+    """
+    where = str(osm)
+    check_cell_m(options.cell_m, where)
+    if options.bbox is not None:
+        check_area(options.bbox, options.cell_m, where, "--bbox")
+    declared = header_box(osm)
+    if declared is None:
+        return
+    check_box(declared, where, "the box the file's header declares")
+    box = declared if options.bbox is None else overlap(options.bbox, declared)
+    if box is not None:
+        check_area(box, options.cell_m, where)
 
 
 def _area_box(extract: Extract, options: ImportOptions, where: str) -> tuple[float, float, float, float]:
@@ -214,6 +247,10 @@ def _meta(extract: Extract, options: ImportOptions, geo: Geo, box, labels, polic
     if not len(police["cells"]):
         warnings.append("no police station (amenity=police) mapped: station bases are the centres "
                         "of the station areas")
+    if extract.ways_missing_nodes:
+        warnings.append(f"{extract.ways_missing_nodes} of {extract.ways_read} ways lost nodes the file does not "
+                        "hold (cut by the extract's edge, or a damaged file): only their parts with nodes "
+                        "were kept")
     if extract.broken_areas:
         warnings.append(f"{extract.broken_areas} areas could not be assembled (invalid rings) and were left out")
     return {
@@ -228,8 +265,11 @@ def _meta(extract: Extract, options: ImportOptions, geo: Geo, box, labels, polic
         "grid_codes": labels.grid_codes,
         "stations": labels.station_names,
         "police_stations": police["names"],
+        "station_bases": "mapped police stations (amenity=police)" if len(police["cells"]) else
+                         "centres of the station areas: the extract maps no police station (amenity=police)",
         "counts": {"road_ways": n_roads, "police_stations": int(len(police["cells"])),
                    "cameras": int(len(layers["camera_sites"])),
+                   "ways_missing_nodes": extract.ways_missing_nodes,
                    "drivable_cells": int((layers["road_kmh"] > 0).sum()),
                    "passable_cells": int((layers["land_use"] != BLOCKED).sum())},
         "warnings": warnings,

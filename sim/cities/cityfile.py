@@ -10,17 +10,21 @@ the ODbL), the layer table, the import options, the grid codes and the station n
 from __future__ import annotations
 
 import dataclasses
+import glob
 import json
+import math
 import os
 import shutil
 import uuid
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from polsim.cities.errors import CityError
 from polsim.city import City, busiest_spread, camera_coverage, camera_sites_by_footfall, nearest_index
-from polsim.geo import Geo
+from polsim.geo import Geo, check_crs
 from polsim.scenario.schema import LAND_USES, CitySpec
 
 FORMAT = "polsim-city/1"
@@ -54,18 +58,34 @@ EXTRA_CAMERA_SEED = 0xCA3E
 
 
 
-def write_city_file(out: Path, city) -> None:
-    """Write an imported city (``ImportedCity``) to the folder ``out``, atomically: everything
-    goes to a hidden folder beside it, renamed into place at the end.
+def check_out(out: Path) -> None:
+    """Refuse, before anything is read, an ``--out`` that is a folder other than a city's (it
+    would be replaced) or something other than a folder.
     """
-    from polsim.cities.preview import draw_preview
-
+    if out.exists() and not out.is_dir():
+        raise CityError(str(out), "--out", "exists and is not a folder; allowed: a new folder, or a city "
+                        "folder to replace")
     if out.exists() and not (out / META_FILE).is_file():
         raise CityError(str(out), "--out", "exists and is not a city file folder; allowed: a new folder, "
                         "or a city folder to replace")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.{uuid.uuid4().hex[:8]}.tmp"
-    tmp.mkdir()
+
+
+def write_city_file(out: Path, city) -> None:
+    """Write an imported city (``ImportedCity``) to the folder ``out``, atomically: everything
+    goes to a hidden folder beside it, renamed into place at the end. Hidden folders that an
+    import killed before its end left beside ``out`` are removed first (:func:`remove_stale`).
+    """
+    from polsim.cities.preview import draw_preview
+
+    out = Path(os.path.abspath(out))  # "." or "x/.." has no name to hide a folder beside
+    check_out(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(out)
+        tmp = out.parent / f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.tmp"
+        tmp.mkdir()
+    except OSError as err:
+        raise CityError(str(out), "--out", f"cannot write here: {err.strerror or err}") from None
     try:
         meta = {"format": FORMAT, "attribution": ATTRIBUTION, **city.meta,
                 "layers": {name: {"dtype": d, "meaning": m} for name, (d, m) in LAYERS.items()}}
@@ -73,14 +93,48 @@ def write_city_file(out: Path, city) -> None:
         (tmp / META_FILE).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
         draw_preview(city.layers, meta, tmp / PREVIEW_FILE)
         _swap_in(tmp, out)
+    except OSError as err:
+        raise CityError(str(out), "--out", f"cannot write the city file: {err.strerror or err}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pid_of(name: str) -> int | None:
+    """The process id in a hidden folder's name (``.NAME.PID-XXXXXXXX.tmp``); None in an older name."""
+    middle = name.rsplit(".", 2)[-2] if name.count(".") >= 2 else ""
+    pid, dash, _ = middle.partition("-")
+    return int(pid) if dash and pid.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
+
+
+def remove_stale(out: Path) -> list[Path]:
+    """Remove the hidden ``.NAME.*.tmp`` and ``.NAME.*.old`` folders beside ``out`` whose import
+    is no longer running (killed before it could clean up); returns what was removed.
+    """
+    removed = []
+    for path in out.parent.glob(f".{glob.escape(out.name)}.*"):
+        if path.suffix not in (".tmp", ".old") or not path.is_dir():
+            continue
+        pid = _pid_of(path.name)
+        if pid is None or (pid != os.getpid() and not _alive(pid)):  # this process's: another thread's
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def _swap_in(tmp: Path, out: Path) -> None:
     old = None
     if out.exists():
-        old = out.parent / f".{out.name}.{uuid.uuid4().hex[:8]}.old"
+        old = out.parent / f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.old"
         os.rename(out, old)
     os.rename(tmp, out)
     if old is not None:
@@ -96,8 +150,10 @@ def read_city_file(folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
             layers = {k: npz[k] for k in npz.files}
     except FileNotFoundError:
         raise CityError(str(path), "", "file not found; allowed: a city folder made by `polsim city import`") from None
-    except (OSError, ValueError, EOFError) as err:
-        raise CityError(str(path), "", f"not a readable layers file: {str(err).splitlines()[0]}") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CityError(str(path), "", f"not a readable layers file ({reason}); allowed: a city folder "
+                        "made by `polsim city import` (import it again)") from None
     _check_layers(layers, meta, str(path))
     return meta, layers
 
@@ -115,12 +171,67 @@ def read_meta(folder: Path) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         found = meta.get("format") if isinstance(meta, dict) else None
         raise CityError(str(path), "format", f"is {found!r}; allowed: {FORMAT!r}")
-    try:
-        Geo(**meta["geo"])
-        meta["grid_codes"], meta["options"]  # noqa: B018 -- presence check
-    except (KeyError, TypeError) as err:
-        raise CityError(str(path), "", f"incomplete city file: {err}") from None
+    _check_meta(meta, str(path))
     return meta
+
+
+META_FIELDS: dict[str, tuple[str, type | tuple[type, ...]]] = {
+    "geo.crs": ("the lattice's CRS", str), "geo.west": ("metres", (int, float)),
+    "geo.north": ("metres", (int, float)), "geo.cell_m": ("metres", (int, float)),
+    "geo.rows": ("cells", int), "geo.cols": ("cells", int), "grid_codes": ("15-digit codes", list),
+    "options.code": ("6 digits", str), "options.grid_cells": ("cells", int),
+    "options.station_grids": ("grids", int), "options.district_stations": ("stations", int),
+}
+"""What a scenario reads from ``city.json`` (beyond the format), and its type."""
+
+
+def _check_meta(meta: dict, where: str) -> None:
+    """Every field a scenario reads from ``city.json`` present, of its type and in the scenario's
+    bounds (an edited file is the one-line error, not a failure later).
+    """
+    from polsim.cities.projection import CELL_M, MAX_SIDE, MIN_SIDE
+
+    for dotted, (what, kind) in META_FIELDS.items():
+        node = meta
+        for part in dotted.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        nan = isinstance(node, float) and not math.isfinite(node)
+        if isinstance(node, bool) or not isinstance(node, kind) or nan:
+            raise CityError(where, dotted, f"is {_short(node)}; allowed: {what} ({_type_name(kind)}), as "
+                            "`polsim city import` wrote it (import the city again)")
+    geo = meta["geo"]
+    for side in ("rows", "cols"):
+        if not MIN_SIDE <= geo[side] <= MAX_SIDE:
+            raise CityError(where, f"geo.{side}", f"is {geo[side]}; allowed: {MIN_SIDE}..{MAX_SIDE}")
+    if not CELL_M[0] <= geo["cell_m"] <= CELL_M[1]:
+        raise CityError(where, "geo.cell_m", f"is {geo['cell_m']}; allowed: {CELL_M[0]:g}..{CELL_M[1]:g}")
+    codes = meta["grid_codes"]
+    if not codes or not all(isinstance(c, str) and len(c) == 15 and c.isdigit() for c in codes):
+        raise CityError(where, "grid_codes", "allowed: a list of 15-digit codes, as `polsim city import` wrote it")
+    try:
+        from polsim.scenario.validate import build
+
+        build(CitySpec, {"rows": geo["rows"], "cols": geo["cols"], "cell_m": float(geo["cell_m"]),
+                         "code": meta["options"]["code"], "grid_cells": meta["options"]["grid_cells"],
+                         "station_grids": meta["options"]["station_grids"],
+                         "district_stations": meta["options"]["district_stations"], "land_use": {}}, where)
+        check_crs(geo["crs"])
+    except ValueError as err:
+        raise CityError(where, "geo.crs", str(err)) from None
+
+
+GEO_KEYS = ("crs", "west", "north", "cell_m", "rows", "cols")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _type_name(kind) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join({"str": "text", "int": "an integer", "float": "a number", "list": "a list"}[k.__name__]
+                       for k in kinds)
 
 
 def _check_layers(layers: dict[str, np.ndarray], meta: dict, where: str) -> None:
@@ -134,8 +245,18 @@ def _check_layers(layers: dict[str, np.ndarray], meta: dict, where: str) -> None
     lu = layers["land_use"]
     if lu.min() < 0 or lu.max() >= len(LAND_USES):
         raise CityError(where, "land_use", f"codes must be 0..{len(LAND_USES) - 1}")
-    if layers["grid_id"].max() >= len(meta["grid_codes"]):
-        raise CityError(where, "grid_id", f"labels go past the {len(meta['grid_codes'])} grid codes of city.json")
+    if layers["grid_id"].min() < 0 or layers["grid_id"].max() >= len(meta["grid_codes"]):
+        raise CityError(where, "grid_id", f"labels must be 0..{len(meta['grid_codes']) - 1}, one a grid code of "
+                        "city.json")
+    rows, cols = shape
+    if len(layers["camera_sites"]) and not (0 <= layers["camera_sites"].min() <= layers["camera_sites"].max()
+                                            < rows * cols):
+        raise CityError(where, "camera_sites", f"must be flat cell indices 0..{rows * cols - 1}")
+    for name in SITE_LAYERS[1:]:
+        sites = layers[name].reshape(-1, 2) if layers[name].size % 2 == 0 else None
+        if sites is None or not len(sites) or not ((sites >= 0).all() and (sites[:, 0] < rows).all()
+                                                   and (sites[:, 1] < cols).all()):
+            raise CityError(where, name, f"must be at least one (row, col) cell inside {rows} x {cols}")
 
 
 def spec_for_file(spec: CitySpec, meta: dict) -> CitySpec:
@@ -155,7 +276,7 @@ def load_city(spec: CitySpec, folder: Path) -> City:
     city = City(spec, layers["land_use"], layers["residents"], layers["footfall_base"], np.zeros(shape, bool),
                 layers["grid_id"], layers["station_id"], layers["district_id"], list(meta["grid_codes"]),
                 road_kmh=layers["road_kmh"], foot=layers["foot"], road_class=layers["road_class"],
-                checkpoints=layers["checkpoints"], cell_m=spec.cell_m, geo=Geo(**meta["geo"]),
+                checkpoints=layers["checkpoints"], cell_m=spec.cell_m, geo=Geo(**{k: meta["geo"][k] for k in GEO_KEYS}),
                 info={k: meta[k] for k in ("source", "bbox", "attribution", "warnings") if k in meta}
                 | {"folder": str(folder)})
     city.camera = camera_coverage(city, _camera_sites(city, layers["camera_sites"], spec.cameras),

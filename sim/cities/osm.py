@@ -72,6 +72,12 @@ class Extract:
     areas: list[Area] = field(default_factory=list)
     points: list[Point] = field(default_factory=list)
     broken_areas: int = 0
+    ways_missing_nodes: int = 0
+    """Ways kept (roads, rivers, coastlines) some of whose nodes the file does not hold."""
+    ways_read: int = 0
+    """Ways kept, whole or in part."""
+    newest: dt.datetime | None = None
+    """The newest object's timestamp: the data's date where the header gives none."""
 
     def data_box(self) -> tuple[float, float, float, float] | None:
         """(west, south, east, north) of the data: the header's box, else the roads' extent."""
@@ -92,38 +98,73 @@ def _osmium():
     return osmium
 
 
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise CityError(str(path), "", "file not found; allowed: an OpenStreetMap extract (.osm.pbf or .osm)")
+    if not path.is_file():
+        raise CityError(str(path), "", "is not a regular file (a folder, a device or a pipe); allowed: an "
+                        "OpenStreetMap extract (.osm.pbf or .osm)")
+
+
+def header_box(path: Path) -> tuple[float, float, float, float] | None:
+    """The (west, south, east, north) box the file's header declares, read before the data
+    (None where it declares none); a file that cannot be read is a one-line :class:`CityError`.
+    """
+    osmium = _osmium()
+    _check_file(path)
+    try:
+        return _box_of(osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING).header())
+    except RuntimeError as err:
+        raise _unreadable(path, err) from None
+
+
+def _unreadable(path: Path, err: Exception) -> CityError:
+    reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+    return CityError(str(path), "", f"not a readable OpenStreetMap file (.osm.pbf or .osm): {reason}")
+
+
 def read_extract(path: Path) -> Extract:
     """Read ``path``; a missing, corrupt or truncated file is a one-line :class:`CityError`."""
     osmium = _osmium()
-    if not path.is_file():
-        raise CityError(str(path), "", "file not found; allowed: an OpenStreetMap extract (.osm.pbf or .osm)")
+    _check_file(path)
     try:
         processor = osmium.FileProcessor(str(path)).with_areas().with_filter(osmium.filter.EmptyTagFilter())
-        extract = _start(path, processor.header)
+        header = processor.header
+        extract = Extract(path, "", "", _box_of(header))
         wkb = osmium.geom.WKBFactory()
         for obj in processor:
             _take(extract, obj, wkb)
+    except osmium.InvalidLocationError as err:
+        raise CityError(str(path), "", f"a node lies at an invalid location ({err}); allowed: longitudes "
+                        "-180..180 and latitudes -90..90 in decimal degrees") from None
     except RuntimeError as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise CityError(str(path), "", f"not a readable OpenStreetMap file (.osm.pbf or .osm): {reason}") from None
+        raise _unreadable(path, err) from None
+    extract.date, extract.date_source = _date(path, header, extract.newest)
     return extract
 
 
-def _start(path: Path, header) -> Extract:
+def _date(path: Path, header, newest: dt.datetime | None) -> tuple[str, str]:
+    """When the data are from: the header's timestamp, else the newest object's, else the file's."""
     stamp = header.get("osmosis_replication_timestamp") or header.get("timestamp")
     if stamp:
-        date, source = stamp, "OSM header replication timestamp"
-    else:
-        mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
-        date, source = mtime.strftime("%Y-%m-%dT%H:%M:%SZ"), "file modification time"
+        return stamp, "OSM header replication timestamp"
+    if newest is not None:
+        return newest.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "newest object timestamp"
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+    return mtime.strftime("%Y-%m-%dT%H:%M:%SZ"), "file modification time"
+
+
+def _box_of(header) -> tuple[float, float, float, float] | None:
     box = header.box()
-    header_box = None
-    if box.valid():
-        header_box = (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
-    return Extract(path, date, source, header_box)
+    if not box.valid():
+        return None
+    return box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat
 
 
 def _take(extract: Extract, obj, wkb) -> None:
+    stamp = obj.timestamp
+    if stamp.year > 1970 and (extract.newest is None or stamp > extract.newest):
+        extract.newest = stamp
     tags = obj.tags
     if obj.is_node():
         _take_point(extract, obj.location.lon, obj.location.lat, tags)
@@ -160,6 +201,11 @@ def _runs(way) -> list[tuple[np.ndarray, np.ndarray]]:
 
 def _take_way(extract: Extract, way, tags) -> None:
     highway = tags.get("highway")
+    kept = (highway in tag_rules.ROAD_CLASSES or tags.get("waterway") in tag_rules.WATER_LINES
+            or tags.get("natural") == "coastline")
+    if kept:
+        extract.ways_read += 1
+        extract.ways_missing_nodes += not all(node.location.valid() for node in way.nodes)
     if highway in tag_rules.ROAD_CLASSES:
         cls = tag_rules.ROAD_CLASSES[highway]
         drive = cls.vehicles and tag_rules.vehicles_allowed(tags)

@@ -47,36 +47,92 @@ class Labels:
     station_names: list[str]
 
 
+MAX_GEOJSON_BYTES = 256 * 2**20
+"""The largest police-areas file read: a country's police areas in full detail are tens of
+megabytes; anything larger (``/dev/zero``, a planet file given by mistake) is refused unread."""
+
+
 def read_boundaries(path: Path) -> list[Boundary]:
     """The polygon features of a GeoJSON file in longitude/latitude; anything else is a one-line error."""
-    import shapely.geometry
-
     where = str(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CityError(where, "", "file not found; allowed: a GeoJSON of police-area polygons") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CityError(where, "", f"not valid GeoJSON: {str(err).splitlines()[0]}") from None
+    doc = _read_json(path, where)
     _check_crs(doc, where)
     features = doc.get("features") if isinstance(doc, dict) and doc.get("type") == "FeatureCollection" else [doc]
-    out = []
-    for i, feature in enumerate(features or []):
-        geometry = feature.get("geometry") if isinstance(feature, dict) else None
-        if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            continue
-        try:
-            geom = shapely.geometry.shape(geometry)
-        except (ValueError, TypeError, AttributeError, IndexError) as err:
-            raise CityError(where, f"features[{i}].geometry", f"not a valid polygon: {err}") from None
-        _check_lonlat(geom, where, i)
-        props = feature.get("properties") or {}
-        out.append(Boundary(geom, str(props.get("name", "")), str(props.get("code", "")),
-                            str(props.get("district", ""))))
+    if not isinstance(features, list):
+        raise CityError(where, "features", "must be a list of GeoJSON features")
+    out = [b for i, feature in enumerate(features) if (b := _boundary(feature, where, i)) is not None]
     if not out:
         raise CityError(where, "", "holds no Polygon or MultiPolygon features; allowed: a GeoJSON "
                         "FeatureCollection of police-area polygons")
     return out
+
+
+def _read_json(path: Path, where: str):
+    """The parsed file: a regular file of at most :data:`MAX_GEOJSON_BYTES`, valid JSON, not nested
+    past what the parser can follow.
+    """
+    if not path.exists():
+        raise CityError(where, "", "file not found; allowed: a GeoJSON of police-area polygons")
+    if not path.is_file():
+        raise CityError(where, "", "is not a regular file (a folder, a device or a pipe); allowed: a GeoJSON "
+                        "of police-area polygons")
+    if path.stat().st_size > MAX_GEOJSON_BYTES:
+        raise CityError(where, "", f"is larger than {MAX_GEOJSON_BYTES >> 20} MiB; allowed: a GeoJSON of "
+                        "police-area polygons (simplify it, e.g. ogr2ogr -simplify 1)")
+    try:
+        return json.loads(path.read_bytes()[:MAX_GEOJSON_BYTES + 1].decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CityError(where, "", f"not valid GeoJSON: {str(err).splitlines()[0]}") from None
+    except RecursionError:
+        raise CityError(where, "", "not valid GeoJSON: arrays or objects nest too deeply to parse") from None
+
+
+def _boundary(feature, where: str, i: int) -> Boundary | None:
+    """One feature as a :class:`Boundary` (None: not a polygon); a bad polygon or property is the error."""
+    import shapely
+    import shapely.geometry
+
+    geometry = feature.get("geometry") if isinstance(feature, dict) else None
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return None
+    try:
+        with np.errstate(invalid="ignore"):  # a NaN is refused below, not warned of
+            geom = shapely.geometry.shape(geometry)
+        coords = shapely.get_coordinates(geom)
+    except (ValueError, TypeError, AttributeError, IndexError, RecursionError, shapely.errors.GEOSException) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise CityError(where, f"features[{i}].geometry", f"not a valid polygon: {reason}; allowed: closed "
+                        "rings of [longitude, latitude] pairs") from None
+    if not len(coords) or not np.isfinite(coords).all():
+        raise CityError(where, f"features[{i}].geometry", "has a coordinate that is not a finite number "
+                        "(NaN or infinite), or none; allowed: [longitude, latitude] pairs in degrees")
+    _check_lonlat(geom, where, i)
+    if not geom.is_valid:
+        raise CityError(where, f"features[{i}].geometry", f"is not a valid polygon ({shapely.is_valid_reason(geom)}); "
+                        "allowed: rings that do not cross themselves (repair it, e.g. ogr2ogr -makevalid)")
+    props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise CityError(where, f"features[{i}].properties", "must be an object (name, code, district)")
+    return Boundary(geom, _text(props, "name", where, i), _code(props, where, i), _text(props, "district", where, i))
+
+
+def _text(props: dict, key: str, where: str, i: int) -> str:
+    """A text property: absent is empty; null or a non-text value is the error (it would be stored as 'None')."""
+    if key not in props:
+        return ""
+    value = props[key]
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise CityError(where, f"features[{i}].properties.{key}", f"is {value!r}; allowed: text (or leave it out)")
+    return str(value)
+
+
+def _code(props: dict, where: str, i: int) -> str:
+    """The ``code`` property: absent, or 12 digits (a station) or 15 (a grid)."""
+    code = _text(props, "code", where, i)
+    if code and not (code.isdigit() and code.isascii() and len(code) in (12, 15)):
+        raise CityError(where, f"features[{i}].properties.code", f"is {code!r}; allowed: 12 digits (a station: "
+                        "division, district, station) or 15 (a grid), or leave it out")
+    return code
 
 
 def _check_crs(doc, where: str) -> None:
@@ -186,7 +242,8 @@ def generated_labels(geo: Geo, admin_code: str, grid_cells: int, station_grids: 
     from polsim.city import _admin
     from polsim.scenario.schema import CitySpec
 
-    spec = CitySpec(rows=geo.rows, cols=geo.cols, cell_m=geo.cell_m, code=admin_code,
+    # land_use={}: the shares place nothing here, so a small area is no block's concern
+    spec = CitySpec(rows=geo.rows, cols=geo.cols, cell_m=geo.cell_m, code=admin_code, land_use={},
                     grid_cells=grid_cells, station_grids=station_grids, district_stations=district_stations)
     grid_id, station_id, district_id, codes = _admin(spec, (geo.rows, geo.cols))
     return Labels(grid_id, station_id, district_id, codes, [""] * (int(station_id.max()) + 1))

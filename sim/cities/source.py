@@ -49,6 +49,17 @@ def check_fields(city: dict, file: str) -> None:
                             f"allowed with a source: {', '.join(allowed)}")
 
 
+def with_import_defaults(city: dict) -> dict:
+    """A ``[city]`` table naming an extract, with the import's own defaults where a generated
+    city's differ: no administrative division (``code``) unless the scenario gives one.
+    """
+    from polsim.cities.build import NO_DIVISION
+
+    if not is_extract(city.get("source", "")) or "code" in city:
+        return city
+    return {**city, "code": NO_DIVISION}
+
+
 def resolve(source: str, base: Path) -> str:
     """``source`` with a relative path made absolute against ``base`` (``package:`` kept)."""
     if source.startswith(PACKAGE) or Path(source).expanduser().is_absolute():

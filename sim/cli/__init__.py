@@ -12,6 +12,7 @@ import argparse
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,10 +30,20 @@ class UsageError(Exception):
     """Bad command-line input: reported as one line, exit code 2."""
 
 
+NEGATIVE_VALUE = re.compile(r"^-\.?\d[\d.,eE+-]*$")
+"""An argument that is a value, not an option, though it starts with '-': a negative number or a
+list of numbers (``--bbox -122.5,37.7,-122.4,37.8``), which argparse alone takes for an option."""
+
+
 class OneLineParser(argparse.ArgumentParser):
     """argparse, with its errors as polsim's one line (``polsim run: error: ...``) instead of
-    the usage text followed by the error.
+    the usage text followed by the error, and negative numbers and lists of numbers read as
+    values (no polsim option looks like one).
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = NEGATIVE_VALUE  # argparse's own hook for what counts as a number
 
     def error(self, message: str) -> NoReturn:
         """Print ``PROG: error: MESSAGE (see PROG --help)`` and exit with code 2."""

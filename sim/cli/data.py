@@ -10,7 +10,7 @@ from polsim.data.errors import DataError
 from polsim.data.read import MAX_OUTSIDE, Records, combine, normalise, read_csv
 from polsim.data.schemas import SCHEMA_NAMES, schema_named
 from polsim.data.store import sidecar_path, write_records
-from polsim.data.typemap import type_map_for
+from polsim.data.typemap import DISPUTE, type_map_for
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -39,6 +39,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Import, write the table and its sidecar, print the counts."""
+    from polsim.cli.common import check_out_dir
+
+    if args.out.exists() and not args.out.is_file():
+        raise UsageError(f"--out {args.out}: exists and is not a file")
+    check_out_dir(args.out.parent)
     try:
         records = import_records(args)
         write_records(args.out, records)
@@ -57,16 +62,38 @@ def import_records(args: argparse.Namespace) -> Records:
         raise DataError("--out", str(args.out), "must end in .parquet")
     schema = schema_named(args.schema, args.column_map)
     types = type_map_for(schema.name, args.types)
-    geo = None
+    geo = passable = None
     if args.scenario:
         from polsim.cities.source import city_for
         from polsim.data.place import frame_of
         from polsim.scenario import load_scenario
 
         spec = load_scenario(args.scenario).spec
-        types.check_targets(spec.crimes, "types")
-        geo = frame_of(city_for(spec.city))
-    return combine([normalise(read_csv(f), schema, types, str(f), geo, args.max_outside) for f in args.files])
+        types.check_targets([*spec.crimes, DISPUTE], "types")
+        city = city_for(spec.city)
+        geo, passable = frame_of(city), city.passable
+    files, repeated = once_each(args.files)
+    records = combine([normalise(read_csv(f), schema, types, str(f), geo, args.max_outside, passable)
+                       for f in files])
+    records.meta["files_given_again"] = [str(f) for f in repeated]
+    return records
+
+
+def once_each(files: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The files in order, each once (the same file named twice, by any path, is read once),
+    and the names given again.
+    """
+    seen: set[tuple[int, int] | str] = set()
+    kept, again = [], []
+    for f in files:
+        try:
+            st = f.stat()
+            key: tuple[int, int] | str = (st.st_dev, st.st_ino)
+        except OSError:
+            key = str(f)  # missing: read_csv says so
+        (again if key in seen else kept).append(f)
+        seen.add(key)
+    return kept, again
 
 
 def describe(records: Records) -> str:
@@ -76,6 +103,11 @@ def describe(records: Records) -> str:
     lines = [f"{m['rows']} rows from {source} ({m['schema']}, {m['types']}, x/y in {m['crs']})",
              "status: " + ", ".join(f"{k} {v}" for k, v in m["status"].items() if v),
              "by type: " + (", ".join(f"{k} {v}" for k, v in m["by_type"].items()) or "none")]
+    if m["status"].get("duplicate"):
+        lines.append(f"duplicates: {m['status']['duplicate']} rows repeat the id of an earlier row (kept once: "
+                     "the first; the others have status duplicate)")
+    if m.get("files_given_again"):
+        lines.append(f"given again and read once: {', '.join(m['files_given_again'])}")
     if m["ignored_types"]:
         lines.append("ignored types: " + ", ".join(f"{k} {v}" for k, v in m["ignored_types"].items()))
     lines.append("months: " + (", ".join(m["months"]) if len(m["months"]) <= 6

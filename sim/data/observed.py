@@ -13,6 +13,7 @@ from polsim.data.errors import DataError
 from polsim.data.period import Period, exposure_days, in_period
 from polsim.data.place import frame_of, place_records
 from polsim.data.read import MAX_OUTSIDE, Records
+from polsim.data.typemap import DISPUTE
 
 
 @dataclass
@@ -30,6 +31,14 @@ class Observed:
     outside: int
     delays: pd.DataFrame = field(default_factory=pd.DataFrame)
     """The period's placed records' type, priority and delay columns (minutes; NaN: not known)."""
+    disputes: int = 0
+    """Records of the period typed as the model's disputes (:data:`~polsim.data.typemap.DISPUTE`):
+    not crimes, so in none of the counts above."""
+
+    @property
+    def disputes_per_day(self) -> float:
+        """The disputes' rate, what a scenario's ``disputes.per_day`` says."""
+        return self.disputes / self.days if self.days > 0 else 0.0
 
     @property
     def total(self) -> int:
@@ -45,6 +54,8 @@ def observe(records: Records, city, types: list[str], period: Period, file: str,
     table, meta = records.table, records.meta
     timed = bool(meta.get("has_times"))
     chosen = table[(table["status"] == "ok").to_numpy() & in_period(table, period, timed)]
+    dispute = chosen["type"].eq(DISPUTE).to_numpy()
+    disputes, chosen = int(dispute.sum()), chosen[~dispute]
     if chosen.empty:
         raise DataError(file, "--period", f"{period.text} has no usable records; the data covers "
                         f"{', '.join(meta.get('months', [])) or 'no month'}")
@@ -72,4 +83,4 @@ def observe(records: Records, city, types: list[str], period: Period, file: str,
     cols = ["type", "priority", "self_initiated", "report_delay_min", "dispatch_min", "travel_min",
             "response_min"]
     return Observed(list(types), counts, exposure_days(table, period, timed), by_hour, outside,
-                    kept[cols].reset_index(drop=True))
+                    kept[cols].reset_index(drop=True), disputes)

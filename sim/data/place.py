@@ -16,11 +16,9 @@ import numpy as np
 import pandas as pd
 
 from polsim.data.errors import DataError
-from polsim.geo import Geo, transformer, utm_crs
+from polsim.geo import LOCAL, Geo, transformer, utm_crs
 
 WGS84 = "EPSG:4326"
-LOCAL = "local"
-"""The CRS name of a placeless city's own metres (east and north of its south-west corner)."""
 
 _POINT = re.compile(r"^\s*POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)\s*\)\s*$", re.IGNORECASE)
 
@@ -38,6 +36,9 @@ class Placed:
     located: np.ndarray
     """Rows that had a usable position at all."""
     crs: str
+    invalid: np.ndarray | None = None
+    """Rows whose only position is no place on Earth (a longitude past +-180, a latitude past
+    +-90, x/y that do not project): not located, and told apart from rows with none."""
 
 
 def transform(x: np.ndarray, y: np.ndarray, source: str, target: str) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +51,7 @@ def transform(x: np.ndarray, y: np.ndarray, source: str, target: str) -> tuple[n
 
 def local_geo(rows: int, cols: int, cell_m: float) -> Geo:
     """A placeless city's frame: x east and y north of its south-west corner, in metres."""
-    return Geo(LOCAL, 0.0, rows * cell_m, cell_m, rows, cols)
+    return Geo.local(rows, cols, cell_m)
 
 
 def parse_points(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -68,8 +69,12 @@ def place(fields: dict[str, np.ndarray | pd.Series], xy_crs: str | None, geo: Ge
     """
     n = len(next(iter(fields.values())))
     lon, lat = np.full(n, np.nan), np.full(n, np.nan)
+    invalid = np.zeros(n, bool)
     for a, b in _geographic_fields(fields):
-        ok = np.isnan(lon) & _usable(a, b)
+        usable = _usable(a, b)
+        on_earth = _on_earth(a, b)
+        invalid |= usable & ~on_earth
+        ok = np.isnan(lon) & usable & on_earth
         lon[ok], lat[ok] = a[ok], b[ok]
     raw_x, raw_y = np.full(n, np.nan), np.full(n, np.nan)
     source = xy_crs or (geo.crs if geo is not None else "unknown")
@@ -80,6 +85,9 @@ def place(fields: dict[str, np.ndarray | pd.Series], xy_crs: str | None, geo: Ge
             raw_x[ok], raw_y[ok] = a[ok], b[ok]
         else:
             lon[ok], lat[ok] = transform(a[ok], b[ok], source, WGS84)
+            off = ok & ~_on_earth(lon, lat)  # pyproj gives inf for x/y beyond the projection's reach
+            invalid |= off
+            lon[off], lat[off] = np.nan, np.nan
     geographic = np.isfinite(lon)
     crs = geo.crs if geo is not None else _data_crs(lon, lat, source)
     if crs == LOCAL and geographic.any():
@@ -101,7 +109,7 @@ def place(fields: dict[str, np.ndarray | pd.Series], xy_crs: str | None, geo: Ge
         row[inside], col[inside] = a[inside].astype(np.int64), b[inside].astype(np.int64)
         if geo is not None:
             x[inside], y[inside] = geo.xy_of_cells(row[inside], col[inside])
-    return Placed(lon, lat, x, y, row, col, located, crs)
+    return Placed(lon, lat, x, y, row, col, located, crs, invalid & ~located)
 
 
 def _geographic_fields(fields: dict[str, np.ndarray | pd.Series]):
@@ -116,6 +124,11 @@ def _usable(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.isfinite(a) & np.isfinite(b) & ~((a == 0) & (b == 0))
 
 
+def _on_earth(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Longitudes in -180..180 and latitudes in -90..90 (NaN is not on Earth either)."""
+    return (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+
+
 def _data_crs(lon: np.ndarray, lat: np.ndarray, source: str) -> str:
     """With no city: the UTM zone of the data's median point, else the x/y's own frame."""
     ok = np.isfinite(lon)
@@ -126,7 +139,7 @@ def _data_crs(lon: np.ndarray, lat: np.ndarray, source: str) -> str:
 
 def frame_of(city) -> Geo:
     """The frame a city's records are placed in: its place on the map, or its own metres."""
-    return city.geo if city.geo is not None else local_geo(city.rows, city.cols, city.cell_m)
+    return city.frame
 
 
 def place_records(table: pd.DataFrame, crs: str, geo: Geo, file: str) -> Placed:

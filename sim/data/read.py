@@ -1,10 +1,13 @@
 """Reading a force's CSV into the normalised table: check, parse, type, place, count.
 
 Every row of the file becomes a row of the table, with a ``status``: ``ok`` (used by
-calibration and back-tests), or why not: ``type_ignored`` (its type maps to "" on purpose),
-``no_time``, ``no_location`` or ``outside_city``. Nothing is dropped unseen; the counts go
-into the table's metadata. What cannot be read at all (a missing column, a time or number
-that does not parse, a type with no mapping, most rows off the city) is a one-line error.
+calibration and back-tests), or why not: ``duplicate`` (its id was seen on an earlier row, of
+this file or an earlier one), ``type_ignored`` (its type maps to "" on purpose), ``no_time``,
+``no_location``, ``bad_location`` (a place that is no place on Earth: longitude 200),
+``outside_city`` or ``impassable`` (on a cell of the city nobody can stand on: water, blocked
+land). Nothing is dropped unseen; the counts go into the table's metadata. What cannot be
+read at all (a missing column, a time or number that does not parse, a type with no mapping,
+most rows off the city) is a one-line error.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ from polsim.data.schemas import NUMBER_ROLES, PLACES, TIME_ROLES, Schema
 from polsim.data.typemap import TypeMap
 from polsim.geo import Geo
 
-STATUSES = ("ok", "type_ignored", "no_time", "no_location", "outside_city")
-"""A row's status, in the order the reasons are checked."""
+STATUSES = ("ok", "duplicate", "type_ignored", "no_time", "no_location", "bad_location", "outside_city",
+            "impassable")
+"""A row's status; where several reasons hold, the first of them here."""
 
 DURATIONS = ("report_delay_min", "intake_min", "dispatch_min", "travel_min", "response_min", "on_scene_min")
 """Minutes: crime to call, call to entry, call to dispatch, dispatch to arrival, call to arrival,
@@ -124,8 +128,11 @@ def parse_numbers(values: pd.Series, file: str, column: str) -> np.ndarray:
 
 
 def normalise(raw: pd.DataFrame, schema: Schema, types: TypeMap, file: str, geo: Geo | None = None,
-              max_outside: float = MAX_OUTSIDE) -> Records:
-    """The normalised table of a file's rows (see the module docstring)."""
+              max_outside: float = MAX_OUTSIDE, passable: np.ndarray | None = None) -> Records:
+    """The normalised table of a file's rows (see the module docstring).
+
+    ``passable``: the city's cells people can stand on (rows x cols of ``geo``), for ``impassable``.
+    """
     check_columns(raw, schema, file)
     cols = {role: col for role, col in schema.columns.items() if col in raw.columns}
     n = len(raw)
@@ -154,8 +161,10 @@ def normalise(raw: pd.DataFrame, schema: Schema, types: TypeMap, file: str, geo:
     out["self_initiated"] = (raw[cols["self_initiated"]].str.strip().str.lower().isin(("y", "yes", "true", "1", "t"))
                              if "self_initiated" in cols else False)
     negative = _durations(out, times, numbers)
-    out["status"] = _statuses(out, placed, geo is not None)
+    has_ids = "id" in cols
+    out["status"] = _statuses(out, placed, geo is not None, passable, has_ids)
     records = Records(out.reset_index(drop=True), _meta(out, schema, types, file, placed.crs, negative))
+    records.meta["ids"] = ID_COLUMN if has_ids else ROW_NUMBERS
     _check_outside(records, file, geo, max_outside)
     return records
 
@@ -204,13 +213,27 @@ def _durations(out: pd.DataFrame, times: dict[str, pd.Series], numbers: dict[str
     return negative
 
 
-def _statuses(out: pd.DataFrame, placed: Placed, on_city: bool) -> np.ndarray:
+ID_COLUMN, ROW_NUMBERS = "the id column", "row numbers"
+"""What a table's ids are: the source's own (duplicates are found by them) or the file's row numbers."""
+
+
+def _statuses(out: pd.DataFrame, placed: Placed, on_city: bool, passable: np.ndarray | None,
+              has_ids: bool) -> np.ndarray:
+    """Each row's status: the reasons set from the last in ``STATUSES`` to the first, which wins."""
     status = np.full(len(out), "ok", dtype=object)
     untimed = out["month"].eq("").to_numpy()
-    status[(placed.row < 0) & on_city] = "outside_city"
-    status[~placed.located] = "no_location"
+    on = placed.row >= 0
+    if passable is not None:
+        blocked = np.zeros(len(out), bool)
+        blocked[on] = ~passable[placed.row[on], placed.col[on]]
+        status[blocked] = "impassable"
+    status[~on & on_city] = "outside_city"
+    status[~placed.located & (placed.invalid if placed.invalid is not None else False)] = "bad_location"
+    status[~placed.located & ~(placed.invalid if placed.invalid is not None else False)] = "no_location"
     status[untimed] = "no_time"
     status[out["type"].eq("").to_numpy()] = "type_ignored"
+    if has_ids:
+        status[(out["id"].ne("") & out["id"].duplicated()).to_numpy()] = "duplicate"
     return status
 
 
@@ -243,6 +266,7 @@ def combine(parts: list[Records]) -> Records:
                         f"the files fall in different map zones ({', '.join(sorted(crs))}); "
                         "give --scenario to place them all on one city")
     table = pd.concat([p.table for p in parts], ignore_index=True)
+    repeated = _repeated_ids(parts, table)
     meta = dict(parts[0].meta)
     meta["source_file"] = [p.meta["source_file"] for p in parts]
     meta["rows"] = int(len(table))
@@ -253,11 +277,37 @@ def combine(parts: list[Records]) -> Records:
             for k, v in p.meta[key].items():
                 merged[k] = merged.get(k, 0) + v
         meta[key] = dict(sorted(merged.items())) if key != "status" else merged
+    _recount(meta, table, repeated)
+    meta["ids"] = parts[0].meta.get("ids") if len({p.meta.get("ids") for p in parts}) == 1 else ROW_NUMBERS
     meta["months"] = sorted({m for p in parts for m in p.meta["months"]})
     times = [p.meta[k] for p in parts for k in ("first_time", "last_time") if p.meta[k]]
     meta["first_time"], meta["last_time"] = (min(times), max(times)) if times else (None, None)
     meta["has_times"] = any(p.meta["has_times"] for p in parts)
     return Records(table, meta)
+
+
+def _repeated_ids(parts: list[Records], table: pd.DataFrame) -> np.ndarray:
+    """Rows of the combined ``table`` whose id an earlier file had (only where every file has ids)."""
+    if not all(p.meta.get("ids") == ID_COLUMN for p in parts):
+        return np.zeros(len(table), bool)
+    first_file = np.repeat(np.arange(len(parts)), [len(p.table) for p in parts])
+    ids = table["id"]
+    seen_in = pd.Series(first_file).groupby(ids.to_numpy()).transform("min").to_numpy()
+    return (ids.ne("") & (seen_in < first_file) & table["status"].ne("duplicate")).to_numpy()
+
+
+def _recount(meta: dict, table: pd.DataFrame, repeated: np.ndarray) -> None:
+    """Make ``repeated`` rows duplicates, moving them in the counts out of what they were."""
+    for status, type_, source in table.loc[repeated, ["status", "type", "source_type"]].itertuples(index=False):
+        meta["status"][status] -= 1
+        if status == "ok":
+            meta["by_type"][type_] -= 1
+        elif status == "type_ignored":
+            meta["ignored_types"][source] -= 1
+    meta["status"]["duplicate"] = meta["status"].get("duplicate", 0) + int(repeated.sum())
+    table.loc[repeated, "status"] = "duplicate"
+    for key in ("by_type", "ignored_types"):
+        meta[key] = {k: v for k, v in meta[key].items() if v}
 
 
 def _check_outside(records: Records, file: str, geo: Geo | None, max_outside: float) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from polsim.data.errors import DataError
+from polsim.geo import check_crs
 
 ROLES: dict[str, str] = {
     "id": "record identifier",
@@ -135,7 +136,10 @@ def parse_map(text: str) -> tuple[dict[str, str], str | None]:
         if not sep or not role or not column:
             raise DataError("--map", item, "must be role=column, e.g. time=Date")
         if role == "crs":
-            crs = column
+            try:
+                crs = check_crs(column)
+            except ValueError as err:
+                raise DataError("--map", item, str(err)) from None
         elif role not in ROLES:
             raise DataError("--map", item, f"unknown role {role!r}; allowed: {', '.join([*ROLES, 'crs'])}")
         else:

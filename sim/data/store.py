@@ -3,12 +3,14 @@
 ``mycity.parquet`` holds one row per source row (see :mod:`polsim.data.read`);
 ``mycity.meta.json`` repeats the metadata (source file, schema, counts by status and type)
 for people; the copy in the Parquet schema is what :func:`read_records` trusts. Both are
-written under temporary names and renamed, so a failed import leaves nothing behind.
+written under temporary names and renamed, the table last, so a failed import leaves nothing
+behind.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,6 @@ import pyarrow.parquet as pq
 
 from polsim.data.errors import DataError
 from polsim.data.read import Records
-from polsim.output import write_atomically
 
 META_KEY = b"polsim.records"
 
@@ -29,15 +30,31 @@ def sidecar_path(path: Path) -> Path:
 
 
 def write_records(path: Path, records: Records) -> None:
-    """Write the table and its metadata (sidecar first, the table last marks it complete)."""
+    """Write the table and its metadata: both under temporary names first, then the sidecar
+    renamed into place and the table last (it marks the import complete). A failure (a full or
+    read-only disk) leaves neither new file, and no sidecar without its table.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     table = pa.Table.from_pandas(records.table, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                            META_KEY: json.dumps(records.meta).encode()})
     text = json.dumps(records.meta, indent=2) + "\n"
-    write_atomically(sidecar_path(path), lambda p: p.write_text(text, encoding="utf-8"))
-    write_atomically(path, lambda p: pq.write_table(table, p))
+    sidecar = sidecar_path(path)
+    tmp_table, tmp_sidecar = (p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in (path, sidecar))
+    placed: list[Path] = []
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, tmp_table)
+        tmp_sidecar.write_text(text, encoding="utf-8")
+        os.replace(tmp_sidecar, sidecar)
+        placed.append(sidecar)
+        os.replace(tmp_table, path)
+    except BaseException as err:
+        for leftover in (tmp_table, tmp_sidecar, *placed):
+            leftover.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise DataError("--out", str(path), f"cannot write: {err.strerror or err}") from None
+        raise
 
 
 def read_records(path: Path) -> Records:

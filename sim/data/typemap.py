@@ -4,6 +4,7 @@
 [types]
 "Burglary" = "burglary"
 "Anti-social behaviour" = ""   # not a crime the model makes: ignored on purpose, and counted
+"Disturbance" = "dispute"      # the model's disputes ([disputes]), not a crime type
 "*" = ""                       # optional: every type not listed is ignored on purpose too
 ```
 
@@ -25,6 +26,11 @@ import pandas as pd
 from polsim.data.errors import DataError, row_label
 
 CATCH_ALL = "*"
+
+DISPUTE = "dispute"
+"""The target of a source type that is the model's disputes (a disturbance, a domestic, a
+quarrel: ``"Disturbance" = "dispute"``), not one of its crime types; the model's own name for
+the incidents of ``[disputes]``."""
 
 POLICE_UK_TYPES = {
     "Anti-social behaviour": "",
@@ -111,7 +117,9 @@ class TypeMap:
         return mapped.astype(str)
 
     def check_targets(self, allowed: Iterable[str], where: str) -> None:
-        """Every type the table maps onto must be one of the scenario's."""
+        """Every type the table maps onto must be one of the scenario's (its crime types, and
+        :data:`DISPUTE` where the caller allows it).
+        """
         allowed = list(allowed)
         bad = sorted(self.targets - set(allowed))
         if bad:

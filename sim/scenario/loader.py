@@ -229,9 +229,10 @@ def _validated(data: dict[str, Any], file: str) -> ScenarioSpec:
     """Build the spec from the file's (overridden) tables and run the checks that need the city."""
     city = data.get("city")
     if isinstance(city, dict) and city.get("source"):
-        from polsim.cities.source import check_fields
+        from polsim.cities.source import check_fields, with_import_defaults
 
         check_fields(city, file)  # a city read from a file is not generated: no generation fields
+        data = {**data, "city": with_import_defaults(city)}
     spec = build(ScenarioSpec, _with_builtin_defaults(data, file), file)
     if spec.city.source:
         from polsim.cities.source import with_city_file
@@ -242,8 +243,8 @@ def _validated(data: dict[str, Any], file: str) -> ScenarioSpec:
 
 
 def _check_against_city(spec: ScenarioSpec, file: str) -> None:
-    """Checks that need the generated city: explicit bases must stand on passable cells."""
-    explicit = {name: u for name, u in spec.units.items() if u.base_cells}
+    """Checks that need the generated city: explicit bases must stand on cells the unit can leave."""
+    explicit = {name: u for name, u in spec.units.items() if u.has_explicit_bases}
     if not explicit:
         return
     from polsim.cities.source import city_for
@@ -253,12 +254,30 @@ def _check_against_city(spec: ScenarioSpec, file: str) -> None:
 
     city = city_for(spec.city)
     for name, unit in explicit.items():
-        for i, (r, c) in enumerate(unit.base_cells):
-            where = f"units.{name}.base_cells[{i}]"
-            if not (0 <= r < city.rows and 0 <= c < city.cols):
-                raise ScenarioError(file, where, f"cell ({r}, {c}) is outside the {city.rows}x{city.cols} city")
-            if not city.passable[r, c]:
-                raise ScenarioError(file, where, f"cell ({r}, {c}) is blocked land; allowed: a passable cell")
+        places = [(f"base_cells[{i}]", f"cell ({r}, {c})", (r, c)) for i, (r, c) in enumerate(unit.base_cells)]
+        cells = city.cells_at(unit.base_lonlat, unit.base_xy)
+        given = [(f"base_lonlat[{i}]", f"longitude/latitude ({x:g}, {y:g})")
+                 for i, (x, y) in enumerate(unit.base_lonlat)]
+        given += [(f"base_xy[{i}]", f"x/y ({x:g}, {y:g})") for i, (x, y) in enumerate(unit.base_xy)]
+        places += [(key, what, (int(r), int(c))) for (key, what), (r, c) in zip(given, cells, strict=True)]
+        for key, what, (r, c) in places:
+            _check_base(city, unit, file, f"units.{name}.{key}", what, r, c)
+
+
+def _check_base(city, unit, file: str, where: str, what: str, r: int, c: int) -> None:
+    """A base inside the city, on passable land, and for a unit that drives, on a road."""
+    if what.startswith("longitude") and city.geo is None:
+        raise ScenarioError(file, where, f"{what}: the city has no place on the map; allowed: base_cells, "
+                            "base_xy, or city.origin = [longitude, latitude] to place the city")
+    if not (0 <= r < city.rows and 0 <= c < city.cols):
+        raise ScenarioError(file, where, f"{what} is outside the {city.rows}x{city.cols} city")
+    at = f"{what} (cell {r}, {c})" if not what.startswith("cell") else what
+    if not city.passable[r, c]:
+        raise ScenarioError(file, where, f"{at} is blocked land or water; allowed: a passable cell")
+    if not (unit.flies or unit.on_foot) and city.road_kmh[r, c] <= 0:
+        raise ScenarioError(file, where, f"{at} has no road a vehicle may drive (a park, a square, a "
+                            f"foot path): a {unit.kind} based there could never leave; allowed: a cell on the "
+                            "road network")
 
 
 def load_scenario(

@@ -326,6 +326,17 @@ class UnitType:
                                           ge=0, le=4999, maxlen=50_000)
     on_foot: bool = bounded(False, "walks: crosses any passable cell at its own speed, whatever the road "
                             "(drivers follow the road network; flying units fly)")
+    base_lonlat: list[list[float]] = bounded(
+        [], "explicit bases as [longitude, latitude] (a city on the map: an imported city, or one given "
+        "city.origin), on the cell each falls in; with base_cells and base_xy", ge=-180, le=180, maxlen=50_000)
+    base_xy: list[list[float]] = bounded(
+        [], "explicit bases as [x, y] metres in the city's CRS (city.json's geo.crs; a city with no place: "
+        "east and north of its south-west corner)", ge=-1e8, le=1e8, maxlen=50_000)
+
+    @property
+    def has_explicit_bases(self) -> bool:
+        """Whether the scenario places this type's bases itself (as cells, longitude/latitude or x/y)."""
+        return bool(self.base_cells or self.base_lonlat or self.base_xy)
 
     def __post_init__(self) -> None:
         if self.kind not in BUILTIN_KINDS:
@@ -337,6 +348,13 @@ class UnitType:
         for cell in self.base_cells:
             if len(cell) != 2:
                 raise ValueError(f"base_cells: each entry must be [row, col], got {cell}")
+        for i, place in enumerate(self.base_lonlat):
+            if len(place) != 2 or not -90 <= place[1] <= 90:
+                raise ValueError(f"base_lonlat[{i}]: must be [longitude, latitude] with latitude in -90..90, "
+                                 f"got {place}")
+        for i, place in enumerate(self.base_xy):
+            if len(place) != 2:
+                raise ValueError(f"base_xy[{i}]: must be [x, y] in metres, got {place}")
 
 
 BUILTIN_UNITS: dict[str, UnitType] = {

@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests.hostile.corpus import COMMANDS, FILES, prepare
+from tests.hostile.imports import IMPORT_COMMANDS, prepare_imports
 
 RUN_ARGS = ["--days", "0.05", "--no-progress"]
 """A file's run: 72 one-minute steps (enough to see a step cost or a kernel run away)."""
@@ -72,12 +73,17 @@ def run_case(python: str, args: list[str], cwd: Path, out: Path | None, timeout:
     wrote = out is not None and out.exists() and not existed
     if proc.returncode == 2 and len(lines) == 1 and "Traceback" not in err and not wrote:
         outcome = "refused"
-    elif proc.returncode == 0 and "Traceback" not in err and (out is None or (out / "summary.json").exists()):
+    elif proc.returncode == 0 and "Traceback" not in err and _finished(out):
         outcome = "ran"
     else:
         outcome = "crashed"
     return {"outcome": outcome, "rc": proc.returncode, "seconds": round(time.monotonic() - started, 1),
             "stderr": err[-400:]}
+
+
+def _finished(out: Path | None) -> bool:
+    """A run's summary, an imported city's city.json or an imported table is there."""
+    return out is None or (out / "summary.json").exists() or (out / "city.json").exists() or out.is_file()
 
 
 def tally(python: str, timeout: float, max_gib: float, only: str = "") -> dict:
@@ -108,6 +114,18 @@ def tally(python: str, timeout: float, max_gib: float, only: str = "") -> dict:
                 shutil.rmtree(out, ignore_errors=True)
             _print(name, results[f"cli {name}"])
         os.chmod(work / "readonly", 0o755)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        prepare_imports(work)
+        for name, argv in IMPORT_COMMANDS.items():
+            if only and only not in name:
+                continue
+            args = [a.replace("{dir}", str(work)) for a in argv]
+            out = Path(args[args.index("--out") + 1]) if "--out" in args else None
+            results[f"cli {name}"] = run_case(python, args, work, out, timeout, max_bytes)
+            for leftover in (work / "o", work / "o.parquet", work / "o.meta.json"):
+                shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
+            _print(name, results[f"cli {name}"])
     return results
 
 
