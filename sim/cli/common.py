@@ -125,6 +125,10 @@ def load_checked(args: argparse.Namespace, seed: int | None = None) -> PolicingS
     apply_memory_limit(args)
     check_steps(args)
     scenario = load_scenario(args.scenario, overrides_from(args), seed=seed, origins=origins_from(args))
+    if scenario.spec.calls.source:
+        from polsim.replay.feed import replay_scenario
+
+        replay_scenario(scenario)  # the records read and checked now, before any run or output
     for name in str(getattr(args, "policy", "random")).split(","):
         try:
             make_policy(name.strip())

@@ -16,10 +16,11 @@ at the nearest passable cell.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -233,3 +234,19 @@ def _drawn_minutes(month: pd.Series, start: pd.Timestamp, by_hour: list[float],
     hour = rng.choice(24, size=n, p=p)
     offset = ((first - start).total_seconds() / 60.0).to_numpy(float)
     return offset + day * 1440.0 + hour * 60.0 + rng.random(n) * 60.0
+
+
+def resolved(calls: CallsSpec, base: Path) -> CallsSpec:
+    """``calls`` with its source made absolute, relative to ``base`` (a spec file's folder)."""
+    if not calls.source:
+        return calls
+    return dataclasses.replace(calls, source=str((base / calls.source).resolve()))
+
+
+def call_overrides(calls: CallsSpec) -> dict[str, Any]:
+    """The scenario overrides that replay ``calls`` (none without a source): what a sweep's or an
+    optimisation's ``[calls]`` table adds to every run.
+    """
+    if not calls.source:
+        return {}
+    return {f"calls.{f.name}": getattr(calls, f.name) for f in dataclasses.fields(calls)}
