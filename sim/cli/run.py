@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
                                                                           f"s{args.seed}")
     check_out_dir(out)
     planned, calls = scenario, 0
+    if scenario.spec.calls.source and args.days is not None:
+        raise UsageError("--days: a replay runs over its --period; allowed: --steps to run part of it")
     if scenario.spec.calls.source:  # read and check the records now, before anything runs
         planned, table = replay_scenario(scenario)
         calls = len(table)
@@ -66,8 +68,6 @@ def run(args: argparse.Namespace) -> int:
     if guess.seconds_for(steps) > LONG_RUN_SECONDS:
         print(f"polsim: this run is estimated at {budget.duration(guess.seconds_for(steps))} ({steps:,} steps); "
               "Ctrl-C stops it", file=sys.stderr, flush=True)
-    if args.days is not None and calls:
-        raise UsageError("--days: a replay runs over its --period; allowed: --steps to run part of it")
     with _user_policy_errors(args.policy):
         model = PolicingModel(scenario, policy=args.policy, backend=args.backend, dispatch=args.dispatch)
         started = time.perf_counter()
