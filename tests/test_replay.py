@@ -5,6 +5,7 @@ nothing written."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -315,3 +316,56 @@ def test_bad_input_is_one_line_exit_2_nothing_written(loop, tmp_path, capsys, mo
     assert "not one period" in _refused(capsys, [*run, "--calls", loop["table"], "--period", "July"], out)
     assert "calls.source" in _refused(capsys, [*run, *period], out)
     assert "--days" in _refused(capsys, [*run, "--calls", loop["table"], *period, "--days", "1"], out)
+
+
+def test_compare_two_deployments_on_the_identical_call_stream(loop, tmp_path, capsys):
+    more = _write(tmp_path / "more.toml", {**LOOP, "name": "more",
+                                          "units": {"car": {**LOOP["units"]["car"], "count": 12}}})
+    out = tmp_path / "cmp"
+    assert main(["compare", f"{loop['scenario']},{more}", "--calls", loop["table"], "--period",
+                 "2018-07-01..2018-07-03", "--steps", "1440", "--replications", "2", "--workers", "1",
+                 "--out", str(out), "--no-progress"]) == 0
+    metrics = json.loads((out / "compare.json").read_text())["metrics"]
+    # the same calls in every arm and seed (the first day's), so only service and travel differ
+    first_day = int((loop["calls"]["t_call"] < 1440).sum())
+    assert {m["response_time_min.calls"]["mean"] for m in metrics.values()} == {first_day}
+    mean = {arm: m["response_time_min.mean"]["mean"] for arm, m in metrics.items()}
+    assert mean[more] < mean[loop["scenario"]]
+
+
+def test_sweep_and_optimise_specs_replay_their_calls(loop, tmp_path):
+    from polsim.experiments.optimise.checks import load_optimise
+    from polsim.experiments.plan import make_plan, run_of
+    from polsim.experiments.spec import load_sweep
+    from polsim.runs import execute
+    from polsim.scenario import ScenarioError
+
+    table = tmp_path / "calls.parquet"
+    table.write_bytes(Path(loop["table"]).read_bytes())  # named relative to the spec's folder
+    scen = _write(tmp_path / "loop.toml", LOOP)
+    sweep = _write(tmp_path / "sweep.toml", {
+        "scenario": "loop.toml", "replications": 1, "steps": 600, "metrics": ["response_time_min.mean"],
+        "calls": {"source": "calls.parquet", "period": "2018-07-01..2018-07-03"},
+        "parameters": {"units.car.count": {"values": [4, 8]}}})
+    spec = load_sweep(sweep)
+    assert spec.fixed["calls.source"] == str(table.resolve())
+    plan = make_plan(spec)
+    summary = execute(run_of(spec.as_dict(), "random", 1, plan.runs[0].params)).summary
+    assert summary["replay"]["calls"] == str(table.resolve())
+    with pytest.raises(ScenarioError, match="days"):
+        load_sweep(_write(tmp_path / "bad.toml", {**tomli_loads(sweep), "days": 1}))
+    study = _write(tmp_path / "study.toml", {
+        "scenario": "loop.toml", "objectives": ["min response_time_min.mean"], "steps": 600,
+        "calls": {"source": "calls.parquet", "period": "2018-07-01..2018-07-03"},
+        "variables": {"units": {"car": {"count": [2, 8]}}}})
+    opt = load_optimise(study)
+    assert opt.base_overrides()["calls.source"] == str(table.resolve())
+    assert opt.base_overrides()["calls.period"] == "2018-07-01..2018-07-03"
+    assert scen  # the scenario the specs name
+
+
+def tomli_loads(path: str) -> dict:
+    import tomllib
+
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)

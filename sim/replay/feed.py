@@ -106,8 +106,10 @@ class CallFeed:
         """This step's simulated crimes (type codes, -1 none) less those of the types the record
         holds: the record is their demand (with ``keep_crime``; without it there are no offenders).
         """
-        if self.recorded_codes.size:
-            crime[np.isin(crime, self.recorded_codes)] = -1
+        committed = np.flatnonzero(crime >= 0)  # few a step: test those, not every offender
+        if committed.size and self.recorded_codes.size:
+            drop = committed[np.isin(crime[committed], self.recorded_codes)]
+            crime[drop] = -1
 
     def records(self, start: int, stop: int) -> np.ndarray:
         """The record index of incidents ``start .. stop-1`` (-1: a simulated incident)."""
