@@ -369,3 +369,22 @@ def tomli_loads(path: str) -> dict:
 
     with open(path, "rb") as fh:
         return tomllib.load(fh)
+
+
+def test_the_budget_counts_the_recorded_calls(loop):
+    from polsim.scenario import ScenarioError, budget, load_scenario
+
+    spec = load_scenario(loop["scenario"]).spec
+    plain, replay = budget.estimate(spec), budget.estimate(spec, calls=100_000)
+    assert replay.incidents == plain.incidents + 100_000
+    assert replay.peak_bytes - plain.peak_bytes == 100_000 * (budget.INCIDENT_BYTES + budget.CALL_RECORD_BYTES)
+    with pytest.raises(ScenarioError, match="would take"):
+        budget.check(spec, loop["scenario"], calls=10**12)
+
+
+def test_a_period_of_months_only_records_must_be_whole_months(months_only, tmp_path, capsys):
+    scen, table = months_only
+    out = tmp_path / "never"
+    err = _refused(capsys, ["run", scen, "--calls", table, "--period", "2018-07-01..2018-07-10", "--draw-times",
+                            "--out", str(out)], out)
+    assert "whole months" in err
