@@ -388,3 +388,11 @@ def test_a_period_of_months_only_records_must_be_whole_months(months_only, tmp_p
     err = _refused(capsys, ["run", scen, "--calls", table, "--period", "2018-07-01..2018-07-10", "--draw-times",
                             "--out", str(out)], out)
     assert "whole months" in err
+
+
+def test_a_seeded_replay_repeats_exactly_on_both_backends(loop):
+    over = {"calls.source": loop["table"], "calls.period": "2018-07-01..2018-07-03"}
+    runs = [PolicingModel(loop["scenario"], backend=b, seed=4, overrides=over).run(720) for b in ("numba", "mesa")]
+    a, b = (r.summary() for r in runs)
+    assert {**a, "backend": ""} == {**b, "backend": ""}
+    pd.testing.assert_frame_equal(pd.DataFrame(runs[0].incident_table()), pd.DataFrame(runs[1].incident_table()))
