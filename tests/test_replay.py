@@ -396,3 +396,18 @@ def test_a_seeded_replay_repeats_exactly_on_both_backends(loop):
     a, b = (r.summary() for r in runs)
     assert {**a, "backend": ""} == {**b, "backend": ""}
     pd.testing.assert_frame_equal(pd.DataFrame(runs[0].incident_table()), pd.DataFrame(runs[1].incident_table()))
+
+
+def test_records_imported_onto_another_city_are_refused(months_only, tmp_path, capsys):
+    _, table = months_only  # imported onto Leeds
+    detroit = _placed_city(tmp_path, DETROIT, "detroit")
+    out = tmp_path / "never"
+    err = _refused(capsys, ["run", detroit, "--calls", table, "--period", "2018-07", "--draw-times",
+                            "--out", str(out)], out)
+    assert "imported onto another city" in err
+    # the same place, shifted by two kilometres: same CRS, other cells
+    shifted = _write(tmp_path / "shifted.toml", {"city": {"rows": 20, "cols": 20, "cell_m": 250.0, "cameras": 0,
+                                                          "origin": [-1.55 + 0.03, 53.80]}})
+    err = _refused(capsys, ["run", shifted, "--calls", table, "--period", "2018-07", "--draw-times",
+                            "--out", str(out)], out)
+    assert "other cells" in err

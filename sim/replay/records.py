@@ -41,9 +41,13 @@ RECORDS_KEY = b"polsim.records"
 DISPUTE = "dispute"
 """A record of this type is a dispute, served as the scenario's disputes are (priority, time on scene)."""
 
-COLUMNS = ("id", "time", "month", "row", "col", "type", "priority", "self_initiated", "status",
+COLUMNS = ("id", "time", "month", "x", "y", "row", "col", "type", "priority", "self_initiated", "status",
            "report_delay_min", "dispatch_min", "travel_min", "response_min", "on_scene_min")
 """The import's columns a replay reads."""
+
+MAX_MOVED = 0.01
+"""Share of records whose x/y fall on another cell than their row and column before the table is
+taken for one imported onto another city (a point on a cell's edge may round either way)."""
 
 RECORDED = ("dispatch_min", "travel_min", "response_min")
 """The record's own durations, kept to set beside the replay's."""
@@ -149,6 +153,7 @@ def load_calls(spec: ScenarioSpec, scenario_file: str | None, city: City,
                                 "months; allowed: YYYY-MM or YYYY-MM..YYYY-MM")
     rows = df[inside]
     _check_placed(rows, city, path)
+    _check_same_city(rows, meta, city, path)
     own = rows["self_initiated"].to_numpy(bool)
     rows = rows[~own]
     types = _check_types(rows, spec, path)
@@ -187,6 +192,26 @@ def _check_placed(rows: pd.DataFrame, city: City, path: Path) -> None:
         raise ScenarioError(str(path), f"record {rows['id'].iloc[k]!r}", f"{int(bad.sum())} of {len(rows)} "
                             f"records of the period lie outside the {city.rows}x{city.cols} city; allowed: "
                             "records imported with --scenario on this scenario's city")
+
+
+def _check_same_city(rows: pd.DataFrame, meta: dict, city: City, path: Path) -> None:
+    """Records imported onto another city on the map are refused: their x/y are in another CRS,
+    or fall on other cells than their row and column (more than a few at the edges of cells).
+    """
+    geo = city.geo
+    if geo is None or rows.empty:
+        return
+    if meta.get("crs") != geo.crs:
+        raise ScenarioError(str(path), "calls.source", f"was imported onto another city (x/y in {meta.get('crs')}, "
+                            f"this city's in {geo.crs}); allowed: a table imported with --scenario on this city")
+    x, y = rows["x"].to_numpy(float), rows["y"].to_numpy(float)
+    known = np.isfinite(x) & np.isfinite(y)
+    r, c = geo.cells_of_xy(x[known], y[known])
+    moved = (r != rows["row"].to_numpy()[known]) | (c != rows["col"].to_numpy()[known])
+    if moved.sum() > MAX_MOVED * max(known.sum(), 1):
+        raise ScenarioError(str(path), "calls.source", f"{int(moved.sum())} of {int(known.sum())} records lie on "
+                            "other cells of this city than they were imported onto; allowed: a table imported "
+                            "with --scenario on this scenario's city")
 
 
 def _check_types(rows: pd.DataFrame, spec: ScenarioSpec, path: Path) -> tuple[str, ...]:
