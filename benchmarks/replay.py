@@ -9,6 +9,8 @@ as they fall due, not held as live incidents).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -59,11 +61,9 @@ def _period(days: int) -> str:
 
 
 def _import(csv: Path, table: Path) -> None:
-    from polsim.cli import main
-
-    if main(["data", "import", str(csv), "--schema", "generic", "--map", COLUMN_MAP, "--scenario", "default",
-             "--out", str(table)]) != 0:
-        raise RuntimeError(f"importing {csv} failed")
+    """``polsim data import`` of the calls onto the default city, as a user runs it."""
+    subprocess.run([sys.executable, "-m", "polsim", "data", "import", str(csv), "--schema", "generic", "--map",
+                    COLUMN_MAP, "--scenario", "default", "--out", str(table)], check=True, capture_output=True)
 
 
 def _poisson_month(days: int, per_day: float, csv: Path) -> None:
