@@ -2,7 +2,8 @@
 
 Rows (all in one run, so the two backends are compared side by side under the same load):
 ``backends``, ``memory``, ``compile``, ``citywide`` and ``long_run`` (:mod:`polsim.benchmarks.engine`);
-``offender_kernel`` and ``scaling`` (:mod:`polsim.benchmarks.kernel`); ``external``: the UI's
+``offender_kernel`` and ``scaling`` (:mod:`polsim.benchmarks.kernel`); ``replay``
+(:mod:`polsim.benchmarks.replay`); ``external``: the UI's
 frame rate (:mod:`polsim.benchmarks.ui_fps`) and sweep runs per minute (:mod:`polsim.benchmarks.sweep`).
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 from polsim.benchmarks.engine import backends, citywide, compile_times, long_run, memory
 from polsim.benchmarks.kernel import offender_kernel, scaling
+from polsim.benchmarks.replay import replay_bench
 
 TARGETS = {"ratio": 200.0, "offender_msteps_2cores": 50.0, "citywide_7d_s": 180.0,
            "citywide_peak_gib": 4.0}
@@ -48,7 +50,7 @@ def external(quick: bool) -> dict[str, Any]:
 
 ROWS = {"backends": backends, "offender_kernel": offender_kernel, "scaling": scaling,
         "memory": lambda quick: memory(), "compile": lambda quick: compile_times(),
-        "citywide": citywide, "long_run": long_run, "external": external}
+        "citywide": citywide, "long_run": long_run, "replay": replay_bench, "external": external}
 """Each row of the table and the function that measures it (given ``quick``)."""
 
 
@@ -132,6 +134,13 @@ def format_table(t: dict[str, Any]) -> str:
         lines.append(f"long run (default scenario, {lr['chunk_days'] * len(lr['peak_rss_mib']):.0f} days): "
                      f"peak RSS {', '.join(f'{x:.0f}' for x in lr['peak_rss_mib'])} MiB; growth "
                      f"{lr['growth_mib_per_day']:.2f} MiB/day; {lr['incidents']} incidents kept")
+    if "replay" in t:
+        r = t["replay"]
+        lines.append(f"replay (default scenario, {r['days']} days, {r['incidents']} incidents): simulating the crime "
+                     f"{r['simulated_s']:.1f} s, replaying its calls {r['replay_s']:.1f} s ({r['speedup']:.1f}x); "
+                     f"a {r['month_days']:.0f}-day replay of {r['month_incidents']} calls: peak RSS "
+                     f"{', '.join(f'{x:.0f}' for x in r['month_peak_rss_mib'])} MiB, growth "
+                     f"{r['month_growth_mib_per_day']:.2f} MiB/day")
     lines.extend(_external_lines(t.get("external", {})))
     return "\n".join(lines)
 

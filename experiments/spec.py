@@ -26,8 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from polsim.experiments.design import GRID, METHODS, SOBOL
+from polsim.replay.records import call_overrides, resolved
 from polsim.scenario import ScenarioError, SpecError, load_spec
 from polsim.scenario.loader import read_toml, resolve_path
+from polsim.scenario.schema import CallsSpec
 from polsim.scenario.validate import bounded, build, to_plain
 from polsim.vocabulary import summary_names
 
@@ -92,6 +94,8 @@ class SweepSpec:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
     report: ReportSpec = field(default_factory=ReportSpec)
+    calls: CallsSpec = field(default_factory=CallsSpec)
+    """Recorded calls every run replays (source relative to the spec; docs/replay.md)."""
     file: str = field(default="", compare=False)
 
     def overrides(self, point: dict[str, Any]) -> dict[str, Any]:
@@ -146,8 +150,12 @@ def load_sweep(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
     spec = build(SweepSpec, data, file, error=SpecError)
     built = {name: _parameter(raw, file, f"parameters.{name}") for name, raw in params.items()}
     scenario = scenario_path(spec.scenario, path.parent)
-    spec = replace(spec, parameters=built, fixed={k: _scalar(v, file, f"fixed.{k}") for k, v in fixed.items()},
-                   scenario=scenario, file=file)
+    calls = resolved(spec.calls, path.parent)
+    if calls.source and spec.days is not None:
+        raise SpecError(file, "days", "a replay runs over its calls.period; allowed: steps to run part of it")
+    # the replay is fixed for every run: plan.json's fixed values carry it to each
+    fixed = {**call_overrides(calls), **{k: _scalar(v, file, f"fixed.{k}") for k, v in fixed.items()}}
+    spec = replace(spec, parameters=built, fixed=fixed, scenario=scenario, calls=calls, file=file)
     _check(spec, max_runs)
     return spec
 

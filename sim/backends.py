@@ -109,13 +109,16 @@ class MesaBackend:
         """The rows were re-sorted (row ``k`` now holds old row ``order[k]``): follow them."""
         new_row = np.empty_like(order)
         new_row[order] = np.arange(order.size)
+        if Offender not in model.agents_by_type:  # no offenders (a replay's city): nothing to follow
+            return
         for agent in model.agents_by_type[Offender]:
             agent.index = int(new_row[agent.index])
 
     def step_offenders(self, model: PolicingModel) -> None:
         """Every offender agent steps."""
         self.row_args.offenders = tuple(model.step_args.offenders)
-        model.agents_by_type[Offender].do("step")
+        if Offender in model.agents_by_type:
+            model.agents_by_type[Offender].do("step")
 
     def step_units(self, model: PolicingModel) -> None:
         """Every unit agent steps."""

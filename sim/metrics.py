@@ -132,7 +132,7 @@ class RunMetrics:
             "incidents_unreported": reported.size - n_reported,
             "response_time_min": response_stats(incidents, now),
             "arrests": self.arrests,
-            "time_to_capture_min": _describe(np.array(self.capture_minutes)),
+            "time_to_capture_min": describe_minutes(np.array(self.capture_minutes)),
             "utilisation": _ratio(self.busy_unit_minutes, self.duty_unit_minutes),
             "visibility": _ratio(self.seen_footfall, self.total_footfall),
             "disputes": dict(self.disputes),
@@ -148,7 +148,7 @@ def response_stats(incidents: Columns, now: float) -> dict[str, float]:
     a call still unreached counts against every within-N share.
     """
     reached, n_calls = response_times(incidents, now)
-    out = _describe(reached)
+    out = describe_minutes(reached)
     out["calls"] = n_calls
     for target in RESPONSE_TARGETS_MIN:
         out[f"within_{target}"] = _ratio(float((reached <= target).sum()), n_calls)
@@ -169,7 +169,8 @@ def response_times(incidents: Columns, now: float) -> tuple[np.ndarray, int]:
     return times[np.isfinite(times)], int(calls.sum())
 
 
-def _describe(values: np.ndarray) -> dict[str, float]:
+def describe_minutes(values: np.ndarray) -> dict[str, float]:
+    """Count, mean, median and 90th percentile of some minutes (None each when there are none)."""
     if values.size == 0:
         return {"n": 0, "mean": None, "median": None, "p90": None}
     return {"n": int(values.size), "mean": float(values.mean()),

@@ -44,6 +44,8 @@ from polsim.offenders import Offenders
 from polsim.policies import Policy, make_policy
 from polsim.policies.view import PolicyView
 from polsim.presence import Presence
+from polsim.replay.feed import CallFeed, replay_scenario
+from polsim.replay.records import CallTable
 from polsim.router import PATROL_GREED, Router
 from polsim.rules.offender import FLEEING, INACTIVE, OffenderParams
 from polsim.rules.travel import DRIVE, WALK
@@ -90,17 +92,22 @@ class PolicingModel(mesa.Model):
             scenario = load_scenario(scenario, overrides, seed=seed)
         self.streams = Streams(seed if seed is not None else scenario.rng)
         scenario.rng = self.streams.seed
+        table = None
+        if scenario.spec.calls.source:  # a replay: the record is the demand, its period the run
+            scenario, table = replay_scenario(scenario, self.streams.calls)
         super().__init__(scenario=scenario)
         self.seed = self.streams.seed
         self.spec = scenario.spec
         self.policy = make_policy(policy)
         self.backend = BACKENDS[backend]()
-        check_budget(self.spec, scenario.source)  # refuse what would not fit, before allocating
-        self._build()
+        check_budget(self.spec, scenario.source, calls=len(table or ()))  # refuse what would not fit
+        self._build(table)
 
     # -- construction -------------------------------------------------------------------
-    def _build(self) -> None:
-        """Build the city, the people and the components, each from what it uses."""
+    def _build(self, calls: CallTable | None = None) -> None:
+        """Build the city, the people and the components, each from what it uses (``calls``: the
+        recorded calls a replay hands to dispatch).
+        """
         spec = self.spec
         self.dt = spec.time.step_minutes
         self.max_steps = int(round(spec.time.days * 1440 / self.dt))
@@ -122,6 +129,8 @@ class PolicingModel(mesa.Model):
         self.detector = Detector(spec.guardians, spec.dispatch.relay_min, self.city, self.presence, self.clock,
                                  can_take=lambda unit: bool(self.dispatch.available()[unit]))
         self.incidents = IncidentLog()
+        self.calls = None if calls is None else CallFeed(self.env, calls, spec, self.dispatch, self.incidents,
+                                                         self._new_incident, self._record_crime, self.streams.calls)
         baseline = crime_field(spec, self.city, self.scenario.source)
         self.field = AttractivenessField(spec.field, baseline.a0, self.city.passable, self.dt)
         self.crime_mix = CrimeMix.of(spec, baseline)
@@ -259,6 +268,8 @@ class PolicingModel(mesa.Model):
     def _handle_crimes(self) -> None:
         """Record this step's crimes, detect each, start the incidents that are reported."""
         o = self.offenders
+        if self.calls is not None:
+            self.calls.thin(o.crime)
         who = np.flatnonzero(o.crime >= 0)
         if who.size == 0:
             return
@@ -376,7 +387,8 @@ class PolicingModel(mesa.Model):
         if progress:
             from tqdm import tqdm
 
-            for _ in tqdm(range(total), unit="step", desc=self.spec.name, leave=False):
+            desc = self.spec.name if self.calls is None else f"{self.spec.name} (replay)"
+            for _ in tqdm(range(total), unit="step", desc=desc, leave=False):
                 self.step()
         else:
             for _ in range(total):
@@ -384,8 +396,10 @@ class PolicingModel(mesa.Model):
         return self
 
     def summary(self) -> dict[str, Any]:
-        """The headline numbers of the run so far (what ``summary.json`` holds)."""
-        return {
+        """The headline numbers of the run so far (what ``summary.json`` holds); a replay's say
+        what it replayed and set the record's dispatch and travel times beside its own.
+        """
+        out = {
             "scenario": self.spec.name,
             "policy": getattr(self.policy, "label", self.policy.name),
             "seed": self.seed,
@@ -395,13 +409,20 @@ class PolicingModel(mesa.Model):
             "sim_minutes": float(self.env.now),
             **self.metrics.summary(self.incidents.columns(SUMMARY_COLUMNS), self.now),
         }
+        if self.calls is not None:
+            times = self.incidents.columns(("t_call", "t_dispatch", "t_arrival"))
+            out["replay"] = {**self.calls.describe(), "recorded_vs_simulated": self.calls.side_by_side(times)}
+        return out
 
     def incident_table(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
         """One row per incident (ids ``start .. stop-1``, default all), closed or open, as
         columns (those of ``incidents.parquet``).
         """
-        return incident_rows(self.incidents.columns(start=start, stop=stop), self.now, self.city.grid_codes_at,
+        rows = incident_rows(self.incidents.columns(start=start, stop=stop), self.now, self.city.grid_codes_at,
                              first_id=start)
+        if self.calls is not None:
+            rows["record_id"] = self.calls.record_ids(start, start + rows["id"].size)
+        return rows
 
     def incident_tables(self, rows: int = CHUNK_ROWS) -> Iterator[dict[str, np.ndarray]]:
         """``incident_table`` in pieces of ``rows`` incidents (at least one, maybe empty), so

@@ -36,6 +36,18 @@ INCIDENT_SCHEMA = pa.schema([
 """Columns of incidents.parquet; times are simulated minutes since the start (NaN: not reached
 by the end of the run); status is closed, open (reported, not closed) or unreported (no call yet)."""
 
+REPLAY_INCIDENT_SCHEMA = INCIDENT_SCHEMA.append(pa.field("record_id", pa.string()))
+"""A replay's incidents.parquet: the columns above and the record's own id ("" for a simulated
+incident); its metadata (``polsim.replay``) says which file and period, and whether times were drawn."""
+REPLAY_KEY = b"polsim.replay"
+
+
+def incident_schema(model: PolicingModel) -> pa.Schema:
+    """The schema of ``model``'s incidents.parquet: a replay's adds the record ids and what it replayed."""
+    if model.calls is None:
+        return INCIDENT_SCHEMA
+    return REPLAY_INCIDENT_SCHEMA.with_metadata({REPLAY_KEY: json.dumps(model.calls.describe()).encode()})
+
 
 SUMMARY = "summary.json"
 """The file a finished run writes last: its presence marks the folder complete."""
@@ -89,11 +101,13 @@ def write_run(model: PolicingModel, out: Path, run_info: dict[str, Any]) -> dict
     (out / SUMMARY).unlink(missing_ok=True)  # the folder is unfinished until the new one is in
     summary = model.summary()
 
+    schema = incident_schema(model)
+
     def write_incidents(p: Path) -> None:
         # piece by piece: a city-scale year's table built whole would take ~2.6 GB at the end
-        with pq.ParquetWriter(p, INCIDENT_SCHEMA) as writer:
+        with pq.ParquetWriter(p, schema) as writer:
             for columns in model.incident_tables():
-                writer.write_table(pa.table(columns, schema=INCIDENT_SCHEMA))
+                writer.write_table(pa.table(columns, schema=schema))
 
     write_atomically(out / "incidents.parquet", write_incidents)
     m = model.metrics

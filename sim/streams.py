@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 STREAM_NAMES = ("placement", "offenders", "births", "guardians", "incidents", "disputes", "patrol",
-                "policy")
+                "policy", "calls")
+"""The streams, in the order of their seeds' children (a new one goes last: the others keep theirs)."""
 
 
 class Streams:

@@ -68,3 +68,11 @@ def test_each_benchmark_is_a_script_run_from_anywhere(tmp_path):
         assert done.returncode == code, (module, done.stderr)
         assert "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bench_table_prints_the_replay_row():
+    row = {"days": 7, "simulated_s": 33.1, "replay_s": 38.7, "incidents": 346, "replayed_incidents": 346,
+           "speedup": 0.86, "month_days": 30.0, "month_incidents": 1498, "month_peak_rss_mib": [358.1, 358.2],
+           "month_growth_mib_per_day": 0.0, "month_live_objects": 0}
+    text = format_table({"quick": False, "cpus": 2, "load_before": 1.0, "load_after": 1.0, "replay": row})
+    assert "replay (default scenario, 7 days, 346 incidents)" in text and "30-day replay of 1498 calls" in text

@@ -22,6 +22,7 @@ from polsim.experiments.optimise.spec import (
     scenario_spec,
 )
 from polsim.experiments.spec import read_spec_toml
+from polsim.replay.records import resolved
 from polsim.scenario import ScenarioError, SpecError, load_spec
 from polsim.scenario.validate import build
 from polsim.vocabulary import summary_names
@@ -211,6 +212,9 @@ def load_optimise(path: str | Path) -> OptimiseSpec:
     from polsim.experiments.optimise.evaluate import scenario_path
 
     spec = replace(spec, scenario=scenario_path(spec.scenario, path.parent), file=file,
-                   fixed={k: scalar(v, file, f"fixed.{k}") for k, v in fixed.items()})
+                   fixed={k: scalar(v, file, f"fixed.{k}") for k, v in fixed.items()},
+                   calls=resolved(spec.calls, path.parent))
+    if spec.calls.source and spec.days is not None:
+        raise SpecError(file, "days", "a replay runs over its calls.period; allowed: steps to run part of it")
     check_spec(spec)
     return spec

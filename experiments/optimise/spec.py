@@ -37,8 +37,9 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from polsim.replay.records import call_overrides
 from polsim.scenario import SpecError, load_spec
-from polsim.scenario.schema import BASES
+from polsim.scenario.schema import BASES, CallsSpec
 from polsim.scenario.validate import bounded, build, to_plain
 
 OFFICER_HOURS, COST = "officer_hours", "cost"
@@ -191,6 +192,8 @@ class OptimiseSpec:
     variables: Variables = field(default_factory=Variables)
     cost: dict[str, UnitCost] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
+    calls: CallsSpec = field(default_factory=CallsSpec)
+    """Recorded calls every candidate is run against (source relative to the spec; docs/replay.md)."""
     file: str = field(default="", compare=False)
 
     @cached_property
@@ -221,7 +224,7 @@ class OptimiseSpec:
 
     def base_overrides(self) -> dict[str, Any]:
         """Scenario overrides of every run: the fixed values and the run length."""
-        out = dict(self.fixed)
+        out = {**call_overrides(self.calls), **self.fixed}
         if self.days is not None:
             out["time.days"] = self.days
         return out

@@ -28,6 +28,36 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     add_memory_argument(parser)
 
 
+def add_calls_arguments(parser: argparse.ArgumentParser) -> None:
+    """--calls TABLE --period P [--draw-times] [--keep-crime]: replay recorded calls (docs/replay.md)."""
+    parser.add_argument("--calls", metavar="TABLE", help="replay these recorded calls (a table of polsim data "
+                        "import --scenario) instead of simulating crime; sets calls.source")
+    parser.add_argument("--period", metavar="P", help="the records replayed: YYYY-MM, YYYY-MM..YYYY-MM or "
+                        "YYYY-MM-DD..YYYY-MM-DD; sets calls.period (the run's length)")
+    parser.add_argument("--draw-times", action="store_true", help="months-only records: draw each call's "
+                        "minute from the scenario's hourly profile (every output says so)")
+    parser.add_argument("--keep-crime", action="store_true", help="keep simulated crime of the types the "
+                        "record lacks (default: the record is the whole demand)")
+
+
+CALL_OPTIONS = (("calls", "calls.source", "--calls"), ("period", "calls.period", "--period"),
+                ("draw_times", "calls.draw_times", "--draw-times"), ("keep_crime", "calls.keep_crime", "--keep-crime"))
+"""Replay options: the argument, the scenario field it sets, the option as typed."""
+
+
+def _call_overrides(args: argparse.Namespace) -> dict[str, tuple[Any, str]]:
+    """The replay options given, as field -> (value, what the user typed)."""
+    out = {}
+    for attr, key, option in CALL_OPTIONS:
+        value = getattr(args, attr, None)
+        if value in (None, False):
+            continue
+        if attr == "calls":
+            value = str(Path(value).resolve())  # typed on the command line: relative to here
+        out[key] = (value, option if isinstance(value, bool) else f"{option} {getattr(args, attr)}")
+    return out
+
+
 def add_memory_argument(parser: argparse.ArgumentParser) -> None:
     """--max-memory GIB: the memory a model may take (default: what this machine has free)."""
     parser.add_argument("--max-memory", type=_gib, metavar="GIB",
@@ -59,6 +89,7 @@ def overrides_from(args: argparse.Namespace) -> dict[str, Any]:
         if args.days <= 0:
             raise UsageError(f"--days must be > 0, got {args.days}")
         out["time.days"] = args.days
+    out.update({key: value for key, (value, _) in _call_overrides(args).items()})
     if getattr(args, "steps", None) is not None and args.steps <= 0:
         raise UsageError(f"--steps must be > 0, got {args.steps}")
     return out
@@ -71,6 +102,7 @@ def origins_from(args: argparse.Namespace) -> dict[str, str]:
         out["dispatch.rule"] = f"--dispatch {args.dispatch}"
     if getattr(args, "days", None) is not None:
         out["time.days"] = f"--days {args.days:g}"
+    out.update({key: typed for key, (_, typed) in _call_overrides(args).items()})
     return out
 
 
@@ -97,6 +129,10 @@ def load_checked(args: argparse.Namespace, seed: int | None = None) -> PolicingS
     apply_memory_limit(args)
     check_steps(args)
     scenario = load_scenario(args.scenario, overrides_from(args), seed=seed, origins=origins_from(args))
+    if scenario.spec.calls.source:
+        from polsim.replay.feed import replay_scenario
+
+        replay_scenario(scenario)  # the records read and checked now, before any run or output
     try:
         make_policy(str(getattr(args, "policy", "random")))
     except ValueError as err:

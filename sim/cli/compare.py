@@ -9,7 +9,7 @@ from pathlib import Path
 
 from polsim.cli import UsageError
 from polsim.cli.checks import MAX_SEED, MAX_STEPS, Bound, check_number, check_out_folder, max_workers
-from polsim.cli.common import add_scenario_arguments, load_checked, overrides_from
+from polsim.cli.common import add_calls_arguments, add_scenario_arguments, load_checked, overrides_from
 from polsim.compare import Arm, CompareSettings, crossed_arms
 from polsim.compare.analysis import analyse, map_data
 from polsim.compare.runs import run_all
@@ -25,6 +25,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                     "against the first: 95%% intervals, paired differences, the weighted displacement "
                     "quotient, figures and report.html.")
     add_scenario_arguments(p)
+    add_calls_arguments(p)
     p.add_argument("--policies", default="random",
                    help="comma-separated policies, the first is the baseline (e.g. random,hotspot,beat; "
                         "default random). SCENARIO may also be a comma-separated list: every scenario "

@@ -12,9 +12,17 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from polsim.cli import UsageError
-from polsim.cli.common import add_scenario_arguments, check_out_dir, check_seed, load_checked, out_path
+from polsim.cli.common import (
+    add_calls_arguments,
+    add_scenario_arguments,
+    check_out_dir,
+    check_seed,
+    load_checked,
+    out_path,
+)
 from polsim.model import PolicingModel
 from polsim.output import folder_name, write_run
+from polsim.replay.feed import replay_scenario
 from polsim.scenario import ScenarioError, budget
 from polsim.scenario.advice import warnings
 
@@ -27,6 +35,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("run", help="run a scenario and write its results",
                               description="Run one scenario under one policy and seed.")
     add_scenario_arguments(p)
+    add_calls_arguments(p)
     p.add_argument("--policy", default="random", help="policy name or package.module:Class")
     p.add_argument("--seed", type=int, default=1, help="run seed (default 1)")
     p.add_argument("--out", type=out_path, help="output folder (default runs/SCENARIO-POLICY-sSEED, the "
@@ -42,7 +51,15 @@ def run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("runs") / folder_name(scenario.spec.name, args.policy,
                                                                           f"s{args.seed}")
     check_out_dir(out)
-    guess = budget.check(scenario.spec, scenario.source)
+    planned, calls = scenario, 0
+    if scenario.spec.calls.source and args.days is not None:
+        raise UsageError("--days: a replay runs over its --period; allowed: --steps to run part of it")
+    if scenario.spec.calls.source:  # read and check the records now, before anything runs
+        planned, table = replay_scenario(scenario)
+        calls = len(table)
+        print(f"polsim: replaying {calls:,} calls of {table.period} from {table.source}"
+              + (" (times drawn from the hourly profile)" if table.times_drawn else ""), file=sys.stderr)
+    guess = budget.check(planned.spec, scenario.source, calls=calls)
     for line in warnings(scenario.spec):
         print(f"polsim: warning: {scenario.source}: {line}", file=sys.stderr)
     steps = args.steps or guess.steps
@@ -59,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     info = {"command": shlex.join(["polsim", *sys.argv[1:]]), "scenario_file": scenario.source,
             "wall_seconds": round(elapsed, 3), "steps": int(model.steps),
             "steps_per_second": round(model.steps / elapsed, 1) if elapsed > 0 else None}
+    if model.calls is not None:
+        info["replay"] = model.calls.describe()
     try:
         summary = write_run(model, out, info)
     except OSError as err:
@@ -108,5 +127,14 @@ def format_summary(s: dict) -> str:
         ("visibility", num(s["visibility"], "{:.1%}")),
         ("disputes escalated", f"{s['disputes_escalated']} of {s['disputes']['total']}"),
     ]
+    replay = s.get("replay")
+    if replay:
+        drawn = ", times drawn from the hourly profile" if replay["times_drawn"] else ""
+        rows.insert(1, ("replay of", f"{replay['calls']} {replay['period']} ({replay['calls_made']:,} of "
+                                     f"{replay['records']:,} calls{drawn})"))
+        for name, pair in replay["recorded_vs_simulated"].items():
+            rec, sim = pair["recorded"], pair["simulated"]
+            rows.append((f"{name.removesuffix('_min')} recorded/sim", f"mean {num(rec['mean'])} / {num(sim['mean'])}"
+                         f"  median {num(rec['median'])} / {num(sim['median'])}"))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)

@@ -10,16 +10,15 @@ and last record.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from polsim.data.errors import DataError
+from polsim.replay.span import period_end as _end
+from polsim.replay.span import period_start as _start
 
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ALLOWED = "YYYY-MM, YYYY-MM..YYYY-MM, YYYY-MM-DD..YYYY-MM-DD, or a comma-separated list of those"
 
 
@@ -53,20 +52,6 @@ def parse_period(text: str, option: str = "--period") -> Period:
     if not spans:
         raise DataError(option, text, f"empty; allowed: {ALLOWED}")
     return Period(text, tuple(spans))
-
-
-def _start(text: str) -> pd.Timestamp:
-    if _MONTH.match(text) or _DAY.match(text):
-        return pd.Timestamp(text)
-    raise ValueError(text)
-
-
-def _end(text: str) -> pd.Timestamp:
-    if _MONTH.match(text):
-        return pd.Timestamp(text) + pd.offsets.MonthBegin(1)
-    if _DAY.match(text):
-        return pd.Timestamp(text) + pd.Timedelta(days=1)
-    raise ValueError(text)
 
 
 def in_period(table: pd.DataFrame, period: Period, timed: bool) -> np.ndarray:

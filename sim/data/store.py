@@ -20,8 +20,7 @@ import pyarrow.parquet as pq
 
 from polsim.data.errors import DataError
 from polsim.data.read import Records
-
-META_KEY = b"polsim.records"
+from polsim.replay.records import RECORDS_KEY as META_KEY
 
 
 def sidecar_path(path: Path) -> Path:

@@ -56,6 +56,9 @@ GRID_BYTES = 200
 """Per comprehensive grid: its 15-digit code and its bases."""
 INCIDENT_BYTES = 160
 """Per incident of the run: its archived row (85 B) and the summary's and table's columns."""
+CALL_RECORD_BYTES = 200
+"""Per recorded call of a replay: its row of the time-sorted table (times, cell, type, its
+recorded durations and its id as a Python string)."""
 ROW_BYTES = 400
 """Per DataCollector row (one every ``output.collect_every`` steps)."""
 ADDRESS_SPACE_FACTOR = 1.6
@@ -148,9 +151,9 @@ def duration(seconds: float) -> str:
     return f"{seconds:.0f} s"
 
 
-def estimate(spec: ScenarioSpec, steps: int | None = None) -> Estimate:
+def estimate(spec: ScenarioSpec, steps: int | None = None, calls: int = 0) -> Estimate:
     """The expected peak memory and duration of a run of ``spec`` (``steps``: default the
-    scenario's own length).
+    scenario's own length; ``calls``: the recorded calls a replay feeds, on top of its crime).
     """
     c = spec.city
     cells = c.rows * c.cols
@@ -160,13 +163,13 @@ def estimate(spec: ScenarioSpec, steps: int | None = None) -> Estimate:
     offenders = _offender_rows(spec, cells, steps)
     guardians = grids * spec.guardians.grid_workers_per_grid + spec.guardians.volunteers
     units = sum(u.count for u in spec.units.values())
-    incidents = int(_incidents_per_minute(spec, offenders) * steps * dt)
+    incidents = int(_incidents_per_minute(spec, offenders) * steps * dt) + calls
     rows = steps // spec.output.collect_every + 1
     helpers = min(os.cpu_count() or 1, TRIP_THREADS) - 1
     running = (cells * (CELL_BYTES + CELL_TYPE_BYTES * len(spec.crimes) + TRIP_SCRATCH_BYTES * helpers)
                + offenders * OFFENDER_BYTES
                + guardians * GUARDIAN_BYTES + units * UNIT_BYTES + incidents * INCIDENT_BYTES
-               + rows * ROW_BYTES)
+               + rows * ROW_BYTES + calls * CALL_RECORD_BYTES)
     generating = cells * (GENERATE_CELL_BYTES + CENTRE_CELL_BYTES * c.centres)
     peak = BASE_BYTES + grids * GRID_BYTES + max(running, generating)
     return Estimate(int(peak), _setup_seconds(spec, cells, grids, guardians, units),
@@ -300,13 +303,13 @@ def _address_space_room() -> tuple[int | None, str]:
     return int(room / ADDRESS_SPACE_FACTOR), f"this process may map {room / GIB:.1f} GiB more (ulimit -v)"
 
 
-def check(spec: ScenarioSpec, source: str, steps: int | None = None) -> Estimate:
+def check(spec: ScenarioSpec, source: str, steps: int | None = None, calls: int = 0) -> Estimate:
     """The estimate of ``spec``; raises the one-line :class:`ScenarioError` if it would not fit.
 
     The model's own memory (the estimate less what the running process already holds, which a
     fresh ``polsim run`` reaches on import) must fit the limit.
     """
-    guess = estimate(spec, steps)
+    guess = estimate(spec, steps, calls)
     limit, why = limit_bytes()
     needed = guess.peak_bytes - BASE_BYTES
     if needed > limit:

@@ -215,6 +215,8 @@ def load_spec(
 
         # a source typed on the command line is relative to where it was typed
         overrides = {**overrides, "city.source": resolve(overrides["city.source"], Path.cwd())}
+    if overrides and isinstance(overrides.get("calls.source"), str) and overrides["calls.source"]:
+        overrides = {**overrides, "calls.source": str(Path(overrides["calls.source"]).resolve())}  # likewise
     if not overrides:
         return _validated(data, file), file
     for key, value in overrides.items():

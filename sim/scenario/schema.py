@@ -429,6 +429,32 @@ class PolicySpec:
 
 
 @dataclass(frozen=True)
+class CallsSpec:
+    """A force's recorded calls replayed as the run's demand (docs/replay.md).
+
+    With ``source`` set the run replays the records of ``period`` through dispatch: the period
+    sets the run's length and start (``time.days`` and ``time.start_hour`` give way to it).
+    """
+
+    source: str = bounded("", "a table written by `polsim data import --scenario` (.parquet; a path relative "
+                          "to the scenario file; empty: simulate crime, no replay)", maxlen=1000)
+    period: str = bounded("", "the records replayed: YYYY-MM, YYYY-MM..YYYY-MM or YYYY-MM-DD..YYYY-MM-DD "
+                          "(one span; required with source)", maxlen=40)
+    draw_times: bool = bounded(False, "records with months only (data.police.uk): draw each call's minute "
+                               "within its month from field.crime_by_hour (every output says so)")
+    keep_crime: bool = bounded(False, "keep simulated crime (and disputes) of the types the record lacks "
+                               "(default: the record is the whole demand)")
+
+    def __post_init__(self) -> None:
+        if self.source and not self.period:
+            raise ValueError("calls.period: required with calls.source; allowed: YYYY-MM, YYYY-MM..YYYY-MM "
+                             "or YYYY-MM-DD..YYYY-MM-DD")
+        if self.period and not self.source:
+            raise ValueError("calls.source: a period without a source replays nothing; allowed: the table "
+                             "to replay (polsim data import's output)")
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """What a run records as it goes."""
 
@@ -457,6 +483,7 @@ class ScenarioSpec:
     deterrence: DeterrenceSpec = dataclasses.field(default_factory=DeterrenceSpec)
     policy: PolicySpec = dataclasses.field(default_factory=PolicySpec)
     output: OutputSpec = dataclasses.field(default_factory=OutputSpec)
+    calls: CallsSpec = dataclasses.field(default_factory=CallsSpec)
 
     def __post_init__(self) -> None:
         if not self.crimes:
