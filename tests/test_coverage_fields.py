@@ -8,12 +8,12 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from polsim.city import generate_city
 from polsim.coverage.fields import Standing, minutes_field, reach_of_site
 from polsim.router import Router
 from polsim.rules.routing import cost_field, path_costs
 from polsim.rules.travel import DC8, DR8, DRIVE, SQRT2, slowness
 from polsim.scenario import load_scenario
-from polsim.city import generate_city
 from polsim.units import Units
 
 
