@@ -9,6 +9,7 @@ are imported only when a file is written.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -80,8 +81,11 @@ def write_features(path: Path, geoms: list, columns: Mapping[str, np.ndarray], c
     kinds = sorted({g.geom_type for g in geoms}) or ["Unknown"]
     fields = list(columns)
     data = [np.asarray(v) for v in columns.values()]
-    write(str(path), wkb, data, fields, crs=crs, driver=driver, layer=layer,
-          geometry_type=kinds[0] if len(kinds) == 1 else "Unknown", promote_to_multi=False)
+    with warnings.catch_warnings():
+        # GDAL asks for a .gpkg name; a caller writing atomically hands a temporary one
+        warnings.filterwarnings("ignore", message="The filename extension should be", category=RuntimeWarning)
+        write(str(path), wkb, data, fields, crs=crs, driver=driver, layer=layer,
+              geometry_type=kinds[0] if len(kinds) == 1 else "Unknown", promote_to_multi=False)
 
 
 def write_points(path: Path, x: np.ndarray, y: np.ndarray, columns: Mapping[str, np.ndarray], crs: str,
