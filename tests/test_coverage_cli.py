@@ -125,17 +125,20 @@ def test_static_against_dynamic_from_a_run(tmp_path, small):
     assert main(["coverage", str(small), "--out", str(out), "--run", str(run), "--hours", "1,2,3",
                  "--minutes", "3"]) == 0
     rows = json.loads((out / "coverage.json").read_text())["static_dynamic"]
-    assert [r["hour"] for r in rows] == ["01:00", "02:00", "03:00"]
+    assert [r["hour"] for r in rows] == ["01:00", "02:00", "03:00", "hours studied"]
     inc = pd.read_parquet(run / "incidents.parquet")
     calls = inc[np.isfinite(inc.t_call) & ~inc.on_view]
-    assert sum(r["calls"] for r in rows) == int(((calls.t_call // 60) % 24).isin([1, 2, 3]).sum())
+    assert sum(r["calls"] for r in rows[:3]) == rows[3]["calls"] == int(((calls.t_call // 60) % 24).isin([1, 2, 3]).sum())
+    reached = (calls.t_first_arrival - calls.t_call) <= 3
+    assert rows[3]["run_share"] == pytest.approx(reached[((calls.t_call // 60) % 24).isin([1, 2, 3])].mean())
     assert "Static against dynamic" in (out / "report.html").read_text()
 
 
-def test_a_run_of_another_scenario_is_refused(tmp_path, small, capsys):
+def test_a_run_on_another_city_is_refused(tmp_path, small, capsys):
     run = tmp_path / "run"
     assert main(["run", "default", "--steps", "3", "--out", str(run), "--no-progress"]) == 0
     capsys.readouterr()
     assert main(["coverage", str(small), "--out", str(tmp_path / "never"), "--run", str(run)]) == 2
-    assert "a run of scenario 'default'" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "a run on another city (60 x 60 cells)" in err and err.count("\n") == 1
     assert not (tmp_path / "never").exists()

@@ -38,11 +38,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--from", dest="source", default="bases", choices=("bases", "posts", "patrol"),
                    help="where units stand: their bases, only standing posts, or where a run has them at the hour")
     p.add_argument("--unit-type", help="comma-separated unit types (default: every responding type)")
+    p.add_argument("--together", action="store_true",
+                   help="only the field of the unit types together (not one for each type as well)")
     p.add_argument("--hours", help="comma-separated hours of the day (default: the quietest and busiest)")
     p.add_argument("--minutes", default="1,3,5", help="band limits in minutes (default 1,3,5)")
     p.add_argument("--data", type=Path, help="records imported by `polsim data import`: the crime to count")
-    p.add_argument("--run", type=Path, help="a `polsim run` folder of the scenario: simulated crime and calls, "
-                                            "and static coverage against the run's within-N")
+    p.add_argument("--run", type=Path, help="a `polsim run` folder on the scenario's city: simulated crime and "
+                                            "calls, and static coverage against the run's within-N")
     p.add_argument("--vector", choices=("gpkg", "geojson"), default="gpkg", help="band polygons' format")
     p.add_argument("--seed", type=int, default=1, help="run seed for --from patrol (default 1)")
     site = p.add_argument_group("coverage site")
@@ -145,7 +147,7 @@ def _coverage(args: argparse.Namespace) -> int:
     scenario, city, extra, incidents = _preflight(args)
     spec = scenario.spec
     request = Request(hours_from(args.hours, spec), bands_from(args.minutes), unit_types_from(args.unit_type, spec),
-                      args.source, args.seed)
+                      args.source, args.seed, per_type=not args.together)
     started = time.perf_counter()
     study = compute(scenario, city, request)
     rank_by = "calls" if "calls" in extra else "crime" if "crime" in extra else "residents"
@@ -223,25 +225,21 @@ def _recorded(path: Path, city) -> np.ndarray:
 
 
 def _simulated(folder: Path, spec, city):
-    """Simulated crime and calls per cell, and the incidents, from a finished run of the scenario."""
-    import json
-
+    """Simulated crime and calls per cell, and the incidents, from a finished run on the scenario's city."""
     import pandas as pd
 
     from polsim.output import is_complete
 
     if not is_complete(folder):
         raise UsageError(f"--run {folder}: not a finished polsim run folder (no summary.json)")
-    summary = json.loads((folder / "summary.json").read_text())
-    if summary.get("scenario") != spec.name:
-        raise UsageError(f"--run {folder}: a run of scenario {summary.get('scenario')!r}; allowed: a run of "
-                         f"{spec.name!r}")
     with np.load(folder / "crimes_by_cell.npz") as npz:
         counts = np.asarray(npz["counts"], float)
+        land_use = np.asarray(npz["land_use"])
+    # the same city, cell for cell (a sited or otherwise changed deployment of it is fine)
+    if land_use.shape != city.land_use.shape or not np.array_equal(land_use, city.land_use):
+        raise UsageError(f"--run {folder}: a run on another city ({land_use.shape[0]} x {land_use.shape[1]} "
+                         f"cells); allowed: a run on this scenario's city ({city.rows} x {city.cols})")
     crime = counts.sum(axis=0) if counts.ndim == 3 else counts
-    if crime.shape != (city.rows, city.cols):
-        raise UsageError(f"--run {folder}: its city is {crime.shape[0]} x {crime.shape[1]} cells; allowed: "
-                         f"this scenario's {city.rows} x {city.cols}")
     incidents = pd.read_parquet(folder / "incidents.parquet",
                                 columns=["row", "col", "t_call", "t_first_arrival", "on_view"])
     calls = np.zeros((city.rows, city.cols))

@@ -22,13 +22,21 @@ def static_dynamic(study: Study, incidents, start_hour: int, label: str) -> list
     hour_of_call = ((start_hour + np.floor(t_call[calls] / 60.0)) % 24).astype(int)
     r, c = incidents["row"].to_numpy()[calls], incidents["col"].to_numpy()[calls]
     response = incidents["t_first_arrival"].to_numpy(float)[calls] - t_call[calls]
+    reached = np.nan_to_num(response, nan=np.inf)
+    static = np.full(hour_of_call.size, np.inf)  # each call's minutes in the field of its hour
     rows = []
     for hour in study.request.hours:
         here = hour_of_call == hour
-        minutes = study.minutes[hour, label][r[here], c[here]]
-        for band in study.request.bands:
-            n = int(here.sum())
-            rows.append({"hour": f"{hour:02d}:00", "band_min": f"{band:g}", "calls": n,
-                         "static_share": float((minutes <= band).mean()) if n else None,
-                         "run_share": float((np.nan_to_num(response[here], nan=np.inf) <= band).mean()) if n else None})
+        static[here] = study.minutes[hour, label][r[here], c[here]]
+        rows += [_row(f"{hour:02d}:00", band, static[here], reached[here]) for band in study.request.bands]
+    studied = np.isin(hour_of_call, study.request.hours)
+    if len(study.request.hours) > 1:
+        rows += [_row("hours studied", band, static[studied], reached[studied]) for band in study.request.bands]
     return rows
+
+
+def _row(hour: str, band: float, static: np.ndarray, reached: np.ndarray) -> dict:
+    n = int(static.size)
+    return {"hour": hour, "band_min": f"{band:g}", "calls": n,
+            "static_share": float((static <= band).mean()) if n else None,
+            "run_share": float((reached <= band).mean()) if n else None}

@@ -43,12 +43,13 @@ def band_map(city, minutes: np.ndarray, bands: list[float], title: str, sources:
 
     base = land_use_rgb(city.land_use).astype(float) / 255.0
     base = road_rgb((base * 255).astype(np.uint8), city.road_kmh, city.road_class, city.foot) / 255.0
-    shade = base * 0.55 + 0.45  # pale: the bands carry the colour
+    # grey: the bands carry the colour (land use's own colours would read as bands)
+    shade = np.repeat((0.35 + 0.6 * base.mean(axis=2))[..., None], 3, axis=2)
     idx = band_index(minutes, bands)
     rgb = shade.copy()
     for k in range(len(bands)):
         colour = np.array(to_rgb(BAND_COLOURS[k % len(BAND_COLOURS)]))
-        rgb[idx == k] = 0.45 * shade[idx == k] + 0.55 * colour
+        rgb[idx == k] = 0.35 * shade[idx == k] + 0.65 * colour
     height = 7.0 * min(2.0, max(0.5, city.rows / city.cols))
     fig, ax = plt.subplots(figsize=(7.5, height))
     ax.imshow(rgb, interpolation="nearest")

@@ -34,6 +34,8 @@ class Request:
     unit_types: tuple[str, ...]
     source: str = "bases"
     seed: int = 1
+    per_type: bool = True
+    """A field for each unit type as well as for all together (False: all together only)."""
 
 
 @dataclass
@@ -47,20 +49,25 @@ class Study:
 
 
 def labels(request: Request) -> list[str]:
-    """The fields' labels: each unit type, and their union when there are several."""
-    return [*request.unit_types, ALL] if len(request.unit_types) > 1 else list(request.unit_types)
+    """The fields' labels: each unit type (unless not ``per_type``), and their union when there
+    are several.
+    """
+    if len(request.unit_types) == 1:
+        return list(request.unit_types)
+    return [*request.unit_types, ALL] if request.per_type else [ALL]
 
 
-def standing_at(scenario, city, units: Units, request: Request, hour: int) -> Standing:
-    """The units of the requested types on duty at ``hour``, where the source has them."""
+def standing_at(units: Units, request: Request, hour: int, patrol: dict | None = None) -> Standing:
+    """The units of the requested types on duty at ``hour``, where the source has them
+    (``patrol``: :func:`patrol_positions`, for the ``patrol`` source).
+    """
     types = [units.type_names.index(t) for t in request.unit_types]
     pick = np.isin(units.type_idx, types) & units.on_duty(hour)
     if request.source == "posts":
         pick &= _stays(units)
     if request.source == "patrol":
-        r, c, state = _patrol_positions(scenario, hour, request.seed)
-        pick &= np.isin(state, AVAILABLE_STATES)
-        who = np.flatnonzero(pick)
+        r, c, state = patrol[hour]
+        who = np.flatnonzero(pick & np.isin(state, AVAILABLE_STATES))
         return Standing(who, r[who], c[who])
     who = np.flatnonzero(pick)
     return Standing(who, units.base_r[who], units.base_c[who])
@@ -70,18 +77,22 @@ def _stays(units: Units) -> np.ndarray:
     return np.array([units.types[t].patrol == "stay" for t in units.type_idx], bool)
 
 
-def _patrol_positions(scenario, hour: int, seed: int):
-    """Where every unit stands, and its state, when a run of the scenario first reaches ``hour``
-    (after at least one hour, so that the units have left their bases).
+def patrol_positions(scenario, hours: tuple[int, ...], seed: int) -> dict[int, tuple]:
+    """Where every unit stands, and its state, when one run of the scenario first reaches each
+    of ``hours`` (after at least one hour, so that the units have left their bases).
     """
     from polsim.model import PolicingModel
+    from polsim.scenario import PolicingScenario
 
-    model = PolicingModel(scenario, policy="random", seed=seed)
+    # a scenario of its own: a model binds the one it is given (its seed is set there)
+    model = PolicingModel(PolicingScenario(rng=seed, spec=scenario.spec, source=scenario.source), policy="random")
     start = scenario.spec.time.start_hour
-    hours = (hour - start) % 24 or 24
-    steps = int(round(hours * 60 / model.dt))
-    model.run(steps=steps)
-    return model.units.r.copy(), model.units.c.copy(), model.units.state.copy()
+    out = {}
+    for hour in sorted(hours, key=lambda h: (h - start) % 24 or 24):
+        steps = int(round(((hour - start) % 24 or 24) * 60 / model.dt))
+        model.run(steps=steps - model.steps)
+        out[hour] = (model.units.r.copy(), model.units.c.copy(), model.units.state.copy())
+    return out
 
 
 def compute(scenario, city, request: Request) -> Study:
@@ -90,8 +101,9 @@ def compute(scenario, city, request: Request) -> Study:
     router = Router(city, units)
     study = Study(request)
     widest = max(request.bands)
+    patrol = patrol_positions(scenario, request.hours, request.seed) if request.source == "patrol" else None
     for hour in request.hours:
-        standing = standing_at(scenario, city, units, request, hour)
+        standing = standing_at(units, request, hour, patrol)
         study.positions[hour] = standing
         congestion = city.congestion(hour)
         for label in labels(request):

@@ -74,10 +74,13 @@ def band_by_area(minutes: np.ndarray, bands: list[float], demand: Mapping[str, n
 
 def gaps(minutes: np.ndarray, widest: float, demand: Mapping[str, np.ndarray], rank_by: str, city,
          rows: int = GAP_ROWS) -> pd.DataFrame:
-    """The passable cells beyond the widest band, those holding most of ``rank_by`` first."""
+    """The passable cells beyond the widest band, those holding most of ``rank_by`` first (then
+    most residents, then most footfall; the rest of the ties in row-major order).
+    """
     beyond = (minutes > widest) & city.passable
     r, c = np.nonzero(beyond)
-    order = np.lexsort((c, r, -demand[rank_by][r, c]))[:rows]  # most first; ties in row-major order
+    keys = [-demand[name][r, c] for name in ("footfall", "residents", rank_by) if name in demand]
+    order = np.lexsort((c, r, *keys))[:rows]  # lexsort: the last key first
     r, c = r[order], c[order]
     out = pd.DataFrame({"row": r, "col": c, "grid_code": city.grid_codes_at(r, c).astype(str),
                         "minutes": minutes[r, c]})
