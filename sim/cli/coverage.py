@@ -144,7 +144,7 @@ def _coverage(args: argparse.Namespace) -> int:
     from polsim.coverage.dynamic import static_dynamic
     from polsim.coverage.study import ALL, Request, compute, labels, study_tables
 
-    scenario, city, extra, incidents = _preflight(args)
+    scenario, city, extra, incidents = _common(args)  # every option is checked before anything is written
     spec = scenario.spec
     request = Request(hours_from(args.hours, spec), bands_from(args.minutes), unit_types_from(args.unit_type, spec),
                       args.source, args.seed, per_type=not args.together)
@@ -185,16 +185,6 @@ def _finite(value):
     if isinstance(value, list):
         return [_finite(v) for v in value]
     return value
-
-
-def _preflight(args: argparse.Namespace):
-    """Every option checked against the scenario before anything is computed or written."""
-    scenario, city, extra, incidents = _common(args)
-    spec = scenario.spec
-    hours_from(args.hours, spec)
-    bands_from(args.minutes)
-    unit_types_from(args.unit_type, spec)
-    return scenario, city, extra, incidents
 
 
 def _recorded(path: Path, city) -> np.ndarray:
@@ -281,7 +271,7 @@ def _site(args: argparse.Namespace) -> int:
         raise UsageError(f"--add {args.add}: allowed: 1..{len(candidates)} (the candidates of {args.candidates})")
     try:
         result = sites.solve(scenario, city, unit_type, hour, args.within, np.asarray(demand, float), candidates,
-                             args.add, args.share, args.source)
+                             args.add, args.share, args.source, args.seed)
     except ValueError as err:
         raise UsageError(f"--share {args.share}: {err}") from None
     out = args.out

@@ -15,8 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from polsim.city import nearest_index
-from polsim.coverage.fields import Standing, minutes_field, reach_of_site
+from polsim.coverage.fields import minutes_field, reach_of_site
 from polsim.coverage.siting import Problem, Solution, maximal_covering, set_covering
+from polsim.coverage.study import Request, patrol_positions, standing_at
 from polsim.router import Router
 from polsim.units import Units
 
@@ -72,8 +73,10 @@ class Siting:
 
 
 def solve(scenario, city, unit_type: str, hour: int, within_min: float, demand: np.ndarray,
-          candidates: np.ndarray, add: int | None, share: float | None, source: str = "bases") -> Siting:
-    """Build the problem (the deployment's own coverage first) and solve MCLP (``add``) or
+          candidates: np.ndarray, add: int | None, share: float | None, source: str = "bases",
+          seed: int = 1) -> Siting:
+    """Build the problem (the deployment's own coverage first, its units standing where
+    ``source`` says: :func:`polsim.coverage.study.standing_at`) and solve MCLP (``add``) or
     set covering (``share``).
     """
     import time
@@ -81,17 +84,14 @@ def solve(scenario, city, unit_type: str, hour: int, within_min: float, demand: 
     started = time.perf_counter()
     units = Units.build(scenario.spec, city)
     router = Router(city, units)
-    t = units.type_names.index(unit_type)
-    pick = (units.type_idx == t) & units.on_duty(hour)
-    if source == "posts":
-        pick &= np.array([units.types[k].patrol == "stay" for k in units.type_idx], bool)
-    who = np.flatnonzero(pick)
+    request = Request((hour,), (within_min,), (unit_type,), source, seed)
+    patrol = patrol_positions(scenario, (hour,), seed) if source == "patrol" else None
     congestion = city.congestion(hour)
-    existing = minutes_field(router, Standing(who, units.base_r[who], units.base_c[who]), congestion,
+    existing = minutes_field(router, standing_at(units, request, hour, patrol), congestion,
                              limit_min=within_min).ravel()
     flat_demand = demand.ravel().astype(float)
     left = np.where(existing <= within_min, 0.0, flat_demand)
-    like = int(np.flatnonzero(units.type_idx == t)[0])  # a unit of the type: its speed and mode
+    like = int(np.flatnonzero(units.type_idx == units.type_names.index(unit_type))[0])  # its speed and mode
     dist = np.full(city.rows * city.cols, np.inf)
     reach = [reach_of_site(router, like, int(cell), congestion, within_min, dist) for cell in candidates]
     problem = Problem(candidates, reach, left)
