@@ -70,28 +70,30 @@ def vector_driver(path: Path) -> str:
 
 
 def write_features(path: Path, geoms: list, columns: Mapping[str, np.ndarray], crs: str, driver: str,
-                   layer: str = "features") -> None:
+                   layer: str = "features", append: bool = False, geometry_type: str | None = None) -> None:
     """Write shapely geometries with their attribute ``columns`` (one value per geometry) to a
-    vector file of ``driver`` (``GPKG`` or ``GeoJSON``) in ``crs``.
+    vector file of ``driver`` (``GPKG`` or ``GeoJSON``) in ``crs``; ``append`` adds them to the
+    layer already in the file (a large table written in pieces). ``geometry_type`` (``Point``,
+    ``Polygon``...) is read from the geometries unless given (an empty piece has none to read).
     """
     import shapely
     from pyogrio.raw import write
 
     wkb = np.array(shapely.to_wkb(np.asarray(geoms, dtype=object)), dtype=object)
-    kinds = sorted({g.geom_type for g in geoms}) or ["Unknown"]
+    kinds = [geometry_type] if geometry_type else sorted({g.geom_type for g in geoms}) or ["Unknown"]
     fields = list(columns)
     data = [np.asarray(v) for v in columns.values()]
     with warnings.catch_warnings():
         # GDAL asks for a .gpkg name; a caller writing atomically hands a temporary one
         warnings.filterwarnings("ignore", message="The filename extension should be", category=RuntimeWarning)
         write(str(path), wkb, data, fields, crs=crs, driver=driver, layer=layer,
-              geometry_type=kinds[0] if len(kinds) == 1 else "Unknown", promote_to_multi=False)
+              geometry_type=kinds[0] if len(kinds) == 1 else "Unknown", promote_to_multi=False, append=append)
 
 
 def write_points(path: Path, x: np.ndarray, y: np.ndarray, columns: Mapping[str, np.ndarray], crs: str,
-                 driver: str, layer: str = "points") -> None:
+                 driver: str, layer: str = "points", append: bool = False) -> None:
     """Points at (x, y) in ``crs`` with their attribute ``columns``, as :func:`write_features`."""
     import shapely
 
     write_features(path, list(shapely.points(np.asarray(x, float), np.asarray(y, float))), columns, crs,
-                   driver, layer)
+                   driver, layer, append, geometry_type="Point")

@@ -59,3 +59,27 @@ def test_points_keep_their_place_and_columns(tmp_path, geo):
     df = pyogrio.read_dataframe(tmp_path / "p.gpkg")
     assert list(df["id"]) == [7, 8] and list(df["type"]) == ["a", "b"]
     np.testing.assert_allclose(df.geometry.x, x)
+
+
+def test_a_run_on_a_placed_city_writes_incidents_and_crime_counts_as_gis_files(tmp_path):
+    from polsim.cli import main
+
+    scenario = tmp_path / "placed.toml"
+    scenario.write_text('name = "placed"\n[city]\nrows = 20\ncols = 20\norigin = [-1.55, 53.80]\n'
+                        '[offenders]\ncount = 200\n')
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--steps", "240", "--out", str(out), "--no-progress"]) == 0
+    incidents = pyogrio.read_dataframe(out / "incidents.gpkg")
+    table = __import__("pandas").read_parquet(out / "incidents.parquet")
+    assert len(incidents) == len(table) > 0
+    assert list(incidents["id"]) == list(table["id"]) and list(incidents["grid_code"]) == list(table["grid_code"])
+    geo = Geo.centred_on(-1.55, 53.80, 20, 20, 100.0)
+    r, c = geo.cells_of_lonlat(incidents["lon"], incidents["lat"])
+    assert (r == table["row"]).all() and (c == table["col"]).all()
+    np.testing.assert_allclose(incidents.geometry.x, incidents["x"])
+    with np.load(out / "crimes_by_cell.npz") as npz:
+        counts = npz["counts"]
+    with rasterio.open(out / "crimes_by_cell.tif") as src:
+        assert src.crs.to_string() == geo.crs and src.count == counts.shape[0] + 1
+        np.testing.assert_array_equal(src.read(1), counts.sum(axis=0))
+        np.testing.assert_array_equal(src.read(2), counts[0])
