@@ -150,3 +150,15 @@ def study_tables(study: Study, city, extra: dict[str, np.ndarray], rank_by: str)
     gaps = pd.concat(gap_parts, ignore_index=True)
     out["gaps"] = gaps[["hour", "unit_type", *[c for c in gaps.columns if c not in ("hour", "unit_type")]]]
     return out
+
+
+def live_minutes(model, limit_min: float) -> np.ndarray:
+    """Minutes from the nearest unit free to take a call now (on duty, responding, on patrol or
+    driving home), from where it stands, to every cell, at the traffic of the model's hour;
+    searched to ``limit_min`` (the UI's map layer: the circles as the run has them now).
+    """
+    units = model.units
+    free = units.available(model.spec.dispatch.return_to_base) & model.on_duty()
+    who = np.flatnonzero(free)
+    return minutes_field(model.router, Standing(who, units.r[who], units.c[who]),
+                         model.city.congestion(model.hour), limit_min=limit_min)

@@ -1,4 +1,5 @@
-"""The files of a coverage study: tables (CSV), maps (PNG), GIS files and ``report.html``.
+"""The files of a coverage study (:mod:`polsim.coverage`): tables (CSV), maps (PNG), GIS files
+and ``report.html``.
 
 Every file is written under a temporary name and renamed (:func:`polsim.output.write_atomically`);
 ``coverage.json`` comes last and marks the folder complete.
@@ -15,6 +16,7 @@ from polsim.cities.preview import ATTRIBUTION_SHORT, land_use_rgb, road_rgb
 from polsim.coverage.study import Study
 from polsim.gis import cell_polygons, vector_driver, write_features, write_geotiff
 from polsim.output import write_atomically
+from polsim.viz.figures import save
 
 BAND_COLOURS = ("#1a9850", "#fee08b", "#f46d43", "#a50026", "#762a83")
 """The bands' colours, innermost first."""
@@ -34,10 +36,7 @@ def band_map(city, minutes: np.ndarray, bands: list[float], title: str, sources:
     """The bands over the city's land, roads and blocked land (water, buildings), its police
     stations (triangles) and the units counted (dots), with the OSM attribution of an imported city.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # Agg: polsim.viz.figures chose it
     from matplotlib.colors import to_rgb
     from matplotlib.patches import Patch
 
@@ -108,8 +107,6 @@ def write_tables(out: Path, frames: dict) -> list[str]:
 
 def write_maps(out: Path, study: Study, city, label: str) -> list[str]:
     """One map per hour of the ``label`` field."""
-    from polsim.viz.figures import save
-
     names = []
     for hour in study.request.hours:
         minutes = study.minutes[hour, label]
