@@ -69,6 +69,25 @@ def test_bad_coverage_input_is_one_line_exit_2_and_nothing_written(tmp_path, sma
     assert not out.exists()
 
 
+@pytest.mark.parametrize("argv,needle", [
+    (["--add", "2", "--hour", "25"], "--hour: 25 is not an hour"),
+    (["--add", "2", "--within", "0"], "--within: 0 is not a band"),
+    (["--add", "2", "--within", "nan"], "--within: nan is not a band"),
+    (["--add", "2", "--unit-type", "drone"], "no units of type 'drone'"),
+    (["--add", "2", "--demand", "calls"], "--demand calls: give --run"),
+    (["--share", "1.5"], "--share must be in (0, 1]"),
+    (["--add", "2", "--candidates", "bases:nowhere"], "bases:nowhere: no such base kind"),
+    (["--add", "2", "--seed", "-1"], "--seed must be >= 0"),
+])
+def test_bad_siting_input_is_one_line_exit_2_and_nothing_written(tmp_path, small, capsys, argv, needle):
+    out = tmp_path / "never"
+    unit_type = [] if "--unit-type" in argv else ["--unit-type", "patrol_car"]
+    assert main(["coverage", "site", str(small), "--out", str(out), *unit_type, *argv]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1, err
+    assert not out.exists()
+
+
 def test_k_beyond_the_candidates_is_refused(tmp_path, small, capsys):
     out = tmp_path / "never"
     assert main(["coverage", "site", str(small), "--out", str(out), "--add", "4", "--candidates",

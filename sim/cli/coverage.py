@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from polsim.cli import UsageError
-from polsim.cli.common import check_out_dir, load_checked, out_path
+from polsim.cli.common import check_out_dir, check_seed, load_checked, out_path
 
 DEMANDS = ("residents", "footfall", "crime", "calls")
 """What siting may cover."""
@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
 def _common(args: argparse.Namespace):
     from polsim.cities.source import city_for
 
+    check_seed(args.seed, "--seed")
     scenario = load_checked(argparse.Namespace(**{**vars(args), "policy": "random"}))
     spec = scenario.spec
     check_out_dir(args.out)
