@@ -19,10 +19,16 @@ from polsim.benchmarks.kernel import offender_kernel, scaling
 from polsim.benchmarks.replay import replay_bench
 
 TARGETS = {"ratio": 200.0, "offender_msteps_2cores": 50.0, "citywide_7d_s": 180.0,
-           "citywide_peak_gib": 4.0}
+           "citywide_peak_gib": 4.0, "coverage_hour_s": 10.0, "coverage_siting_s": 60.0}
 """The issue's targets: numba/mesa ratio, offender M steps/s, citywide 7 days and memory."""
 
 
+
+
+def _coverage(quick: bool) -> dict[str, Any]:
+    from polsim.benchmarks.coverage_bench import coverage_bench
+
+    return coverage_bench(quick)
 
 
 def _ui(quick: bool) -> dict[str, Any]:
@@ -50,7 +56,8 @@ def external(quick: bool) -> dict[str, Any]:
 
 ROWS = {"backends": backends, "offender_kernel": offender_kernel, "scaling": scaling,
         "memory": lambda quick: memory(), "compile": lambda quick: compile_times(),
-        "citywide": citywide, "long_run": long_run, "replay": replay_bench, "external": external}
+        "citywide": citywide, "long_run": long_run, "replay": replay_bench, "external": external,
+        "coverage": _coverage}
 """Each row of the table and the function that measures it (given ``quick``)."""
 
 
@@ -141,6 +148,15 @@ def format_table(t: dict[str, Any]) -> str:
                      f"a {r['month_days']:.0f}-day replay of {r['month_incidents']} calls: peak RSS "
                      f"{', '.join(f'{x:.0f}' for x in r['month_peak_rss_mib'])} MiB, growth "
                      f"{r['month_growth_mib_per_day']:.2f} MiB/day")
+    if "coverage" in t:
+        c = t["coverage"]
+        lines.append(f"coverage, citywide, one hour, bands 1/3/5: patrol cars ({c['patrol_car']['units']} units) "
+                     f"{c['patrol_car']['fields_s']:.2f} s ({c['patrol_car']['with_tables_s']:.2f} s with the "
+                     f"tables), all {c['all_units']['units']} units {c['all_units']['fields_s']:.2f} s "
+                     f"({c['all_units']['with_tables_s']:.2f} s) (target < {TARGETS['coverage_hour_s']:.0f} s)")
+        s = c["siting"]
+        lines.append(f"coverage siting, {s['sites']} among {s['candidates']} candidates over citywide residents: "
+                     f"{s['seconds']:.1f} s, gap {s['gap']:.2g} (target < {TARGETS['coverage_siting_s']:.0f} s)")
     lines.extend(_external_lines(t.get("external", {})))
     return "\n".join(lines)
 

@@ -54,6 +54,9 @@ SUMMARY = "summary.json"
 
 RUN_FILES = ("incidents.parquet", "crimes_by_cell.npz", "run.json", SUMMARY)
 """Every file of a run folder, in the order they are written."""
+GIS_FILES = ("incidents.gpkg", "crimes_by_cell.tif")
+"""Written too, before ``run.json``, for a city with a place on the map (with the ``gis`` extra):
+the incidents as points at their cells' centres, crime counts by type as a GeoTIFF."""
 
 
 def is_complete(folder: Path) -> bool:
@@ -119,11 +122,39 @@ def write_run(model: PolicingModel, out: Path, run_info: dict[str, Any]) -> dict
                                 by_hour=m.crimes_by_hour, cell_m=model.city.cell_m)
 
     write_atomically(out / "crimes_by_cell.npz", write_npz)
+    if model.city.geo is not None and _has_gis():
+        write_gis(model, out)
     info = {**run_info, "python": sys.version.split()[0], "platform": platform.platform(),
             "versions": _versions()}
     write_atomically(out / "run.json", lambda p: p.write_text(json.dumps(info, indent=2) + "\n"))
     write_atomically(out / SUMMARY, lambda p: p.write_text(summary_json(summary)))
     return summary
+
+
+def _has_gis() -> bool:
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("rasterio", "pyogrio", "shapely"))
+
+
+def write_gis(model: PolicingModel, out: Path) -> None:
+    """``incidents.gpkg`` and ``crimes_by_cell.tif`` of a run on a placed city (:mod:`polsim.gis`)."""
+    from polsim.gis import write_geotiff, write_points
+
+    geo, m = model.city.geo, model.metrics
+
+    def write_incidents(p: Path) -> None:
+        for k, columns in enumerate(model.incident_tables()):
+            x, y = geo.xy_of_cells(columns["row"], columns["col"])
+            lon, lat = geo.lonlat_of_xy(x, y)
+            table = {name: np.asarray(v) for name, v in columns.items()}
+            write_points(p, x, y, {**table, "x": x, "y": y, "lon": lon, "lat": lat}, geo.crs, "GPKG",
+                         layer="incidents", append=k > 0)
+
+    write_atomically(out / "incidents.gpkg", write_incidents)
+    counts = np.asarray(m.crimes_by_cell, float)
+    layers = {"all crimes": counts.sum(axis=0), **{name: counts[k] for k, name in enumerate(m.crime_types)}}
+    write_atomically(out / "crimes_by_cell.tif", lambda p: write_geotiff(p, layers, geo))
 
 
 def _versions() -> dict[str, str]:

@@ -152,3 +152,18 @@ def test_cli_defaults_and_bad_port(capsys):
     assert (args.host, args.port) == ("127.0.0.1", 8765)
     assert main(["ui", "--port", "70000"]) == 2
     assert capsys.readouterr().err.strip() == "polsim: error: --port must be in 0..65535, got 70000"
+
+
+def test_response_circles_layer_is_the_free_units_field_in_bands(model):
+    from polsim.coverage.fields import Standing, minutes_field
+
+    rgb = raster.layer_rgb(model, "response circles")
+    u = model.units
+    free = np.flatnonzero(u.available(model.spec.dispatch.return_to_base) & model.on_duty())
+    minutes = minutes_field(model.router, Standing(free, u.r[free], u.c[free]), model.city.congestion(model.hour))
+    open_cells = model.city.passable
+    for k, (limit, colour) in enumerate(zip(raster.CIRCLE_MINUTES, raster.CIRCLE_RGB, strict=True)):
+        inner = raster.CIRCLE_MINUTES[k - 1] if k else -1.0
+        band = open_cells & (minutes > inner) & (minutes <= limit)
+        assert band.any() and (rgb[band] == colour).all()
+    assert (rgb[open_cells & (minutes > raster.CIRCLE_MINUTES[-1])] == raster.BEYOND_RGB).all()

@@ -204,3 +204,22 @@ def test_the_policy_box_refuses_polsims_own_command_line_and_oddities(page, poli
     page.get_by_role("button", name="Step").click()  # the session is alive
     wait_clock(page, "Step 1 ·")
     assert page.locator(".polsim-policy-name").inner_text() == "random"
+
+
+def test_the_response_circles_layer_draws_the_bands(page):
+    from polsim.viz.ui.raster import CIRCLE_RGB
+
+    def colours() -> set:
+        img = Image.open(io.BytesIO(page.locator("img.polsim-map").screenshot())).convert("RGB")
+        return set(map(tuple, np.unique(np.asarray(img).reshape(-1, 3), axis=0).tolist()))
+
+    assert not set(CIRCLE_RGB) & colours()
+    choose(page, "polsim-layer", "response circles")
+    page.wait_for_function("() => document.body.innerText.includes('response circles')", timeout=30000)
+    for _ in range(60):  # the next frame carries the layer
+        if set(CIRCLE_RGB) <= colours():
+            break
+        page.wait_for_timeout(500)
+    assert set(CIRCLE_RGB) <= colours()
+    assert "within 3 min" in page.locator("body").inner_text()
+    page.locator("img.polsim-map").screenshot(path=str(Path("/tmp") / "polsim_circles_layer.png"))

@@ -253,7 +253,8 @@ def MapView(runner: Runner):
     with solara.Column(gap="4px"):
         with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
             solara.Select("layer", values=list(raster.LAYERS), value=opts.layer,
-                          on_value=lambda v: map_options.set(_replace(opts, layer=v)), style={"max-width": "200px"})
+                          on_value=lambda v: map_options.set(_replace(opts, layer=v)), style={"max-width": "200px"},
+                          classes=["polsim-layer"])
             shown = [name for name, on in (("grid workers", opts.grid_workers), ("offenders", opts.offenders)) if on]
             solara.ToggleButtonsMultiple(value=shown, values=["grid workers", "offenders"], dense=True,
                                          on_value=lambda v: map_options.set(_replace(
@@ -290,7 +291,10 @@ def _legend_html() -> str:
              + swatch(raster.TREATED_RGB, "▢") + "&nbsp;treated cells "
              + swatch(raster.GRID_WORKER_RGB, "■") + "&nbsp;grid worker "
              + swatch(raster.OFFENDER_RGB[1], "●") + "&nbsp;fleeing offender")
-    return f"<div>units: {kinds}</div><div>state: {states}</div><div>{marks}</div>"
+    circles = " ".join(swatch(rgb, "■") + f"&nbsp;within {m:g} min"
+                       for m, rgb in zip(raster.CIRCLE_MINUTES, raster.CIRCLE_RGB, strict=True))
+    return (f"<div>units: {kinds}</div><div>state: {states}</div><div>{marks}</div>"
+            f"<div>response circles layer (the nearest free unit): {circles}</div>")
 
 
 @solara.component

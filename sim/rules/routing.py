@@ -3,6 +3,8 @@
 - :func:`nearest_unit`: Dijkstra outward from an incident, stopped as soon as no unit still
   unseen could beat the best one found: the dispatch centre's choice, and its path.
 - :func:`path_costs`: the cost from a cell to each of some cells (tests, reports).
+- :func:`cost_field`: the cost from the nearest of many cells to every cell, up to a limit
+  (service areas: :mod:`polsim.coverage`).
 - :func:`route`: A* from a unit to a target (patrol, return to base, a cordon's post),
   optionally weighted (``greed > 1``) for patrol trips, where a near-shortest path will do.
 
@@ -326,3 +328,52 @@ def routes(srcs, dsts, w, rows, cols, w_min, greed, dist, pred):
         starts[k], lengths[k] = used, path.shape[0]
         used += path.shape[0]
     return arena[:used], starts, lengths
+
+
+@njit(cache=True)
+def cost_field(srcs, w, rows, cols, limit, dist):
+    """Dijkstra outward from every flat cell of ``srcs`` at once (each at cost 0), settling
+    every cell whose cost is at most ``limit`` (inf: the whole network): a service area.
+
+    The costs are written into ``dist`` (city-sized, all inf on entry: a :class:`Scratch`'s
+    or a fresh array); returns the cells it wrote, so a caller that reuses ``dist`` resets
+    only those. Cells costlier than ``limit`` may be written too (the frontier): callers
+    compare with ``limit`` themselves.
+    """
+    keys, vals = np.empty(64), np.empty(64, np.int64)
+    touched = np.empty(64, np.int64)
+    n_heap, n_touched = 0, 0
+    for k in range(srcs.shape[0]):
+        s = srcs[k]
+        if w[s] == np.inf or dist[s] == 0.0:
+            continue
+        if dist[s] == np.inf:
+            touched = _grown(touched, n_touched)
+            touched[n_touched] = s
+            n_touched += 1
+        dist[s] = 0.0
+        keys, vals = _push(keys, vals, n_heap, 0.0, s)
+        n_heap += 1
+    while n_heap > 0:
+        d, x = _pop(keys, vals, n_heap)
+        n_heap -= 1
+        if d > dist[x]:
+            continue  # a stale entry
+        if d > limit:
+            break
+        xr, xc = x // cols, x % cols
+        for m in range(8):
+            yr, yc = xr + DR8[m], xc + DC8[m]
+            if yr < 0 or yr >= rows or yc < 0 or yc >= cols:
+                continue
+            y = yr * cols + yc
+            nd = d + move_cost(w, x, DR8[m], DC8[m], cols)
+            if nd < dist[y]:
+                if dist[y] == np.inf:
+                    touched = _grown(touched, n_touched)
+                    touched[n_touched] = y
+                    n_touched += 1
+                dist[y] = nd
+                keys, vals = _push(keys, vals, n_heap, nd, y)
+                n_heap += 1
+    return touched[:n_touched].copy()

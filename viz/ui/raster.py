@@ -32,8 +32,13 @@ from polsim.rules.offender import FLEEING, WALKING
 from polsim.scenario.schema import LAND_USES
 from polsim.units import DISPATCHED, UNIT_STATES
 
-LAYERS = ("land use", "attractiveness", "crime so far", "footfall")
+LAYERS = ("land use", "attractiveness", "crime so far", "footfall", "response circles")
 """The switchable base layers of the map."""
+CIRCLE_MINUTES = (1.0, 3.0, 5.0)
+"""The response circles layer's bands: minutes from the nearest free unit (docs/coverage.md)."""
+CIRCLE_RGB = ((26, 152, 80), (254, 224, 139), (244, 109, 67))
+"""The bands' colours, innermost first (those of the coverage report's maps)."""
+BEYOND_RGB = (215, 215, 215)
 
 STATE_RGB = {
     "patrolling": (31, 119, 180), "dispatched": (255, 127, 14), "on_scene": (214, 39, 40),
@@ -83,10 +88,27 @@ def layer_rgb(model: PolicingModel, layer: str) -> np.ndarray:
     if layer == "land use":
         table = np.array([LAND_USE_RGB[name] for name in LAND_USES], np.uint8)
         return table[lu]
+    if layer == "response circles":
+        return circles_rgb(model)
     values = layer_values(model, layer)
     top = float(values.max())
     scaled = values / top if top > 0 else values
     rgb = (colormaps[LAYER_CMAP[layer]](scaled)[..., :3] * 255).astype(np.uint8)
+    rgb[~model.city.passable] = LAND_USE_RGB["blocked"]
+    return rgb
+
+
+def circles_rgb(model: PolicingModel) -> np.ndarray:
+    """The 1-, 3- and 5-minute circles of the units free now, from where they stand
+    (:func:`polsim.coverage.study.live_minutes`); cells beyond them grey, blocked land dark.
+    """
+    from polsim.coverage.study import live_minutes
+
+    minutes = live_minutes(model, CIRCLE_MINUTES[-1])
+    rgb = np.empty((*minutes.shape, 3), np.uint8)
+    rgb[:] = BEYOND_RGB
+    for limit, colour in reversed(list(zip(CIRCLE_MINUTES, CIRCLE_RGB, strict=True))):
+        rgb[minutes <= limit] = colour
     rgb[~model.city.passable] = LAND_USE_RGB["blocked"]
     return rgb
 
