@@ -99,9 +99,9 @@ def thin(mask: np.ndarray) -> np.ndarray:
     """The centre line of ``mask``, one cell wide: border cells are peeled off one at a time,
     side by side (north, east, south, west) until none can go, each only if it is a simple
     cell (taking it away changes no connection: Yokoi's 8-connectivity number is 1) and not
-    the end of a line (one neighbour, or two that touch each other). Peeling one cell at a time, not a whole side at once as Zhang and Suen
-    (1984) do, keeps a two-cell diagonal staircase (a diagonal road burnt onto the lattice),
-    which their parallel thinning erases.
+    the end of a line (one neighbour, or two that touch each other). Peeling one cell at a
+    time, not a whole side at once as Zhang and Suen (1984) do, keeps a two-cell diagonal
+    staircase (a diagonal road burnt onto the lattice), which their parallel thinning erases.
     """
     m = np.pad(np.asarray(mask, bool), 1).astype(np.uint8)
     _peel(m)
