@@ -60,6 +60,8 @@ class City:
     """Where the lattice lies on the map (None: a generated city given no ``origin``)."""
     info: dict = field(default_factory=dict)
     """What a city file says of itself (source, date, attribution); empty for a generated city."""
+    water: np.ndarray | None = None
+    """True on water (an imported city's lakes, rivers and sea), for maps; None: a generated city."""
 
     @property
     def rows(self) -> int:

@@ -23,6 +23,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from polsim.metrics import RESPONSE_TARGETS_MIN  # noqa: E402
 from polsim.output import write_atomically  # noqa: E402
+from polsim.viz.city_map import CityBase, draw_city, outline, show_values  # noqa: E402
 
 DPI = 110
 
@@ -73,15 +74,21 @@ def _grid(n: int, size: float = 3.6) -> tuple[plt.Figure, list[plt.Axes]]:
     return fig, list(axes.flat)
 
 
-def crime_maps(maps: Mapping[str, np.ndarray]) -> plt.Figure:
-    """Mean crimes per cell over replications, one panel per policy, on one colour scale."""
-    fig, axes = _grid(len(maps))
+def crime_maps(maps: Mapping[str, np.ndarray], base: CityBase | None = None) -> plt.Figure:
+    """Mean crimes per cell over replications, one panel per policy, on one colour scale;
+    over the city's streets, water and stations when ``base`` is given.
+    """
+    fig, axes = _grid(len(maps), size=4.4 if base is not None else 3.6)
     vmax = max(float(m.max()) for m in maps.values()) or 1.0
     for ax, (policy, m) in zip(axes, maps.items(), strict=False):
-        im = ax.imshow(m, cmap="magma_r", vmin=0, vmax=vmax, interpolation="nearest")
+        if base is not None and base.shape == m.shape:
+            draw_city(ax, base)
+            im = show_values(ax, base, m, cmap="magma_r", vmin=0, vmax=vmax, alpha=0.85)
+        else:
+            im = ax.imshow(m, cmap="magma_r", vmin=0, vmax=vmax, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
         ax.set_title(f"{policy}: {m.sum():.1f} crimes", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
     fig.colorbar(im, ax=axes[:len(maps)], shrink=0.8, label="mean crimes per cell")
     fig.suptitle("Where crime happened (mean over replications)")
     return fig
@@ -103,24 +110,33 @@ def cell_edges(mask: np.ndarray) -> list[tuple[tuple[float, float], tuple[float,
 
 def difference_maps(diffs: Mapping[str, np.ndarray],
                     outlines: Mapping[str, tuple[np.ndarray, np.ndarray]],
-                    baseline: str = "baseline") -> plt.Figure:
-    """Mean crimes per cell, policy minus baseline, with treated and buffer areas outlined.
+                    baseline: str = "baseline", base: CityBase | None = None) -> plt.Figure:
+    """Mean crimes per cell, policy minus baseline, with treated and buffer areas outlined;
+    over the city's streets, water and stations when ``base`` is given.
 
     Blue: fewer crimes than under the baseline; red: more. ``outlines[policy] = (treated,
     buffer)`` boolean rasters drawn as contours (treated black, buffer's outer edge green).
     """
-    fig, axes = _grid(len(diffs))
+    fig, axes = _grid(len(diffs), size=4.4 if base is not None else 3.6)
     lim = max((float(np.abs(d).max()) for d in diffs.values()), default=0.0) or 1.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim)
     for ax, (policy, d) in zip(axes, diffs.items(), strict=False):
-        im = ax.imshow(d, cmap="RdBu_r", norm=norm, interpolation="nearest")
+        on_map = base is not None and base.shape == d.shape
+        if on_map:
+            draw_city(ax, base)
+            im = show_values(ax, base, d, cmap="RdBu_r", norm=norm, alpha=0.9)
+        else:
+            im = ax.imshow(d, cmap="RdBu_r", norm=norm, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
         treated, buffer = outlines.get(policy, (None, None))
         for mask, colour in ((treated, "black"), (None if buffer is None else buffer | treated, "green")):
             if mask is not None and mask.any():
-                ax.add_collection(LineCollection(cell_edges(mask), colors=colour, linewidths=1.0))
+                if on_map:
+                    outline(ax, base, cell_edges(mask), colour)
+                else:
+                    ax.add_collection(LineCollection(cell_edges(mask), colors=colour, linewidths=1.0))
         ax.set_title(f"{policy} - {baseline}: {d.sum():+.1f} crimes", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
     fig.colorbar(im, ax=axes[:len(diffs)], shrink=0.8, label="change in mean crimes per cell")
     fig.legend(handles=[Line2D([], [], color="black", label="treated cells"),
                         Line2D([], [], color="green", label="buffer ring (outer edge)")],

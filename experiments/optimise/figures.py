@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from polsim.viz.city_map import CityBase, draw_city
 from polsim.viz.figures import plt
 
 if TYPE_CHECKING:
@@ -90,39 +91,40 @@ def parallel(front: Mapping[str, Any], columns: Sequence[tuple[str, Sequence[flo
     return fig
 
 
-def deployment_maps(entries: Sequence[Mapping[str, Any]], passable: np.ndarray,
+def deployment_maps(entries: Sequence[Mapping[str, Any]], base: CityBase,
                     candidates: Mapping[str, Sequence[Sequence[int]]], titles: Sequence[str],
                     units: Sequence[str]) -> plt.Figure:
-    """Each deployment of ``units`` on the city: candidate bases (hollow), staffed bases (filled, units written in)."""
+    """Each deployment of ``units`` over the city ``base`` (streets, water, stations): candidate
+    bases (hollow), staffed bases (filled, units written in).
+    """
     entries = [{**e, "plan": {u: p for u, p in e["plan"].items() if u in units}} for e in entries]
     n = len(entries)
     cols = min(n, 3)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 4.4 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.0 * cols, 4.8 * rows), squeeze=False)
     units = sorted({u for e in entries for u in e["plan"]})
     colour = {u: UNIT_COLOURS[i % len(UNIT_COLOURS)] for i, u in enumerate(units)}
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     for ax, entry, title in zip(axes.ravel(), entries, titles, strict=False):
-        ax.imshow(~passable, cmap="Greys", vmin=0, vmax=3, origin="upper", interpolation="nearest")
+        draw_city(ax, base)
         for unit, cells in candidates.items():
             if cells:
                 c = np.asarray(cells)
-                ax.scatter(c[:, 1], c[:, 0], s=70, facecolors="none", edgecolors=colour.get(unit, "0.3"), lw=1)
+                x, y = base.to_map(c[:, 1] + 0.5, c[:, 0] + 0.5)
+                ax.scatter(x, y, s=70, facecolors="none", edgecolors=colour.get(unit, "0.3"), lw=1, zorder=6)
         for unit, p in entry["plan"].items():
             if not p["bases"] or not p["count"]:
                 continue
             b = np.asarray(p["bases"])
             jitter = 0.25 * (units.index(unit) - (len(units) - 1) / 2)
+            x, y = base.to_map(b[:, 1] + 0.5 + jitter, b[:, 0] + 0.5 + jitter)
             sizes = 30 + 25 * np.asarray(p["per_base"], float)
-            ax.scatter(b[:, 1] + jitter, b[:, 0] + jitter, s=sizes, color=colour[unit], alpha=0.85,
-                       label=f"{unit} ({p['count']})")
-            for (r, c), k in zip(b, p["per_base"], strict=True):
-                ax.annotate(str(k), (c + jitter, r + jitter), ha="center", va="center", fontsize=6, color="white")
+            ax.scatter(x, y, s=sizes, color=colour[unit], alpha=0.85, label=f"{unit} ({p['count']})", zorder=7)
+            for xi, yi, k in zip(x, y, p["per_base"], strict=True):
+                ax.annotate(str(k), (xi, yi), ha="center", va="center", fontsize=6, color="white", zorder=8)
         ax.set_title(title, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.legend(fontsize=6, loc="lower left")
+        ax.legend(fontsize=6, loc="lower right")
     fig.suptitle("Where the units stand (filled: staffed bases, units written in; hollow: candidate bases)")
     fig.tight_layout()
     return fig

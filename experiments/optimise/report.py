@@ -18,6 +18,7 @@ from polsim.experiments.optimise.space import Space
 from polsim.experiments.optimise.spec import OptimiseSpec, spec_from_dict
 from polsim.experiments.optimise.study import POINTS, read_study
 from polsim.output import write_atomically
+from polsim.viz.city_map import CityBase
 from polsim.viz.figures import save
 from polsim.viz.html import figure_list, page
 
@@ -36,7 +37,7 @@ def write_report(out: Path) -> Path:
     figs = {
         "front.png": figures.projections(front, spec.parsed_objectives, _cloud(front)),
         "parallel.png": figures.parallel(front, *_columns(front, space)),
-        "deployments.png": figures.deployment_maps(entries, space.city.passable, study["candidates"], titles,
+        "deployments.png": figures.deployment_maps(entries, CityBase.of(space.city), study["candidates"], titles,
                                                    list(spec.variables.units)),
         "progress.png": figures.progress(front["history"], spec.parsed_objectives),
     }

@@ -278,7 +278,7 @@ def load_city(spec: CitySpec, folder: Path) -> City:
                 road_kmh=layers["road_kmh"], foot=layers["foot"], road_class=layers["road_class"],
                 checkpoints=layers["checkpoints"], cell_m=spec.cell_m, geo=Geo(**{k: meta["geo"][k] for k in GEO_KEYS}),
                 info={k: meta[k] for k in ("source", "bbox", "attribution", "warnings") if k in meta}
-                | {"folder": str(folder)})
+                | {"folder": str(folder)}, water=layers["water"])
     city.camera = camera_coverage(city, _camera_sites(city, layers["camera_sites"], spec.cameras),
                                   spec.camera_radius_m)
     city.bases = _bases(city, layers, spec)

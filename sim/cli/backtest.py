@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from polsim.data.runs import simulate
     from polsim.data.store import read_records
     from polsim.scenario import load_scenario
+    from polsim.viz.city_map import CityBase
 
     try:
         check_run_options(args)
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             "data": str(args.data), "period": test_period.text, "train_period": train_period.text,
             "test_days": test.days, "train_days": train.days, "test_records": test.total,
             "replications": args.replications, "days": args.days, "warmup_days": args.warmup_days}
-    report = write_backtest(args.out, bt, info)
+    report = write_backtest(args.out, bt, info, CityBase.of(city))
     for r in bt.totals:
         print(f"{r['metric']:<32} observed {r['observed']:>8.0f}  simulated {r['sim_mean']:>9.1f} "
               f"[{r['pred_low']:.0f}, {r['pred_high']:.0f}]  naive {r['naive']:>8.1f}")

@@ -114,6 +114,16 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
         raise UsageError(f"SCENARIO/--policies: {err}") from None
 
 
+def baseline_city(args: argparse.Namespace, settings: CompareSettings):
+    """What the report's maps are drawn over: the city of the baseline arm's scenario."""
+    from polsim.cities.source import city_for
+    from polsim.viz.city_map import CityBase
+
+    baseline = settings.arms[0].scenario
+    loaded = load_checked(argparse.Namespace(**{**vars(args), "scenario": baseline}), seed=settings.seed_base)
+    return CityBase.of(city_for(loaded.spec.city))
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate, run every policy on every seed, write tables, figures and report.html."""
     from polsim.compare.report import write_report  # matplotlib only once the input is known good
@@ -124,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     results = run_all(runs, workers=min(args.workers, len(runs)), progress=not args.no_progress)
     result = analyse(settings, results)
     write_tables(args.out, result)
-    report = write_report(args.out, result, map_data(settings, results))
+    report = write_report(args.out, result, map_data(settings, results), baseline_city(args, settings))
     for arm, d in result["displacement"].items():
         print(f"{arm}: {d['verdict']} ({d['reason']})")
     print(f"{len(results)} runs in {time.perf_counter() - started:.1f} s; report: {report}")

@@ -8,6 +8,7 @@ from typing import Any
 
 from polsim.stats import Interval
 from polsim.viz import figures
+from polsim.viz.city_map import CityBase
 from polsim.viz.html import MISSING, esc, figure_list, interval_cell, page, table, write_page
 from polsim.vocabulary import BY_TYPE, is_share, label
 
@@ -31,18 +32,19 @@ def crime_types(metrics: Mapping[str, Any]) -> list[str]:
     return [m.removeprefix(f"{BY_TYPE}.") for m in metrics if m.startswith(f"{BY_TYPE}.")]
 
 
-def write_figures(out: Path, result: Mapping[str, Any], maps: Mapping[str, Any]) -> list[Path]:
-    """Draw every figure of a comparison into ``out``."""
+def write_figures(out: Path, result: Mapping[str, Any], maps: Mapping[str, Any],
+                  base: CityBase | None = None) -> list[Path]:
+    """Draw every figure of a comparison into ``out``, the maps over the baseline's city ``base``."""
     s = result["settings"]
     metrics = result["metrics"]
     types = crime_types(metrics[s["baseline"]])
     means = {p: [m[f"{BY_TYPE}.{t}"]["mean"] or 0.0 for t in types] for p, m in metrics.items()}
     errors = {p: [_half(m[f"{BY_TYPE}.{t}"]) for t in types] for p, m in metrics.items()}
     drawn = {"response_cdf.png": figures.response_cdf(maps["cdf"]),
-             "crime_maps.png": figures.crime_maps(maps["crime_maps"])}
+             "crime_maps.png": figures.crime_maps(maps["crime_maps"], base)}
     if maps["differences"]:
         drawn["difference_maps.png"] = figures.difference_maps(maps["differences"], maps["outlines"],
-                                                               baseline=s["baseline"])
+                                                               baseline=s["baseline"], base=base)
     drawn["crimes_by_type.png"] = figures.crimes_by_type(means, errors, types)
     return [figures.save(fig, out / name) for name, fig in drawn.items()]
 
@@ -159,7 +161,10 @@ that it fell there too (diffusion of benefits).</p>
     return page(f"polsim compare: {scenarios}", body)
 
 
-def write_report(out: Path, result: Mapping[str, Any], maps: Mapping[str, Any]) -> Path:
-    """Draw the figures and write ``report.html`` linking them; returns the report's path."""
-    paths = write_figures(out, result, maps)
+def write_report(out: Path, result: Mapping[str, Any], maps: Mapping[str, Any],
+                 base: CityBase | None = None) -> Path:
+    """Draw the figures (maps over ``base``, the baseline's city) and write ``report.html``
+    linking them; returns the report's path.
+    """
+    paths = write_figures(out, result, maps, base)
     return write_page(out / "report.html", report_html(result, [p.name for p in paths]))

@@ -14,6 +14,7 @@ import pandas as pd
 from polsim.data.backtest import TOP_SHARE, Backtest
 from polsim.output import write_atomically
 from polsim.viz import figures
+from polsim.viz.city_map import CityBase
 from polsim.viz.html import MISSING, esc, figure_list, page, table, write_page
 
 CAPTIONS = {
@@ -26,8 +27,10 @@ CAPTIONS = {
 }
 
 
-def write_backtest(out: Path, bt: Backtest, info: dict[str, Any]) -> Path:
-    """Write the tables, the figures and ``report.html`` into ``out``; returns the report."""
+def write_backtest(out: Path, bt: Backtest, info: dict[str, Any], base: CityBase | None = None) -> Path:
+    """Write the tables, the figures (maps over the city ``base``) and ``report.html`` into
+    ``out``; returns the report.
+    """
     out.mkdir(parents=True, exist_ok=True)
     tables = {"totals": bt.totals, "spatial": bt.spatial, "response": bt.response}
     if bt.hours is not None:
@@ -37,10 +40,10 @@ def write_backtest(out: Path, bt: Backtest, info: dict[str, Any]) -> Path:
         write_atomically(out / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False, float_format="%.6g"))
     text = json.dumps({**info, **tables}, indent=2, default=float) + "\n"
     write_atomically(out / "backtest.json", lambda p: p.write_text(text, encoding="utf-8"))
-    return write_page(out / "report.html", report_html(bt, info, _figures(out, bt)))
+    return write_page(out / "report.html", report_html(bt, info, _figures(out, bt, base)))
 
 
-def _figures(out: Path, bt: Backtest) -> list[str]:
+def _figures(out: Path, bt: Backtest, base: CityBase | None) -> list[str]:
     t = [r for r in bt.totals if r["metric"] != "crimes.total"]
     types = [r["metric"].removeprefix("crimes.by_type.") for r in t]
     means = {"observed": [r["observed"] for r in t], "simulated": [r["sim_mean"] for r in t],
@@ -49,11 +52,11 @@ def _figures(out: Path, bt: Backtest) -> list[str]:
     drawn = {"totals.png": figures.crimes_by_type(means, errors, types)}
     if bt.hours is not None:
         drawn["hours.png"] = _hours_figure(bt.hours)
-    drawn["maps.png"] = figures.crime_maps(bt.maps)
+    drawn["maps.png"] = figures.crime_maps(bt.maps, base)
     drawn["maps.png"].suptitle("Where crime happened in the test period (simulated: mean over replications)")
     obs = bt.maps["observed"]
     diff = figures.difference_maps({"simulated": bt.maps["simulated"] - obs, "naive": bt.maps["naive"] - obs},
-                                   {}, baseline="observed")
+                                   {}, baseline="observed", base=base)
     diff.legends.clear()  # no treated cells or buffer rings here
     diff.suptitle("Forecast minus observed, per cell")
     drawn["difference.png"] = diff
