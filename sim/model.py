@@ -49,6 +49,7 @@ from polsim.rules.offender import FLEEING, INACTIVE, OffenderParams
 from polsim.rules.travel import DRIVE, WALK
 from polsim.scenario import PolicingScenario, load_scenario
 from polsim.scenario.budget import check as check_budget
+from polsim.settled_start import CrimeTables, SettledReport, settle
 from polsim.streams import Streams
 from polsim.units import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, Units
 
@@ -122,6 +123,7 @@ class PolicingModel(mesa.Model):
         baseline = crime_field(spec, self.city, self.scenario.source)
         self.field = AttractivenessField(spec.field, baseline.a0, self.city.passable, self.dt)
         self.crime_mix = CrimeMix.of(spec, baseline)
+        self.settled = self._settle() if spec.offenders.start == "settled" else None
         self.policy.setup(self)
         self.backend.setup(self)
         self.step_args = SimpleNamespace()
@@ -133,6 +135,17 @@ class PolicingModel(mesa.Model):
             "calls_waiting": lambda m: m.dispatch.calls_waiting,
             "offenders_fleeing": lambda m: np.count_nonzero(m.offenders.status == FLEEING),
         })
+
+    def _settle(self) -> SettledReport:
+        """Start offenders and ``B`` in the rules' long-run state (:mod:`polsim.settled_start`),
+        drawn from the ``settling`` stream; the burn-in is not counted.
+        """
+        mix = self.crime_mix
+        report = settle(self.offenders, self.field.a0, self.field.b, self.field.passable, self.spec.field,
+                        CrimeTables(mix.type_label, mix.type_cdf, mix.flees), self._build_offender_params(),
+                        self.streams.settling)
+        self.offenders.sort_by_cell(self.city.cols)
+        return report
 
     def _build_offender_params(self) -> OffenderParams:
         """The offender rule's parameters; only the hour factor changes from step to step."""
@@ -397,6 +410,8 @@ class PolicingModel(mesa.Model):
             "steps": int(self.steps),
             "sim_minutes": float(self.env.now),
             **self.metrics.summary(self.incidents.columns(SUMMARY_COLUMNS), self.now),
+            # only settled runs say how they started: a homes run's summary is as it always was
+            **({"start": self.settled.as_dict()} if self.settled is not None else {}),
         }
 
     def incident_table(self, start: int = 0, stop: int | None = None) -> dict[str, np.ndarray]:
