@@ -339,8 +339,8 @@ def hot_spots(spec: TrialSpec, progress: Callable[[str], None] = lambda _: None)
         per_seed.append(_spot_measures(spec, treated_run, untreated))
         pairs.append(PairedRun(seed, untreated.crimes[None], treated_run.crimes[None],
                                treated_run.treated.astype(float), treated_run.passable))
-        progress(f"seed {seed}: trial estimate {per_seed[-1]['trial_effect_pct']:+.1f}%, "
-                 f"dose {per_seed[-1]['dose_ratio']:.2f}x")
+        progress(f"seed {seed}: trial estimate {_num(per_seed[-1]['trial_effect_pct'], '+.1f')}%, "
+                 f"dose {_num(per_seed[-1]['dose_ratio'], '.2f')}x")
     disp = paired_displacement(pairs, AreaRule(buffer_cells=spec.buffer_cells, treated_share=0.5),
                                ["all"])
     return {"spec": asdict(spec), "per_seed": per_seed, "summary": _spot_summary(per_seed),
@@ -414,8 +414,9 @@ def patrol_levels(spec: TrialSpec, progress: Callable[[str], None] = lambda _: N
         run = run_trial_arm(spec, seed, lambda w=weight: BeatPatrol(spec.steps_pre, w, beat_of_cell), None)
         base = run_trial_arm(spec, seed, lambda: BeatPatrol(spec.steps_pre, np.ones(n_beats), beat_of_cell), None)
         per_seed.append(_beat_measures(spec, run, base, condition, beat_of_cell))
-        progress(f"seed {seed}: crimes reactive {per_seed[-1]['crimes_pct']['reactive']:+.1f}%, "
-                 f"proactive {per_seed[-1]['crimes_pct']['proactive']:+.1f}% vs control")
+        pct = per_seed[-1]["crimes_pct"]
+        progress(f"seed {seed}: crimes reactive {_num(pct['reactive'], '+.1f')}%, "
+                 f"proactive {_num(pct['proactive'], '+.1f')}% vs control")
     return {"spec": asdict(spec), "per_seed": per_seed, "summary": _beat_summary(per_seed)}
 
 
@@ -463,6 +464,10 @@ def _beat_summary(per_seed: list[dict[str, Any]]) -> dict[str, Any]:
                                                                    [s["crimes_base"][k] for s in per_seed]),
         }
     return out
+
+
+def _num(x: float | None, fmt: str) -> str:
+    return "-" if x is None else format(x, fmt)
 
 
 def _replace(spec: TrialSpec, **changes: Any) -> TrialSpec:

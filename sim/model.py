@@ -143,7 +143,7 @@ class PolicingModel(mesa.Model):
         mix = self.crime_mix
         report = settle(self.offenders, self.field.a0, self.field.b, self.field.passable, self.spec.field,
                         CrimeTables(mix.type_label, mix.type_cdf, mix.flees), self._build_offender_params(),
-                        self.streams.settling)
+                        self.spec.time.start_hour, self.streams.settling)
         self.offenders.sort_by_cell(self.city.cols)
         return report
 

@@ -22,22 +22,21 @@ state of the rules instead:
   flee, which no closed form of the walk holds; so the start takes ``B`` as the balance of the
   crimes of the walk at ``B = 0``, then runs the offender and field rules themselves
   (:func:`polsim.rules.offender.offender_step`, :func:`polsim.rules.field.update_field`), with
-  no police and no guardians, in blocks of a quarter of ``B``'s decay time 1/omega, until the
-  crimes of a block differ from those two blocks before by no more than ``SETTLED_CHANGE`` (or
-  one Poisson standard error): at least ``MIN_BLOCKS`` (two decay times), at most ``MAX_BLOCKS``.
-  Where repeat victimisation runs away (the crimes ``B`` attracts raise ``B`` without bound)
-  there is no long-run state: the burn-in stops at ``MAX_BLOCKS`` and says so (``converged``
-  false). Nothing of the burn-in is counted; its length is reported.
+  no police and no guardians, through the scenario's hours in blocks of a day, until the crimes
+  of the last two days differ from those of two days a decay time of ``B`` (1/omega) earlier by
+  no more than ``SETTLED_CHANGE`` (or one Poisson standard error); at most ``MAX_DAYS``. Where
+  repeat victimisation runs away (the crimes ``B`` attracts raise ``B`` without bound) there is
+  no long-run state: the burn-in stops at ``MAX_DAYS`` and says so (``converged`` false).
+  Nothing of the burn-in is counted; its length is reported.
 
 The offenders' cells and the burn-in's draws come from the model's own ``settling`` stream, so
 both backends start from the same state. Their homes are drawn as before (a jailed offender
 returns home), and so is everything else: a "homes" run is unchanged by this module.
 
-What the start leaves out, and why it matters little: police units start at their bases and
-reach their patrol pattern within an hour or two of a run; offenders are all walking (the
-fleeing and jailed shares of a long run are below a percent at the default rates); Short et
-al.'s hotspots in the supercritical regime form from noise around this mean-field state, which
-is then not where a long run ends up (the start removes the drift to it, not the instability).
+What the start leaves out: police and guardians. Units start at their bases and reach their
+patrol pattern within an hour or two; but where they deter and arrest, the run's long-run state
+differs from the burn-in's (offenders avoid police cells, and an arrest takes an offender out
+for ``jail_days``, so a run with many arrests loses offenders for weeks whatever its start).
 """
 
 from __future__ import annotations
@@ -58,13 +57,12 @@ STARTS = ("homes", "settled")
 """Where a run's offenders start: at their homes, or in the rules' long-run state."""
 
 SETTLED_CHANGE = 0.02
-"""Relative change of a block's crimes from those two blocks before, below which the burn-in has
-settled (or, where counts are small, one Poisson standard error of the difference)."""
-MIN_BLOCKS = 8
-"""Blocks of the burn-in at least: two decay times of ``B`` (offenders who flee after a crime
-spread out from the walk's occupancy and take about that long to gather again)."""
-MAX_BLOCKS = 40
-"""Blocks of the burn-in at most: ten decay times of ``B``."""
+"""Relative change of the crimes of the last two blocks from two blocks a decay time of ``B``
+earlier, below which the burn-in has settled (or one Poisson standard error, where counts are small)."""
+MIN_BLOCKS = 4
+"""Blocks of the burn-in at least, beyond the decay time that the comparison spans."""
+MAX_DAYS = 60.0
+"""Days of burn-in at most: twelve decay times of ``B`` at the default decay."""
 DAY_MIN = 1440.0
 SERIES_TOLERANCE = 1e-13
 """Relative size of the Neumann series' last term at which it stops."""
@@ -127,9 +125,9 @@ def field_balance(source: np.ndarray, passable: np.ndarray, eta: float, decay: f
     """``B`` with ``B = decay [(1 - eta) B + eta M B] + source`` (the long-run field of a
     constant ``source`` a step); None when it has none (``decay`` 1: nothing decays).
     """
-    scale = 1.0 - decay + decay * eta
-    if scale <= 0.0:
+    if decay >= 1.0:  # nothing decays: a constant source raises B for ever
         return None
+    scale = 1.0 - decay + decay * eta
     eps = decay * eta / scale
     term = source * passable / scale
     b = term.copy()
@@ -148,20 +146,28 @@ def walk_crimes(a: np.ndarray, passable: np.ndarray, offenders: int, dt: float, 
     return offenders * pi * -np.expm1(-a * dt)
 
 
-def block_steps(omega_per_min: float, dt: float) -> int:
-    """Steps of a burn-in block: a quarter of ``B``'s decay time (a day when nothing decays)."""
-    decay_min = 1.0 / omega_per_min if omega_per_min > 0 else 4 * DAY_MIN
-    return max(1, round(decay_min / 4 / dt))
-
-
-def settled(block_crimes: list[int]) -> bool:
-    """Whether the last block's crimes are within ``SETTLED_CHANGE`` (or one Poisson standard
-    error) of those two blocks before, after at least ``MIN_BLOCKS``: two blocks apart, so
-    that a slow drift is not hidden in the noise of neighbouring blocks.
+def block_steps(dt: float) -> int:
+    """Steps of a burn-in block: one day, so that every block sees every hour of the day once and
+    the burn-in ends at the hour the run starts.
     """
-    if len(block_crimes) < MIN_BLOCKS:
+    return max(1, round(DAY_MIN / dt))
+
+
+def lag_blocks(omega_per_min: float) -> int:
+    """Blocks (days) of ``B``'s decay time, at least 1: the span the stopping rule compares across."""
+    decay_days = 1.0 / omega_per_min / DAY_MIN if omega_per_min > 0 else MAX_DAYS
+    return max(1, min(round(decay_days), int(MAX_DAYS) // 2))
+
+
+def settled(block_crimes: list[int], lag: int) -> bool:
+    """Whether the crimes of the last two blocks are within ``SETTLED_CHANGE`` (or one Poisson
+    standard error) of the two blocks ``lag`` blocks earlier, after ``lag + MIN_BLOCKS`` blocks:
+    a decay time apart, so that a slow drift is not hidden in the noise of neighbouring blocks.
+    """
+    if len(block_crimes) < lag + max(MIN_BLOCKS, 2):
         return False
-    last, before = block_crimes[-1], block_crimes[-3]
+    last = block_crimes[-1] + block_crimes[-2]
+    before = block_crimes[-1 - lag] + block_crimes[-2 - lag]
     return abs(last - before) <= max(SETTLED_CHANGE * max(last, before), float(np.sqrt(last + before)))
 
 
@@ -180,32 +186,32 @@ any visiting order gives the same result)."""
 
 
 def settle(offenders: Offenders, a0: np.ndarray, b: np.ndarray, passable: np.ndarray, field: FieldSpec,
-           tables: CrimeTables, params: OffenderParams, rng: np.random.Generator) -> SettledReport:
+           tables: CrimeTables, params: OffenderParams, start_hour: int, rng: np.random.Generator) -> SettledReport:
     """Move ``offenders`` and the field ``b`` (in place) to the settled start (module docstring).
 
-    ``params`` are the offender rule's; the burn-in runs at the daily mean hour factor.
+    ``params`` are the offender rule's; the burn-in follows the scenario's hours from
+    ``start_hour`` in whole days, so that it ends at the hour the run starts.
     """
     dt, periodic = params.dt, field.periodic
-    hour = float(np.mean(field.crime_by_hour))
-    params = params._replace(hour_factor=hour)
     decay = decay_factor(field.omega_per_min, dt)
     n = len(offenders)
-    start = a0 * hour * passable
+    start = a0 * float(np.mean(field.crime_by_hour)) * passable
     offenders.r[:], offenders.c[:] = draw_cells(walk_stationary(start, periodic), n, rng)
     balance = field_balance(field.theta * walk_crimes(start, passable, n, dt, periodic), passable, field.eta,
                             decay, periodic)
     b[...] = 0.0 if balance is None else balance
-    steps = block_steps(field.omega_per_min, dt)
+    steps, lag = block_steps(dt), lag_blocks(field.omega_per_min)
+    hours = [field.crime_by_hour[int(start_hour + k * dt / 60.0) % 24] for k in range(steps)]
     crimes: list[int] = []
     state = _BurnIn(offenders, a0, b.copy(), passable, field, tables, params, decay)
-    while len(crimes) < MAX_BLOCKS and not settled(crimes):
-        crimes.append(sum(state.step(rng) for _ in range(steps)))
+    while len(crimes) < int(MAX_DAYS) and not settled(crimes, lag):
+        crimes.append(sum(state.step(rng, hour) for hour in hours))
     b[...] = state.b
     offenders.crime[:] = -1
     offenders.arrested[:] = False
     open_b = b[passable.astype(bool)]
     return SettledReport("settled", steps * len(crimes), steps * len(crimes) * dt / DAY_MIN, steps,
-                         settled(crimes), crimes, float(open_b.mean()) if open_b.size else 0.0,
+                         settled(crimes, lag), crimes, float(open_b.mean()) if open_b.size else 0.0,
                          float(b.max()) if b.size else 0.0)
 
 
@@ -225,13 +231,14 @@ class _BurnIn:
         self.draws = np.empty((len(offenders), 4))
         self.loop = offenders_loop if len(offenders) >= PARALLEL_MIN_OFFENDERS else offenders_loop_serial
 
-    def step(self, rng: np.random.Generator) -> int:
-        """One step of the offenders and the field; the number of crimes in it."""
+    def step(self, rng: np.random.Generator, hour_factor: float) -> int:
+        """One step of the offenders and the field at ``hour_factor``; the number of crimes in it."""
         o, f, t = self.offenders, self.field, self.tables
-        walk_weights(self.weight, self.a0, self.b, self.params.hour_factor, self.no_risk, 0.0, self.passable)
+        params = self.params._replace(hour_factor=hour_factor)
+        walk_weights(self.weight, self.a0, self.b, hour_factor, self.no_risk, 0.0, self.passable)
         args = o.rule_args(a0=self.a0, b=self.b, weight=self.weight, deterrence=self.no_deterrence,
                            capture=self.no_risk, passable=self.passable, type_label=t.type_label,
-                           type_cdf=t.type_cdf, type_flees=t.flees, params=self.params,
+                           type_cdf=t.type_cdf, type_flees=t.flees, params=params,
                            draws=rng.random(out=self.draws))
         self.loop(self.rows, args, 0)
         who = np.flatnonzero(o.crime >= 0)
@@ -239,3 +246,11 @@ class _BurnIn:
                      f.periodic)
         self.b, self._b_next = self._b_next, self.b
         return int(who.size)
+
+
+def draw_cells(pi: np.ndarray, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` cells (rows, cols) drawn from the distribution ``pi`` over the lattice."""
+    cdf = np.cumsum(pi.ravel())
+    cells = np.minimum(np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right"), pi.size - 1)
+    cols = pi.shape[1]
+    return (cells // cols).astype(np.int64), (cells % cols).astype(np.int64)
