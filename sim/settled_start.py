@@ -22,12 +22,13 @@ state of the rules instead:
   flee, which no closed form of the walk holds; so the start takes ``B`` as the balance of the
   crimes of the walk at ``B = 0``, then runs the offender and field rules themselves
   (:func:`polsim.rules.offender.offender_step`, :func:`polsim.rules.field.update_field`), with
-  no police and no guardians, through the scenario's hours in blocks of a day, until the crimes
-  of the last two days differ from those of two days a decay time of ``B`` (1/omega) earlier by
-  no more than ``SETTLED_CHANGE`` (or one Poisson standard error); at most ``MAX_DAYS``. Where
-  repeat victimisation runs away (the crimes ``B`` attracts raise ``B`` without bound) there is
-  no long-run state: the burn-in stops at ``MAX_DAYS`` and says so (``converged`` false).
-  Nothing of the burn-in is counted; its length is reported.
+  no police and no guardians, through the scenario's hours in blocks of a day: for at least
+  ``MIN_DECAY_TIMES`` decay times of ``B`` (1/omega), and until the crimes of the last two days
+  differ from those of two days a decay time earlier by no more than ``SETTLED_CHANGE`` (or one
+  Poisson standard error); at most ``MAX_DAYS``. Where repeat victimisation runs away (the
+  crimes ``B`` attracts raise ``B`` without bound) there is no long-run state: the burn-in
+  stops at ``MAX_DAYS`` and says so (``converged`` false). Nothing of the burn-in is counted;
+  its length is reported.
 
 The offenders' cells and the burn-in's draws come from the model's own ``settling`` stream, so
 both backends start from the same state. Their homes are drawn as before (a jailed offender
@@ -61,6 +62,10 @@ SETTLED_CHANGE = 0.02
 earlier, below which the burn-in has settled (or one Poisson standard error, where counts are small)."""
 MIN_BLOCKS = 4
 """Blocks of the burn-in at least, beyond the decay time that the comparison spans."""
+MIN_DECAY_TIMES = 3
+"""Decay times of ``B`` the burn-in runs at least: the start's crime falls to its level with about
+that time constant (offenders who flee after a crime spread out from the walk's occupancy), so
+after three a twentieth of the first gap is left, too little for a run's halves to show."""
 MAX_DAYS = 60.0
 """Days of burn-in at most: twelve decay times of ``B`` at the default decay."""
 DAY_MIN = 1440.0
@@ -161,10 +166,11 @@ def lag_blocks(omega_per_min: float) -> int:
 
 def settled(block_crimes: list[int], lag: int) -> bool:
     """Whether the crimes of the last two blocks are within ``SETTLED_CHANGE`` (or one Poisson
-    standard error) of the two blocks ``lag`` blocks earlier, after ``lag + MIN_BLOCKS`` blocks:
+    standard error) of the two blocks ``lag`` blocks earlier, after ``lag + MIN_BLOCKS`` blocks and
+    ``MIN_DECAY_TIMES`` decay times:
     a decay time apart, so that a slow drift is not hidden in the noise of neighbouring blocks.
     """
-    if len(block_crimes) < lag + max(MIN_BLOCKS, 2):
+    if len(block_crimes) < max(lag + MIN_BLOCKS, MIN_DECAY_TIMES * lag):
         return False
     last = block_crimes[-1] + block_crimes[-2]
     before = block_crimes[-1 - lag] + block_crimes[-2 - lag]

@@ -12,7 +12,15 @@ from polsim import PolicingModel
 from polsim.output import summary_json
 from polsim.rules.field import update_field
 from polsim.scenario import ScenarioError, load_scenario
-from polsim.settled_start import MIN_BLOCKS, draw_cells, field_balance, lag_blocks, settled, walk_stationary
+from polsim.settled_start import (
+    MIN_BLOCKS,
+    MIN_DECAY_TIMES,
+    draw_cells,
+    field_balance,
+    lag_blocks,
+    settled,
+    walk_stationary,
+)
 from tests.conftest import small_model
 
 
@@ -79,12 +87,12 @@ def test_draw_cells_follows_pi_and_never_picks_a_cell_without_weight():
 
 def test_burn_in_stops_only_when_flat_a_decay_time_apart():
     lag = 3
-    flat = [1000] * (lag + MIN_BLOCKS)
+    flat = [1000] * max(lag + MIN_BLOCKS, MIN_DECAY_TIMES * lag)
     assert settled(flat, lag)
     assert not settled(flat[:-1], lag)  # too few blocks
-    rising = [1000 + 30 * k for k in range(lag + MIN_BLOCKS)]
+    rising = [1000 + 30 * k for k in range(len(flat))]
     assert not settled(rising, lag)  # 180 in 2,000 over the lag: beyond 2% and one standard error
-    small = [30, 25, 35, 28, 33, 26, 31]  # Poisson noise at small counts: within one SE
+    small = [30, 25, 35, 28, 33, 26, 31, 29, 32]  # Poisson noise at small counts: within one SE
     assert settled(small, lag)
     assert lag_blocks(1 / (5 * 1440)) == 5 and lag_blocks(1.0) == 1 and lag_blocks(0.0) == 30
 
@@ -154,3 +162,11 @@ def test_growth_is_near_one_when_settled_and_not_from_homes():
     settled_growth = _growth(PolicingModel("default", seed=1, overrides={**GATHERING, "offenders.start": "settled"}))
     assert homes > 1.15
     assert abs(settled_growth - 1.0) < 0.05
+
+
+def test_growth_compares_whole_days_so_the_hourly_profile_cancels():
+    from polsim.data.runs import halves_steps
+
+    assert halves_steps(7 * 288, 5.0) == 3 * 288  # 7 days: days 1-3 against days 5-7
+    assert halves_steps(4 * 1440, 1.0) == 2 * 1440
+    assert halves_steps(1440, 1.0) == 720  # under two days: plain halves
