@@ -390,8 +390,8 @@ def _spot_summary(per_seed: list[dict[str, Any]]) -> dict[str, Any]:
     def col(name: str) -> list[float | None]:
         return [s[name] for s in per_seed]
 
-    effect = paired_difference(col("calls_treated"), col("calls_treated_untreated_run"))
-    crimes = paired_difference(col("crimes_treated"), col("crimes_treated_untreated_run"))
+    effect = paired_percent(col("calls_treated"), col("calls_treated_untreated_run"))
+    crimes = paired_percent(col("crimes_treated"), col("crimes_treated_untreated_run"))
     return {
         "trial_effect_pct": t_interval(col("trial_effect_pct")).as_dict(),
         "calls_at_treated_spots_vs_untreated_run": effect,
@@ -460,14 +460,26 @@ def _beat_summary(per_seed: list[dict[str, Any]]) -> dict[str, Any]:
             "presence_min_per_cell_hour": t_interval([s["presence"][k] for s in per_seed]).as_dict(),
             "crimes_pct_vs_control": t_interval([s["crimes_pct"][k] for s in per_seed]).as_dict(),
             "calls_pct_vs_control": t_interval([s["calls_pct"][k] for s in per_seed]).as_dict(),
-            "crimes_vs_same_seed_normal_patrol": paired_difference([s["crimes"][k] for s in per_seed],
-                                                                   [s["crimes_base"][k] for s in per_seed]),
+            "crimes_vs_same_seed_normal_patrol": paired_percent([s["crimes"][k] for s in per_seed],
+                                                                [s["crimes_base"][k] for s in per_seed]),
         }
     return out
 
 
 def _num(x: float | None, fmt: str) -> str:
     return "-" if x is None else format(x, fmt)
+
+
+def paired_percent(values: list[float], baseline: list[float]) -> dict[str, Any]:
+    """:func:`polsim.stats.paired_difference` of same-seed pairs, with its interval also in
+    percent of the baseline's mean (``pct_low``, ``pct_high``), as a relative effect is quoted.
+    """
+    diff = paired_difference(values, baseline)
+    base = t_interval(baseline).mean
+    for end in ("low", "high"):
+        ci = diff[f"ci_{end}"]
+        diff[f"pct_{end}"] = None if ci is None or not base else 100.0 * ci / base
+    return diff
 
 
 def _replace(spec: TrialSpec, **changes: Any) -> TrialSpec:
@@ -506,6 +518,13 @@ def _fmt(iv: dict[str, Any], unit: str = "") -> str:
     return f"{iv['mean']:.2f}{unit} ({iv['ci_low']:.2f} to {iv['ci_high']:.2f})"
 
 
+def summarise(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` with its summary recomputed from its seeds (a ``trial.json`` read back)."""
+    per_seed = result["per_seed"]
+    summary = _spot_summary(per_seed) if result["spec"]["kind"] == "hot_spots" else _beat_summary(per_seed)
+    return {**result, "summary": summary}
+
+
 def report(result: dict[str, Any]) -> str:
     """A Markdown summary of a trial's result (means with 95% intervals over seeds)."""
     spec, s = result["spec"], result["summary"]
@@ -535,9 +554,9 @@ def report(result: dict[str, Any]) -> str:
 def _pct(diff: dict[str, Any]) -> str:
     if diff.get("pct") is None:
         return "-"
-    if diff.get("ci_low") is None:
+    if diff.get("pct_low") is None:
         return f"{diff['pct']:+.1f}%"
-    return f"{diff['pct']:+.1f}% (difference {diff['mean']:+.1f}, {diff['ci_low']:+.1f} to {diff['ci_high']:+.1f})"
+    return f"{diff['pct']:+.1f}% ({diff['pct_low']:+.1f}% to {diff['pct_high']:+.1f}%)"
 
 
 def _wdq(d: dict[str, Any]) -> str:

@@ -134,3 +134,13 @@ def test_a_tiny_hot_spot_study_reports_dose_effect_and_displacement(tmp_path):
     assert len(result["per_seed"]) == 2
     assert result["summary"]["dose_ratio"]["mean"] > 1.5  # half the idle units sent to 6 spots
     assert "verdict" in result["displacement"]
+
+
+def test_paired_percent_is_the_paired_interval_over_the_baseline_mean():
+    from polsim.experiments.field_trials import paired_percent
+
+    values, baseline = [9.0, 11.0, 10.0], [10.0, 12.0, 11.0]  # every pair 1 lower: no spread
+    d = paired_percent(values, baseline)
+    assert d["mean"] == pytest.approx(-1.0)
+    assert d["pct"] == pytest.approx(100 * (10 / 11 - 1))
+    assert d["pct_low"] == pytest.approx(100 * d["ci_low"] / 11) and d["pct_high"] == pytest.approx(-100 / 11)
