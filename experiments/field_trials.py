@@ -45,6 +45,7 @@ from polsim.incident import is_call
 from polsim.model import PolicingModel
 from polsim.output import write_atomically
 from polsim.policies.base import RandomPatrol
+from polsim.policies.hotspot import still_dwelling
 from polsim.stats import paired_difference, t_interval
 from polsim.treated_areas import AreaRule, PairedRun, paired_displacement
 
@@ -199,12 +200,10 @@ class HotSpotPatrol(_TrialPatrol):
             if self.style[j] == "stay":
                 continue
             here = int(m.r[j] * cols + m.c[j])
-            if self.post[j] == here:
-                if np.isnan(self.dwell_until[j]):
-                    self.dwell_until[j] = now + s.dwell_min
-                if now < self.dwell_until[j]:
-                    tr[k], tc[k] = m.r[j], m.c[j]
-                    continue
+            if still_dwelling(self.post, self.dwell_until, j, here, now, s.dwell_min):
+                tr[k], tc[k] = m.r[j], m.c[j]
+                continue
+            if self.post[j] == here:  # the dwell is over: free until the next draw sends it
                 self.post[j] = -1
             if u[k] < s.share:
                 pick = min(int(u[k] / s.share * self.treated.size), self.treated.size - 1)
