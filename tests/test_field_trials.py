@@ -144,3 +144,12 @@ def test_paired_percent_is_the_paired_interval_over_the_baseline_mean():
     assert d["mean"] == pytest.approx(-1.0)
     assert d["pct"] == pytest.approx(100 * (10 / 11 - 1))
     assert d["pct_low"] == pytest.approx(100 * d["ci_low"] / 11) and d["pct_high"] == pytest.approx(-100 / 11)
+
+
+def test_validate_model_keeps_the_hand_written_field_trials_section():
+    from polsim.validation.report import KEPT, kept_by_hand
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text()
+    tail = kept_by_hand(page)
+    assert tail.lstrip().startswith(KEPT) and "Minneapolis" in tail
+    assert kept_by_hand("# generated only\n") == ""
