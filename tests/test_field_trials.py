@@ -153,3 +153,12 @@ def test_validate_model_keeps_the_hand_written_field_trials_section():
     tail = kept_by_hand(page)
     assert tail.lstrip().startswith(KEPT) and "Minneapolis" in tail
     assert kept_by_hand("# generated only\n") == ""
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [("--seeds", "0", "--seeds"), ("--days", "400", "--days")])
+def test_the_cli_refuses_out_of_range_options(tmp_path, capsys, option, value, message):
+    out = tmp_path / "out"
+    assert main(["field-trial", str(STUDIES / "kansas_city_patrol.toml"), "--out", str(out), option, value]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not out.exists()
