@@ -47,15 +47,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from polsim.backends import PARALLEL_MIN_OFFENDERS
 from polsim.rules.field import decay_factor, update_field
 from polsim.rules.offender import OffenderParams, offenders_loop, offenders_loop_serial, walk_weights
 
 if TYPE_CHECKING:
     from polsim.offenders import Offenders
     from polsim.scenario.schema import FieldSpec
-
-STARTS = ("homes", "settled")
-"""Where a run's offenders start: at their homes, or in the rules' long-run state."""
 
 SETTLED_CHANGE = 0.02
 """Relative change of the crimes of the last two blocks from two blocks a decay time of ``B``
@@ -69,6 +67,7 @@ after three a twentieth of the first gap is left, too little for a run's halves 
 MAX_DAYS = 60.0
 """Days of burn-in at most: twelve decay times of ``B`` at the default decay."""
 DAY_MIN = 1440.0
+"""Minutes in a day."""
 SERIES_TOLERANCE = 1e-13
 """Relative size of the Neumann series' last term at which it stops."""
 
@@ -186,11 +185,6 @@ class CrimeTables:
     flees: np.ndarray
 
 
-PARALLEL_MIN_OFFENDERS = 20_000
-"""From this many offenders the burn-in's offender loop runs on every core (as the engine's does;
-any visiting order gives the same result)."""
-
-
 def settle(offenders: Offenders, a0: np.ndarray, b: np.ndarray, passable: np.ndarray, field: FieldSpec,
            tables: CrimeTables, params: OffenderParams, start_hour: int, rng: np.random.Generator) -> SettledReport:
     """Move ``offenders`` and the field ``b`` (in place) to the settled start (module docstring).
@@ -235,6 +229,7 @@ class _BurnIn:
         self.no_deterrence = np.zeros(b.shape)
         self.rows = np.arange(len(offenders), dtype=np.int64)
         self.draws = np.empty((len(offenders), 4))
+        # the engine's choice of loop (any visiting order gives the same result)
         self.loop = offenders_loop if len(offenders) >= PARALLEL_MIN_OFFENDERS else offenders_loop_serial
 
     def step(self, rng: np.random.Generator, hour_factor: float) -> int:
