@@ -51,6 +51,7 @@ from polsim.rules.offender import FLEEING, INACTIVE, OffenderParams
 from polsim.rules.travel import DRIVE, WALK
 from polsim.scenario import PolicingScenario, load_scenario
 from polsim.scenario.budget import check as check_budget
+from polsim.settled_start import CrimeTables, SettledReport, settle
 from polsim.streams import Streams
 from polsim.units import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, Units
 
@@ -134,6 +135,7 @@ class PolicingModel(mesa.Model):
         baseline = crime_field(spec, self.city, self.scenario.source)
         self.field = AttractivenessField(spec.field, baseline.a0, self.city.passable, self.dt)
         self.crime_mix = CrimeMix.of(spec, baseline)
+        self.settled = self._settle() if spec.offenders.start == "settled" else None
         # what the policy sees of the run and may ask for: it is never handed the model
         self.policy_view = PolicyView(spec.policy, self.city, self.units, self.clock, self.field, self.metrics,
                                       self.streams.policy, self.seed, self.dispatch, self.router, self.incidents)
@@ -147,6 +149,17 @@ class PolicingModel(mesa.Model):
             "calls_waiting": lambda m: m.dispatch.calls_waiting,
             "offenders_fleeing": lambda m: np.count_nonzero(m.offenders.status == FLEEING),
         })
+
+    def _settle(self) -> SettledReport:
+        """Start offenders and ``B`` in the rules' long-run state (:mod:`polsim.settled_start`),
+        drawn from the ``settling`` stream; the burn-in is not counted.
+        """
+        mix = self.crime_mix
+        report = settle(self.offenders, self.field.a0, self.field.b, self.field.passable, self.spec.field,
+                        CrimeTables(mix.type_label, mix.type_cdf, mix.flees), self._build_offender_params(),
+                        self.spec.time.start_hour, self.streams.settling)
+        self.offenders.sort_by_cell(self.city.cols)
+        return report
 
     def _build_offender_params(self) -> OffenderParams:
         """The offender rule's parameters; only the hour factor changes from step to step."""
@@ -408,6 +421,8 @@ class PolicingModel(mesa.Model):
             "steps": int(self.steps),
             "sim_minutes": float(self.env.now),
             **self.metrics.summary(self.incidents.columns(SUMMARY_COLUMNS), self.now),
+            # only settled runs say how they started: a homes run's summary is as it always was
+            **({"start": self.settled.as_dict()} if self.settled is not None else {}),
         }
         if self.calls is not None:
             times = self.incidents.columns(("t_call", "t_dispatch", "t_arrival"))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+# new streams go at the end: the children before them keep their seeds (SeedSequence.spawn
+# numbers its children in order), so adding one changes no earlier run
 STREAM_NAMES = ("placement", "offenders", "births", "guardians", "incidents", "disputes", "patrol",
-                "policy", "calls")
+                "policy", "calls", "settling")
 """The streams, in the order of their seeds' children (a new one goes last: the others keep theirs)."""
 
 

@@ -35,6 +35,7 @@ from polsim.data.agreement import FitTest, block_sums, fit_test, total_test
 from polsim.data.baseline_file import save_baseline
 from polsim.data.observed import Observed
 from polsim.data.runs import SimCounts, simulate
+from polsim.settled_start import neighbour_sum, walk_stationary
 
 
 @dataclass(frozen=True)
@@ -81,21 +82,14 @@ def smooth(counts: np.ndarray, sigma_cells: float, passable: np.ndarray) -> np.n
 
 
 def _neighbour_sum(a: np.ndarray) -> np.ndarray:
-    w = np.zeros_like(a)
-    w[1:] += a[:-1]
-    w[:-1] += a[1:]
-    w[:, 1:] += a[:, :-1]
-    w[:, :-1] += a[:, 1:]
-    return w
+    return neighbour_sum(a, periodic=False)
 
 
 def walk_occupancy(a: np.ndarray) -> np.ndarray:
     """Stationary share of time at each cell of the walk that steps to a neighbour in
-    proportion to its attractiveness: ``pi_i ~ A_i W_i`` (detailed balance: ``pi_i P(i->j) =
-    A_i A_j``, symmetric).
+    proportion to its attractiveness (:func:`polsim.settled_start.walk_stationary`, hard edges).
     """
-    pi = a * _neighbour_sum(a)
-    return pi / pi.sum() if pi.sum() > 0 else pi
+    return walk_stationary(a, periodic=False)
 
 
 def initial_baseline(rate: np.ndarray, passable: np.ndarray, offenders: int, mean_hour_factor: float,

@@ -77,13 +77,9 @@ class HotspotPatrol(Policy):
             style = self.style[j]
             if style == "stay":
                 continue
-            here = int(m.r[j] * cols + m.c[j])
-            if self.post[j] == here:
-                if np.isnan(self.dwell_until[j]):
-                    self.dwell_until[j] = now + self.dwell
-                if now < self.dwell_until[j]:
-                    tr[k], tc[k] = m.r[j], m.c[j]
-                    continue
+            if still_dwelling(self.post, self.dwell_until, j, int(m.r[j] * cols + m.c[j]), now, self.dwell):
+                tr[k], tc[k] = m.r[j], m.c[j]
+                continue
             mine = self.hot[self.cell_area[style].ravel()[self.hot] == self.unit_area[style][j]]
             if mine.size == 0:
                 self.post[j] = -1
@@ -98,6 +94,18 @@ class HotspotPatrol(Policy):
         out = np.zeros(view.city.rows * view.city.cols, bool)
         out[self.hot] = True
         return out.reshape(view.city.rows, view.city.cols)
+
+
+def still_dwelling(post: np.ndarray, dwell_until: np.ndarray, j: int, here: int, now: float,
+                   dwell: float) -> bool:
+    """Whether unit ``j``, standing on cell ``here``, is at its post and within its dwell there
+    (the dwell of ``dwell`` minutes starts when it first finds itself at the post).
+    """
+    if post[j] != here:
+        return False
+    if np.isnan(dwell_until[j]):
+        dwell_until[j] = now + dwell
+    return now < dwell_until[j]
 
 
 def top_cells(score: np.ndarray, tie_break: np.ndarray, passable: np.ndarray, n: int) -> np.ndarray:

@@ -195,6 +195,16 @@ class OffenderSpec:
         0.0, "short2008 mode: new offenders per cell per minute (Gamma; 100 fills every cell every step)",
         ge=0, le=100,
     )
+    # "settled": the rules' long-run state (polsim.settled_start), so a run on a large lattice is
+    # not measured in the days offenders take to gather; "homes" keeps every earlier seeded run
+    start: str = bounded("homes", "where offenders start: at their homes, or settled on the walk's "
+                         "long-run occupancy with the field B at its long-run level (persistent model only)",
+                         allowed=("homes", "settled"))
+
+    def __post_init__(self) -> None:
+        if self.start == "settled" and self.model != "persistent":
+            raise ValueError("start: 'settled' is the long-run state of persistent offenders; "
+                             "allowed: 'homes' with model short2008")
 
 
 @dataclass(frozen=True)

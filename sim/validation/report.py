@@ -92,10 +92,22 @@ def write_report(out: Path, plan: Plan) -> Path:
                       _erlang_section(mmc, plan),
                       travel_report.section(travelled, plan.travel_minutes), _wdq_section(), _backend_section(pairs)])
     path = out / "validation.md"
+    text += kept_by_hand(path.read_text() if path.exists() else "")
     tmp = path.with_suffix(".md.tmp")
     tmp.write_text(text)
     tmp.replace(path)
     return path
+
+
+KEPT = "<!-- written by hand from here on: polsim validate-model keeps it -->"
+"""The line after which validation.md holds sections that are not generated (the field trials,
+whose runs are `polsim field-trial`'s): a regenerated report keeps them."""
+
+
+def kept_by_hand(old: str) -> str:
+    """The part of an earlier report from :data:`KEPT` on (empty if it has none)."""
+    at = old.find(KEPT)
+    return "" if at < 0 else "\n" + old[at:]
 
 
 def _suppression_jobs(plan: Plan) -> list:
