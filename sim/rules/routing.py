@@ -173,9 +173,7 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
     if n_cand == 0 or w[src] == np.inf:
         return -1, best_t, np.empty(0, np.int64)
     nxt = np.full(n_cand, -1, np.int64)
-    # a candidate's least possible cost: every move costs at least 2 w_min a cell length of its
-    # octile distance; shaved by a relative 1e-9 against the rounding of the search's sums
-    lower = np.empty(n_cand)
+    lower = np.full(n_cand, -1.0)  # each candidate's least possible cost, worked out when first needed
     alive = np.ones(n_cand, np.bool_)
     sr, sc = src // cols, src % cols
     cap = 0.0  # the fastest rate among candidates that may still arrive by best_t
@@ -183,7 +181,6 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
         nxt[k] = head[cand_cell[k]]
         head[cand_cell[k]] = k
         cap = max(cap, cand_rate[k])
-        lower[k] = 2.0 * w_min * _octile(cand_cell[k] // cols, cand_cell[k] % cols, sr, sc) * (1.0 - 1e-9)
     delta = 2.0 * w_min
     n_rings = int(2.0 * SQRT2 * w_max / delta) + 2
     count = np.zeros(n_rings, np.int64)
@@ -195,7 +192,7 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
     count[0] = 1
     n_touched, pending, bucket = 1, 1, 0
     best_k = -1
-    stale_cap = False  # cap may be too high: recount it at the next bucket
+    stale_cap = best_t < np.inf  # cap may be too high: recount it at the next bucket
     # The neighbour loop is written out here rather than shared with _relax: helpers that hand
     # arrays back cost reference counting on every cell.
     while pending > 0 and cap > 0.0 and bucket * delta / cap <= best_t:
@@ -245,6 +242,11 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
         if prune and stale_cap:
             cap, stale_cap = 0.0, False
             for k in range(n_cand):
+                if alive[k] and lower[k] < 0.0:
+                    # every move costs at least 2 w_min a cell length of the octile distance;
+                    # shaved by a relative 1e-9 against the rounding of the search's sums
+                    kr, kc = cand_cell[k] // cols, cand_cell[k] % cols
+                    lower[k] = 2.0 * w_min * _octile(kr, kc, sr, sc) * (1.0 - 1e-9)
                 if alive[k] and cand_rate[k] > 0.0 and lower[k] / cand_rate[k] > best_t:
                     alive[k] = False
                 if alive[k]:
