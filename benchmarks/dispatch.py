@@ -177,7 +177,7 @@ def loaded_step_lines(row: dict[str, Any]) -> list[str]:
              f"{row['ms_per_step']:.1f} ms a step; by component (exclusive, ms a step):"]
     rest = row["ms_per_step"] - sum(row["components_ms"].values())
     for label, ms in [*sorted(row["components_ms"].items(), key=lambda kv: -kv[1]), ("the rest", rest)]:
-        lines.append(f"  {label:<40} {ms:7.2f}  {ms / row['ms_per_step']:5.1%}")
+        lines.append(f"  {label:<48} {ms:7.2f}  {ms / row['ms_per_step']:5.1%}")
     lines.append(f"dispatch searches ({row['searches']}, {row['searches_per_step']:.1f} a step, replayed): "
                  f"{row['us_per_search_prune']:.0f} us each with the lower-bound stop, "
                  f"{row['us_per_search_frontier']:.0f} us with the frontier stop "
@@ -185,7 +185,7 @@ def loaded_step_lines(row: dict[str, Any]) -> list[str]:
                  f"answers differing from the run's: {row['differ_prune']} and {row['differ_frontier']}")
     if "scipy_searches" in row:
         lines.append(f"scipy.sparse.csgraph.dijkstra(min_only) from the free units of each rate, "
-                     f"{row['scipy_searches']} driving searches: {row['scipy_us_per_search']:.0f} us each, "
+                     f"{row['scipy_searches']} driving searches: {row['scipy_us_per_search'] / 1e3:.1f} ms each, "
                      f"same unit in {row['scipy_same_unit']}, same unit and time to the bit in "
                      f"{row['scipy_same_time']}")
     return lines
