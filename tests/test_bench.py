@@ -97,4 +97,3 @@ def test_each_benchmark_is_a_script_run_from_anywhere(tmp_path):
         assert done.returncode == code, (module, done.stderr)
         assert "Traceback" not in done.stderr
     assert list(tmp_path.iterdir()) == []
-
