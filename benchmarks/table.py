@@ -5,6 +5,8 @@ Rows (all in one run, so the two backends are compared side by side under the sa
 ``offender_kernel`` and ``scaling`` (:mod:`polsim.benchmarks.kernel`); ``replay``
 (:mod:`polsim.benchmarks.replay`); ``external``: the UI's
 frame rate (:mod:`polsim.benchmarks.ui_fps`) and sweep runs per minute (:mod:`polsim.benchmarks.sweep`).
+``loaded_step``: a loaded citywide step by component, and the dispatch search compared
+(:mod:`polsim.benchmarks.dispatch`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import resource
 import time
 from typing import Any
 
+from polsim.benchmarks.dispatch import loaded_step, loaded_step_lines
 from polsim.benchmarks.engine import backends, citywide, compile_times, long_run, memory
 from polsim.benchmarks.kernel import offender_kernel, scaling
 from polsim.benchmarks.replay import replay_bench
@@ -55,6 +58,7 @@ def external(quick: bool) -> dict[str, Any]:
 
 
 ROWS = {"backends": backends, "offender_kernel": offender_kernel, "scaling": scaling,
+        "loaded_step": loaded_step,
         "memory": lambda quick: memory(), "compile": lambda quick: compile_times(),
         "citywide": citywide, "long_run": long_run, "replay": replay_bench, "external": external,
         "coverage": _coverage}
@@ -136,6 +140,8 @@ def format_table(t: dict[str, Any]) -> str:
                          f"{c['growth_mib_per_day']:.1f} MiB/day ({per_day:,.0f} "
                          f"incidents a day, archived at {c['bytes_per_incident']:.0f} B each); a year "
                          f"~{c['year_rss_gib']:.2f} GiB")
+    if "loaded_step" in t:
+        lines.extend(loaded_step_lines(t["loaded_step"]))
     if "long_run" in t:
         lr = t["long_run"]
         lines.append(f"long run (default scenario, {lr['chunk_days'] * len(lr['peak_rss_mib']):.0f} days): "

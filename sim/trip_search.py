@@ -47,6 +47,8 @@ def search_trips(srcs: np.ndarray, dsts: np.ndarray, w: np.ndarray, rows: int, c
     scratch (the calling thread takes the first part): the paths end to end, each trip's start
     in them and its length.
     """
+    if len(scratches) == 1:  # a small city's few trips: no parts to split and join
+        return routes(srcs, dsts, w, rows, cols, w_min, greed, scratches[0].dist, scratches[0].pred)
     parts = np.array_split(np.arange(srcs.shape[0]), len(scratches))
 
     def search(part: np.ndarray, scratch: Scratch) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -40,6 +40,35 @@ def test_agent_loop_timer_counts_only_the_loops():
     assert 0.0 < spent[0] < time.perf_counter() - t0
 
 
+def test_the_dispatch_replay_finds_the_runs_answers_with_both_stops(monkeypatch):
+    """The loaded_step row's replay: every recorded search answered again, with the lower-bound
+    stop and with the frontier stop, gives the run's unit, time and path; the row prints."""
+    import polsim.router as router_module
+    from polsim import PolicingModel
+    from polsim.benchmarks.dispatch import COMPONENTS, loaded_step_lines, replay
+
+    model = PolicingModel("default", seed=2, overrides={"time.days": 0.2})
+    calls, search = [], router_module.nearest_unit
+
+    def recorded(src, w, *args):
+        out = search(src, w, *args)
+        calls.append((src, 0 if w is model.router.w[0] else 1, args[2].copy(), args[3].copy(), args[4], args[8],
+                      args[9], out[0], out[1], out[2].copy()))
+        return out
+
+    monkeypatch.setattr(router_module, "nearest_unit", recorded)
+    model.run(240)
+    assert len(calls) > 5
+    row = replay(calls, model.router.w, model.router.rows, model.router.cols, scipy_calls=3)
+    assert row["searches"] == len(calls) and row["differ_prune"] == 0 and row["differ_frontier"] == 0
+    assert row["scipy_searches"] == 3 and 0 <= row["scipy_same_time"] <= row["scipy_same_unit"] <= 3
+    row.update({"warm_steps": 0, "steps": 240, "ms_per_step": 1.0, "searches_per_step": len(calls) / 240,
+                "components_ms": {label: 0.05 for label, _, _ in COMPONENTS}})
+    text = "\n".join(loaded_step_lines(row))
+    assert "nearest free unit (Router.nearest)" in text and "the rest" in text and "scipy" in text
+    assert "{" not in text
+
+
 def test_bench_table_prints_every_row_of_a_stored_run():
     """The table of the stored full run names both ratios, the targets and the sweep and UI rows."""
     table = json.loads((Path(__file__).parents[1] / "docs" / "bench_full.json").read_text())

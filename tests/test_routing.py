@@ -197,3 +197,27 @@ def test_of_two_units_equally_far_the_lower_index_is_sent():
         k, t, _ = nearest_unit(centre, w, rows, cols, np.array(cells), np.ones(2), np.inf, s.dist, s.pred, s.head,
                                0.5, 0.5)
         assert k == expected and t == pytest.approx(7.0)
+
+
+@pytest.mark.parametrize("uniform", [False, True])
+def test_the_lower_bound_stop_sends_the_unit_the_frontier_stop_sends_by_the_same_path(network, uniform):
+    """Stopping once no unseen unit can arrive in time (its octile lower bound or the frontier
+    at its own rate) cuts the same search sooner: the same unit, the same time to the bit and
+    the same path as running on while the frontier at the fastest unit's rate is within reach,
+    also where equally short paths tie (a uniform network) and under another mode's bound."""
+    rows, cols, w, _, rng = network
+    if uniform:
+        w = np.full(rows * cols, 0.5)
+    s = Scratch(rows * cols)
+    open_cells = np.flatnonzero(np.isfinite(w))
+    w_min, w_max = w[np.isfinite(w)].min(), w[np.isfinite(w)].max()
+    for _ in range(200):
+        src = open_cells[rng.integers(open_cells.size)]
+        cells = open_cells[rng.choice(open_cells.size, int(rng.integers(1, 40)))]
+        rate = rng.choice([0.5, 1.0, 1.75], cells.size)  # slow near units, fast far ones
+        bound = np.inf if rng.random() < 0.7 else float(rng.uniform(2.0, 30.0))
+        pruned = nearest_unit(src, w, rows, cols, cells, rate, bound, s.dist, s.pred, s.head, w_min, w_max)
+        frontier = nearest_unit(src, w, rows, cols, cells, rate, bound, s.dist, s.pred, s.head, w_min, w_max, False)
+        assert pruned[0] == frontier[0] and pruned[1] == frontier[1]
+        np.testing.assert_array_equal(pruned[2], frontier[2])
+    assert np.isinf(s.dist).all() and (s.pred == -1).all() and (s.head == -1).all()

@@ -35,8 +35,8 @@ class Scratch:
 
     def __init__(self, cells: int, heads: bool = True) -> None:
         self.dist = np.full(cells, np.inf)
-        self.pred = np.full(cells, -1, np.int64)
-        self.head = np.full(cells if heads else 0, -1, np.int64)
+        self.pred = np.full(cells, -1, np.int32)
+        self.head = np.full(cells if heads else 0, -1, np.int32)
 
 
 @njit(cache=True, inline="always")
@@ -147,15 +147,14 @@ def _reset(dist, pred, touched, n):
 
 
 @njit(cache=True)
-def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, head, w_min, w_max):
+def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, head, w_min, w_max, prune=True):
     """The candidate that reaches cell ``src`` first on the network of slowness ``w``.
 
     Candidate ``k`` stands on flat cell ``cand_cell[k]`` and covers ``cand_rate[k]`` cell
     lengths a minute. Only a candidate faster than ``best_t`` minutes counts (a bound from
     another mode's units, or inf). Returns ``(k, minutes, path)`` with the path from the
-    candidate's cell to ``src``, or ``(-1, best_t, empty)`` when none beats the bound. The
-    search stops once the frontier's cost, at the fastest candidate's rate, is past the best
-    time: no candidate further out can arrive sooner. Ties go to the lower ``k``.
+    candidate's cell to ``src``, or ``(-1, best_t, empty)`` when none beats the bound. Ties go
+    to the lower ``k``.
 
     Dijkstra on a bucket queue (Dial's): ``w_min`` and ``w_max`` are the least and the largest
     finite slowness, so every move costs at least ``delta = 2 w_min`` and at most ``2 sqrt 2
@@ -165,12 +164,23 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
     a heap on the loaded citywide week, the same unit in every search compared; the figures are
     in docs/performance.md). A ring
     of ``2 sqrt 2 w_max / delta + 2`` buckets holds every cost the frontier can have.
+
+    The search stops once no candidate still unseen can arrive by ``best_t``: a candidate
+    ``k`` is out when the frontier's cost, or its own lower bound (its octile distance times
+    ``2 w_min``, no less than its network cost), is past ``best_t`` at its rate. Without
+    ``prune`` the search runs on while the frontier, at the fastest candidate's rate, is within
+    ``best_t`` (as before the bound; the same answer, more cells). Either way the search is the
+    same sequence of buckets cut sooner or later, so the unit, its time and its path do not
+    depend on ``prune``.
     """
     n_cand = cand_cell.shape[0]
     if n_cand == 0 or w[src] == np.inf:
         return -1, best_t, np.empty(0, np.int64)
     nxt = np.full(n_cand, -1, np.int64)
-    max_rate = 0.0
+    lower = np.full(n_cand, -1.0)  # each candidate's least possible cost, worked out when first needed
+    alive = np.ones(n_cand, np.bool_)
+    sr, sc = src // cols, src % cols
+    max_rate = 0.0  # the fastest rate among candidates that may still arrive by best_t
     for k in range(n_cand - 1, -1, -1):  # each cell's list in increasing k
         nxt[k] = head[cand_cell[k]]
         head[cand_cell[k]] = k
@@ -186,6 +196,7 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
     count[0] = 1
     n_touched, pending, bucket = 1, 1, 0
     best_k = -1
+    stale = best_t < np.inf  # max_rate may be too high: recount it after this bucket
     # The neighbour loop is written out here rather than shared with _relax: helpers that hand
     # arrays back cost reference counting on every cell (twice the search's time, measured).
     while pending > 0 and bucket * delta / max_rate <= best_t:
@@ -203,6 +214,10 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
                 t = d / cand_rate[k]
                 if t < best_t or (t == best_t and best_k >= 0 and k < best_k):
                     best_t, best_k = t, k
+                    stale = True
+                if alive[k]:
+                    alive[k] = False
+                    stale = stale or cand_rate[k] == max_rate
                 k = nxt[k]
             xr, xc = x // cols, x % cols
             for m in range(8):
@@ -228,6 +243,20 @@ def nearest_unit(src, w, rows, cols, cand_cell, cand_rate, best_t, dist, pred, h
                     pending += 1
         count[ring] = 0
         bucket += 1
+        if prune and stale:
+            max_rate, stale = 0.0, False
+            for k in range(n_cand):
+                if alive[k] and lower[k] < 0.0:
+                    # every move costs at least 2 w_min a cell length of the octile distance;
+                    # shaved by a relative 1e-9 against the rounding of the search's sums
+                    kr, kc = cand_cell[k] // cols, cand_cell[k] % cols
+                    lower[k] = 2.0 * w_min * _octile(kr, kc, sr, sc) * (1.0 - 1e-9)
+                if alive[k] and cand_rate[k] > 0.0 and lower[k] / cand_rate[k] > best_t:
+                    alive[k] = False
+                if alive[k]:
+                    max_rate = max(max_rate, cand_rate[k])
+            if max_rate == 0.0:
+                break  # no candidate left that could arrive in time
     path = _path_back(cand_cell[best_k], src, pred) if best_k >= 0 else np.empty(0, np.int64)
     _reset(dist, pred, touched, n_touched)
     for k in range(n_cand):
@@ -280,6 +309,10 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
     a lower bound of the remaining cost, so with ``greed = 1`` the path is a shortest one;
     ``greed > 1`` weights it and finds a path at most ``greed`` times the shortest, exploring
     far fewer cells (patrol trips, where a near-shortest path will do).
+
+    The heap's push and pop are :func:`_push` and :func:`_pop` written out, step for step (the
+    same pops in the same order, so the same paths): helpers that hand arrays back cost
+    reference counting on every cell.
     """
     if w[src] == np.inf or w[dst] == np.inf:
         return np.empty(0, np.int64)
@@ -290,20 +323,67 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
     dist[src] = 0.0
     touched[0] = src
     n_touched = 1
-    keys, vals = _push(keys, vals, 0, h * _octile(src // cols, src % cols, tr, tc), src)
+    keys[0], vals[0] = h * _octile(src // cols, src % cols, tr, tc), src
     n_heap = 1
     found = False
     while n_heap > 0:
-        f, x = _pop(keys, vals, n_heap)
+        # pop the least key (_pop)
+        f, x = keys[0], vals[0]
+        last_k, last_v = keys[n_heap - 1], vals[n_heap - 1]
         n_heap -= 1
+        i = 0
+        while True:
+            child = 2 * i + 1
+            if child >= n_heap:
+                break
+            if child + 1 < n_heap and keys[child + 1] < keys[child]:
+                child += 1
+            if keys[child] >= last_k:
+                break
+            keys[i], vals[i] = keys[child], vals[child]
+            i = child
+        if n_heap > 0:
+            keys[i], vals[i] = last_k, last_v
         if x == dst:
             found = True
             break
         d = dist[x]
-        if f - h * _octile(x // cols, x % cols, tr, tc) > d + 1e-12:
+        xr, xc = x // cols, x % cols
+        if f - h * _octile(xr, xc, tr, tc) > d + 1e-12:
             continue  # a stale entry
-        keys, vals, n_heap, touched, n_touched = _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap,
-                                                        touched, n_touched, h, tr, tc)
+        # offer every neighbour a way through x (_relax)
+        for m in range(8):
+            dr, dc = DR8[m], DC8[m]
+            yr, yc = xr + dr, xc + dc
+            if yr < 0 or yr >= rows or yc < 0 or yc >= cols:
+                continue
+            y = x + dr * cols + dc
+            nd = d + move_cost(w, x, dr, dc, cols)
+            if nd < dist[y]:
+                if dist[y] == np.inf:
+                    if n_touched == touched.shape[0]:
+                        grown_t = np.empty(2 * n_touched + 16, np.int64)
+                        grown_t[:n_touched] = touched[:n_touched]
+                        touched = grown_t
+                    touched[n_touched] = y
+                    n_touched += 1
+                dist[y] = nd
+                pred[y] = x
+                key = nd + h * _octile(yr, yc, tr, tc) if h > 0.0 else nd
+                # push (key, y) (_push)
+                if n_heap == keys.shape[0]:
+                    keys2, vals2 = np.empty(2 * n_heap + 16), np.empty(2 * n_heap + 16, np.int64)
+                    keys2[:n_heap], vals2[:n_heap] = keys[:n_heap], vals[:n_heap]
+                    keys, vals = keys2, vals2
+                j = n_heap
+                while j > 0:
+                    parent = (j - 1) // 2
+                    if keys[parent] <= key:
+                        break
+                    keys[j], vals[j] = keys[parent], vals[parent]
+                    j = parent
+                keys[j], vals[j] = key, y
+                n_heap += 1
     path = _path_back(dst, src, pred)[::-1].copy() if found else np.empty(0, np.int64)
     _reset(dist, pred, touched, n_touched)
     return path
