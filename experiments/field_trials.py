@@ -46,6 +46,7 @@ from polsim.model import PolicingModel
 from polsim.output import write_atomically
 from polsim.policies.base import RandomPatrol
 from polsim.policies.hotspot import still_dwelling
+from polsim.policies.view import PolicyView
 from polsim.stats import paired_difference, t_interval
 from polsim.treated_areas import AreaRule, PairedRun, paired_displacement
 
@@ -150,15 +151,15 @@ class _TrialPatrol(RandomPatrol):
         super().__init__()
         self.start_min = start_min
 
-    def patrol_targets(self, model: PolicingModel, units: np.ndarray,
+    def patrol_targets(self, view: PolicyView, units: np.ndarray,
                        u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Random patrol before the start, then :meth:`treatment_targets`."""
-        tr, tc = super().patrol_targets(model, units, u)
-        if model.now >= self.start_min:
-            self.treatment_targets(model, units, u, tr, tc)
+        tr, tc = super().patrol_targets(view, units, u)
+        if view.now >= self.start_min:
+            self.treatment_targets(view, units, u, tr, tc)
         return tr, tc
 
-    def treatment_targets(self, model: PolicingModel, units: np.ndarray, u: np.ndarray,
+    def treatment_targets(self, view: PolicyView, units: np.ndarray, u: np.ndarray,
                           tr: np.ndarray, tc: np.ndarray) -> None:
         """Overwrite the random targets ``tr``, ``tc`` where the treatment sends units elsewhere."""
 
@@ -166,7 +167,9 @@ class _TrialPatrol(RandomPatrol):
 class HotSpotPatrol(_TrialPatrol):
     """Minneapolis: in the hot hours an idle unit goes to a treated spot with probability
     ``share`` (its one uniform: below ``share`` picks the spot) and stays ``dwell_min`` there.
-    The spots are chosen at the start from the calls so far (:func:`choose_spots`).
+    The spots are chosen by the experimenter at the start, from the calls so far
+    (:func:`choose_spots`, called by :func:`run_trial_arm`), and handed over with :meth:`assign`,
+    as in the field: the policy sees what any policy sees (:class:`polsim.policies.view.PolicyView`).
     """
 
     name = "hot_spot_trial"
@@ -177,25 +180,24 @@ class HotSpotPatrol(_TrialPatrol):
         self.spots = np.zeros(0, np.int64)
         self.treated = np.zeros(0, np.int64)
 
-    def setup(self, model: PolicingModel) -> None:
+    def setup(self, view: PolicyView) -> None:
         """Random patrol's areas, and no unit posted yet."""
-        super().setup(model)
-        self.post = np.full(len(model.units), -1, np.int64)
-        self.dwell_until = np.full(len(model.units), np.nan)
+        super().setup(view)
+        self.post = np.full(len(view.units), -1, np.int64)
+        self.dwell_until = np.full(len(view.units), np.nan)
 
-    def on_step(self, model: PolicingModel) -> None:
-        """At the start, choose the spots and assign half of them at random."""
-        if model.now >= self.start_min and self.spots.size == 0:
-            self.spots = choose_spots(model, self.spec.spots, self.spec.spacing_cells)
-            rng = np.random.default_rng([self.seed, ASSIGNMENT_STREAM])
-            self.treated = np.sort(rng.choice(self.spots, size=self.spec.treated, replace=False))
+    def assign(self, spots: np.ndarray) -> None:
+        """Take the trial's ``spots`` and assign ``treated`` of them at random (on the seed)."""
+        self.spots = np.asarray(spots, np.int64)
+        rng = np.random.default_rng([self.seed, ASSIGNMENT_STREAM])
+        self.treated = np.sort(rng.choice(self.spots, size=self.spec.treated, replace=False))
 
-    def treatment_targets(self, model, units, u, tr, tc) -> None:
+    def treatment_targets(self, view, units, u, tr, tc) -> None:
         """Dwell at a treated spot, or go to one, in the hot hours with probability ``share``."""
         s = self.spec
-        if self.treated.size == 0 or s.share == 0 or model.hour not in s.hot_hours:
+        if self.treated.size == 0 or s.share == 0 or view.hour not in s.hot_hours:
             return
-        m, cols, now = model.units, model.city.cols, model.now
+        m, cols, now = view.units, view.city.cols, view.now
         for k, j in enumerate(units):
             if self.style[j] == "stay":
                 continue
@@ -210,11 +212,11 @@ class HotSpotPatrol(_TrialPatrol):
                 self.post[j], self.dwell_until[j] = self.treated[pick], np.nan
                 tr[k], tc[k] = divmod(int(self.treated[pick]), cols)
 
-    def treated_cells(self, model: PolicingModel) -> np.ndarray:
-        """The treated spots."""
-        out = np.zeros(model.city.rows * model.city.cols, bool)
+    def treated_cells(self, view: PolicyView | PolicingModel) -> np.ndarray:
+        """The treated spots (of the city either a policy's view or the model has)."""
+        out = np.zeros(view.city.rows * view.city.cols, bool)
         out[self.treated] = True
-        return out.reshape(model.city.rows, model.city.cols)
+        return out.reshape(view.city.rows, view.city.cols)
 
 
 class BeatPatrol(_TrialPatrol):
@@ -228,19 +230,19 @@ class BeatPatrol(_TrialPatrol):
         super().__init__(start_min)
         self.beat_weight, self.beat_of_cell = beat_weight, beat_of_cell
 
-    def setup(self, model: PolicingModel) -> None:
+    def setup(self, view: PolicyView) -> None:
         """The cumulative patrol weight over the passable cells."""
-        super().setup(model)
-        w = self.beat_weight[self.beat_of_cell].ravel() * model.city.passable.ravel()
+        super().setup(view)
+        w = self.beat_weight[self.beat_of_cell].ravel() * view.city.passable.ravel()
         self.cdf = np.cumsum(w)
 
-    def treatment_targets(self, model, units, u, tr, tc) -> None:
+    def treatment_targets(self, view, units, u, tr, tc) -> None:
         """Every moving unit's target is a cell drawn by the beats' weights (fixed posts stay)."""
         if self.cdf[-1] <= 0:
             return
         moving = self.style[units] != "stay"
         cells = np.minimum(np.searchsorted(self.cdf, u[moving] * self.cdf[-1], side="right"), self.cdf.size - 1)
-        tr[moving], tc[moving] = np.divmod(cells, model.city.cols)
+        tr[moving], tc[moving] = np.divmod(cells, view.city.cols)
 
 
 def choose_spots(model: PolicingModel, n: int, spacing: int) -> np.ndarray:
@@ -315,6 +317,8 @@ def run_trial_arm(spec: TrialSpec, seed: int, make_policy: Callable[[], _TrialPa
     for k in range(model.max_steps):
         if k == pre_steps:
             crimes_pre = model.metrics.crimes_by_cell.sum(axis=0).copy()
+            if isinstance(policy, HotSpotPatrol):
+                policy.assign(choose_spots(model, spec.spots, spec.spacing_cells))
         hour = model.hour
         model.step()
         if hours is None or hour in hours:

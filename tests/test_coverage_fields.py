@@ -80,7 +80,7 @@ def test_the_field_is_the_fastest_units_minutes_by_the_engines_search(default_un
     city, units, router = default_units
     who = np.flatnonzero(units.mode != 2)  # ground units of every type: several rates and both modes
     field = minutes_field(router, Standing(who, units.base_r[who], units.base_c[who]), congestion=0.6)
-    rate = router.rates(0.6)
+    rate = router.units.rates(0.6)
     targets = np.arange(city.rows * city.cols)
     per_unit = np.full((who.size, targets.size), np.inf)
     for k, u in enumerate(who):
@@ -104,7 +104,7 @@ def test_flying_units_fly_straight(default_units):
     city, units, router = default_units
     drone = int(np.flatnonzero(units.mode == 2)[0])
     field = minutes_field(router, Standing(np.array([drone]), np.array([10]), np.array([20])), 1.0)
-    rate = router.rates(1.0)[drone]
+    rate = router.units.rates(1.0)[drone]
     assert field[10, 20] == 0.0
     assert field[13, 24] == pytest.approx((4 + (SQRT2 - 1) * 3) / rate)
 

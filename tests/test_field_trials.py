@@ -92,7 +92,11 @@ def test_hot_spot_trial_without_dose_is_random_patrol():
     """share = 0: the untreated arm is exactly the random-patrol run on the seed."""
     spec = TrialSpec(kind="hot_spots", spots=10, treated=5, share=0.0, spacing_cells=1)
     over = {**SMALL, "time.days": 0.2}
-    trial = PolicingModel("default", policy=HotSpotPatrol(60.0, spec, 3), seed=3, overrides=over).run()
+    trial = PolicingModel("default", policy=HotSpotPatrol(60.0, spec, 3), seed=3, overrides=over)
+    for _ in range(60):  # the experimenter picks the spots at the start, as run_trial_arm does
+        trial.step()
+    trial.policy.assign(choose_spots(trial, spec.spots, spec.spacing_cells))
+    trial.run()
     plain = PolicingModel("default", policy="random", seed=3, overrides=over).run()
     a, b = trial.summary(), plain.summary()
     a.pop("policy"), b.pop("policy")
@@ -104,10 +108,12 @@ def test_hot_spot_trial_with_full_dose_sends_every_idle_unit_to_a_treated_spot()
     spec = TrialSpec(kind="hot_spots", spots=10, treated=5, share=1.0, spacing_cells=1,
                      hot_hours=list(range(24)), dwell_min=0.0)
     model = PolicingModel("default", policy=HotSpotPatrol(30.0, spec, 3), seed=3, overrides={**SMALL, "time.days": 0.1})
-    model.run(steps=40)
+    model.run(steps=30)
+    model.policy.assign(choose_spots(model, spec.spots, spec.spacing_cells))
+    model.run(steps=10)
     policy = model.policy
     units = np.flatnonzero(policy.style != "stay")
-    tr, tc = policy.patrol_targets(model, units, np.linspace(0.0, 0.999, units.size))
+    tr, tc = policy.patrol_targets(model.policy_view, units, np.linspace(0.0, 0.999, units.size))
     assert np.isin(tr * model.city.cols + tc, policy.treated).all()
 
 

@@ -338,7 +338,7 @@ def test_sweep_and_optimise_specs_replay_their_calls(loop, tmp_path):
     from polsim.experiments.plan import make_plan, run_of
     from polsim.experiments.spec import load_sweep
     from polsim.runs import execute
-    from polsim.scenario import ScenarioError
+    from polsim.scenario import SpecError
 
     table = tmp_path / "calls.parquet"
     table.write_bytes(Path(loop["table"]).read_bytes())  # named relative to the spec's folder
@@ -352,7 +352,7 @@ def test_sweep_and_optimise_specs_replay_their_calls(loop, tmp_path):
     plan = make_plan(spec)
     summary = execute(run_of(spec.as_dict(), "random", 1, plan.runs[0].params)).summary
     assert summary["replay"]["calls"] == str(table.resolve())
-    with pytest.raises(ScenarioError, match="days"):
+    with pytest.raises(SpecError, match="days"):
         load_sweep(_write(tmp_path / "bad.toml", {**tomli_loads(sweep), "days": 1}))
     study = _write(tmp_path / "study.toml", {
         "scenario": "loop.toml", "objectives": ["min response_time_min.mean"], "steps": 600,

@@ -2,7 +2,7 @@
 
 A field is the engine's own travel (:mod:`polsim.rules.travel`): a ground unit's minutes to a
 cell are its network cost over its rate (speed x the hour's traffic factor, as
-:meth:`polsim.router.Router.rates` gives it), a flying unit's its octile distance over its
+:meth:`polsim.units.Units.rates` gives it), a flying unit's its octile distance over its
 rate. Units of one mode and one rate share a single multi-source search
 (:func:`polsim.rules.routing.cost_field`), so a field costs one search per distinct
 (mode, rate), not one per unit; the field is the minimum over those.
@@ -43,7 +43,7 @@ def minutes_field(router: Router, standing: Standing, congestion: float,
     out = np.full(rows * cols, np.inf)
     if len(standing) == 0:
         return out.reshape(rows, cols)
-    rate = router.rates(congestion)[standing.units]
+    rate = router.units.rates(congestion)[standing.units]
     mode = router.units.mode[standing.units]
     flat = standing.r.astype(np.int64) * cols + standing.c.astype(np.int64)
     for m, v in sorted(set(zip(mode.tolist(), rate.tolist(), strict=True))):
@@ -88,7 +88,7 @@ def reach_of_site(router: Router, unit: int, cell: int, congestion: float, withi
     """The flat cells a unit like row ``unit`` would reach within ``within_min`` minutes from
     flat ``cell``: one bounded search. ``dist`` is city-sized scratch (all inf), left as found.
     """
-    rate = float(router.rates(congestion)[unit])
+    rate = float(router.units.rates(congestion)[unit])
     mode = int(router.units.mode[unit])
     if mode == FLY:
         r, c = divmod(int(cell), router.cols)
