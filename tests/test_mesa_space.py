@@ -85,3 +85,19 @@ def test_agents_frame_reads_either_backend_the_same_and_is_a_copy():
         assert (row["row"], row["col"]) == agent.cell.coordinate and row["state"] == agent.state
     units.loc[:, "row"] = -1
     assert (mesa.units.r >= 0).all() and (agents_frame(mesa, "units")["row"] >= 0).all()
+
+
+def test_mesas_space_component_draws_the_grid_and_every_agent():
+    """``make_space_component`` once failed on the model ("Unknown space type: NoneType")."""
+    import solara
+    from mesa.visualization.mpl_space_drawing import collect_agent_data
+
+    from polsim.viz.mesa_viz import SMALL_CITY, layer_style, mesa_page, portrayal
+
+    m = PolicingModel("default", backend="mesa", seed=1, overrides=SMALL_CITY).run(2)
+    data = collect_agent_data(m.grid, portrayal)
+    assert len(data["loc"]) == len(m.agents)
+    where = {tuple(xy) for xy in data["loc"].tolist()}
+    assert (int(m.units.r[0]), int(m.units.c[0])) in where
+    solara.render(mesa_page(m), handle_error=False)  # the whole SolaraViz page builds
+    assert layer_style(m.grid.layer("attractiveness")) is not None and layer_style(m.grid.layer("land_use")) is None
