@@ -15,7 +15,7 @@ from typing import Any
 from matplotlib.figure import Figure
 
 from polsim.runs import Run, RunResult, execute
-from polsim.treated_areas import AreaRule, paired_displacement
+from polsim.treated_areas import AreaRule, buffer_cells_of, paired_displacement
 from polsim.viz.figures import crime_maps, difference_maps
 from polsim.viz.ui.session import CUSTOM, Settings, load_spec_of
 from polsim.vocabulary import flatten, label
@@ -58,7 +58,8 @@ class Comparison:
     def verdict(self) -> str:
         """The displacement verdict and its reason, in words."""
         d = self.displacement["per_seed"][0]
-        return f"{d['verdict']}: {d['reason']}"
+        warnings = "".join(f" ⚠ {w}." for w in d.get("warnings", []))
+        return f"{d['verdict']}: {d['reason']}{warnings}"
 
     def maps_figure(self) -> Figure:
         """Where crime happened under A and under B, on one colour scale."""
@@ -90,7 +91,7 @@ def compare(settings: Settings, policy_a: str, policy_b: str, days: float) -> Co
     scenario = scenario_file(settings)
     runs = tuple(execute(Run(scenario, p, settings.seed, settings.overrides(), "numba", settings.dispatch, steps))
                  for p in (policy_a, policy_b))
-    rule = AreaRule(buffer_cells=float(spec.policy.buffer_cells))
+    rule = AreaRule(buffer_cells=buffer_cells_of(spec.policy.buffer_m, spec.city.cell_m))
     types = list(runs[1].summary["crimes"]["by_type"])
     displacement = paired_displacement([runs[1].paired_with(runs[0])], rule, types).as_dict()
     return Comparison((f"A: {policy_a}", f"B: {policy_b}"), runs, displacement, rule)
