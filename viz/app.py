@@ -302,7 +302,9 @@ def _legend_html() -> str:
              + swatch(raster.TREATED_RGB, "▢") + "&nbsp;treated cells "
              + swatch(raster.GRID_WORKER_RGB, "■") + "&nbsp;grid worker "
              + swatch(raster.OFFENDER_RGB[1], "●") + "&nbsp;fleeing offender")
-    return f"<div>units: {kinds}</div><div>state: {states}</div><div>{marks}</div>"
+    places = " ".join(swatch(rgb, "□") + f"&nbsp;{name}" for name, rgb, _ in raster.PLACE_STYLE.values())
+    places += " " + swatch(raster.CHECKPOINT_RGB, "✕") + "&nbsp;checkpoint"
+    return f"<div>units: {kinds}</div><div>state: {states}</div><div>{marks}</div><div>places: {places}</div>"
 
 
 @solara.component
