@@ -57,6 +57,8 @@ clicked = solara.reactive({})
 toml_text = solara.reactive("")
 mode = solara.reactive("Explore")
 comparison: solara.Reactive[Comparison | None] = solara.reactive(None)
+compare_progress = solara.reactive((0, 0))
+"""Runs done and runs in all of the comparison under way (the progress bar)."""
 
 
 @solara.component_vue("ui/map_image.vue")
@@ -322,31 +324,40 @@ def Charts(runner: Runner):
 
 @solara.component
 def CompareView(runner: Runner, settings: Settings):
-    """Two policies on ``settings`` (what runs now): maps, difference map, headline numbers, WDQ."""
+    """Two policies on ``settings`` (what runs now) over several seeds, run in the background:
+    maps, difference map, headline numbers with their intervals, pooled WDQ.
+    """
     names = policy_names()
     policy_a, set_a = solara.use_state(names[0])
     policy_b, set_b = solara.use_state(names[-1])
     days, set_days = solara.use_state(1.0)
+    replications, set_replications = solara.use_state(3)
     problem, set_problem = solara.use_state("")
 
     def run() -> None:
         set_problem("")
+        compare_progress.value = (0, 2 * replications)
         try:
-            comparison.value = compare(runner.settings, policy_a, policy_b, days)
+            comparison.value = compare(runner.settings, policy_a, policy_b, days, replications,
+                                       progress=lambda done, total: compare_progress.set((done, total)))
         except (ScenarioError, ValueError) as err:
             set_problem(str(err).splitlines()[0])
 
     task = solara.lab.use_task(run, dependencies=None, prefer_threaded=True)
     s = settings
     solara.Markdown(f"Both policies run on **{s.scenario if s.scenario != CUSTOM else s.toml_name}**, "
-                    f"seed **{s.seed}**, with the sliders' values; A is the baseline.")
+                    f"seeds **{s.seed}–{s.seed + replications - 1}** (the same for both), with the sliders' "
+                    "values; A is the baseline. Intervals are 95% over the seeds, as `polsim compare` gives them.")
     with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Select("Policy A (baseline)", values=names, value=policy_a, on_value=set_a)
         solara.Select("Policy B", values=names, value=policy_b, on_value=set_b)
         solara.SliderFloat(f"days: {days:g}", value=days, min=0.25, max=7.0, step=0.25, on_value=set_days)
+        solara.SliderInt(f"seeds: {replications}", value=replications, min=1, max=20, on_value=set_replications)
         solara.Button("Run comparison", color="primary", on_click=task, disabled=task.pending)
     if task.pending:
-        solara.ProgressLinear(True)
+        done, total = compare_progress.value
+        solara.ProgressLinear(100 * done / total if total else True)
+        solara.Text(f"{done} of {total} runs done", classes=["polsim-compare-progress"])
     if problem:
         ErrorLine(problem)
     c = comparison.value
@@ -358,13 +369,20 @@ def _comparison_result(c: Comparison) -> None:
     rows = c.headlines()
     titles = c.headline_labels()
     formats = {"response_time_min.mean": "{:.2f}", "response_time_min.within_3": "{:.0%}",
-               "crimes.total": "{}", "wdq": "{:+.2f}"}
+               "crimes.total": "{:.1f}" if c.replications > 1 else "{:.0f}", "wdq": "{:+.2f}"}
     head = f"| | {' | '.join(titles[k] for k in formats)} |\n|{'---|' * (len(formats) + 1)}\n"
-    body = "".join(f"| {r['side']} | {' | '.join(_num(r[k], f) for k, f in formats.items())} |\n" for r in rows)
-    solara.Markdown(head + body + f"\nDisplacement: {c.verdict}")
+    body = "".join(f"| {r['side']} | {' | '.join(_with_ci(r, k, f) for k, f in formats.items())} |\n" for r in rows)
+    solara.Markdown(head + body + f"\n{c.replications} seeds a side. Displacement: {c.verdict}")
     with solara.Columns([1, 1]):
         solara.Image(figure_png(c.maps_figure()), width="100%")
         solara.Image(figure_png(c.difference_figure()), width="100%")
+
+
+def _with_ci(row: dict[str, Any], metric: str, fmt: str) -> str:
+    """The mean, and its interval in brackets where there is one."""
+    ci = row.get(f"{metric}.ci")
+    text = _num(row[metric], fmt)
+    return text if ci is None else f"{text} [{fmt.format(ci[0])}, {fmt.format(ci[1])}]"
 
 
 def _num(value: float | None, fmt: str) -> str:
