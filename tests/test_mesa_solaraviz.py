@@ -4,15 +4,13 @@ object has no attribute 'spec'``)."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from polsim.viz.ui.serve import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for
-from polsim.viz.ui.server import die_with_parent, server_env
+from polsim.viz.ui.serve import CHROMIUM, CHROMIUM_ARGS, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -21,25 +19,17 @@ SHOT = Path("/tmp/polsim-mesa-solaraviz.png")
 """Where the test leaves its picture of the page after Reset, to look at."""
 
 
+def solara_run(host: str, port: int) -> list[str]:
+    """``solara run polsim.viz.mesa_viz``, as a Mesa user would serve it."""
+    return [sys.executable, "-m", "solara", "run", "polsim.viz.mesa_viz", "--host", host, "--port", str(port),
+            "--production", "--no-open", "--no-check-version"]
+
+
 @pytest.fixture(scope="module")
 def mesa_viz_url():
-    """``solara run polsim.viz.mesa_viz`` on a free port, as a Mesa user would serve it."""
-    port = free_port()
-    command = [sys.executable, "-m", "solara", "run", "polsim.viz.mesa_viz", "--host", "127.0.0.1",
-               "--port", str(port), "--production", "--no-open", "--no-check-version"]
-    proc = subprocess.Popen(command, env=server_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=die_with_parent)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        wait_for(url, proc, LOAD_S)
+    """Mesa's SolaraViz of polsim's model, served on a free port."""
+    with running_server(LOAD_S, command=solara_run) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_mesa_solaraviz_steps_and_resets(mesa_viz_url):
