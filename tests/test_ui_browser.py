@@ -161,8 +161,8 @@ def test_compare_mode_shows_the_runs_headlines(page):
     page.locator(".polsim-mode button").filter(has_text="Compare").click()
     run = page.get_by_role("button", name="Run comparison")
     expect(run).to_be_visible(timeout=20000)
-    page.locator(".v-slider-thumb").last.focus()  # the days slider: Home = 0.25 days
-    page.keyboard.press("Home")
+    page.locator(".v-slider").filter(has_text="days:").locator(".v-slider-thumb").focus()
+    page.keyboard.press("Home")  # the days slider: Home = 0.25 days
     expect(page.get_by_text("days: 0.25")).to_be_visible(timeout=20000)
     run.click()
     expect(page.locator(".polsim-compare-progress")).to_contain_text("of 6 runs done", timeout=60000)
