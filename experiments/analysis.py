@@ -17,8 +17,9 @@ import pandas as pd
 
 from polsim.experiments import store
 from polsim.experiments.plan import Plan
-from polsim.stats import paired_interval, t_interval
+from polsim.stats import paired_interval
 from polsim.treated_areas import AreaRule, PairedDisplacement, PairedRun, paired_displacement
+from polsim.vocabulary import interval_of
 
 STAT_COLUMNS = ["mean", "ci_low", "ci_high", "n"]
 MEASURES = ["a_before", "a_after", "b_before", "b_after", "success", "buffer_measure", "wdq", "total_net_effect",
@@ -42,7 +43,7 @@ def interval_table(df: pd.DataFrame, metric: str, by: Sequence[str], confidence:
     for key, group in df.groupby(list(by), sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         values = pd.to_numeric(group[metric], errors="coerce").tolist()
-        ci = t_interval(values, confidence)  # missing values (NaN) are left out
+        ci = interval_of(metric, values, confidence)  # missing values (NaN) are left out
         rows.append({**dict(zip(by, key, strict=True)), "mean": ci.mean, "ci_low": ci.low,
                      "ci_high": ci.high, "n": ci.n})
     return pd.DataFrame(rows, columns=[*by, *STAT_COLUMNS])

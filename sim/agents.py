@@ -2,14 +2,17 @@
 
 An agent's ``step`` calls the same compiled rule the ``numba`` backend runs in a loop, on its
 own row, so both backends give the same trajectories. Subclass an agent and override
-``step`` to try a different rule on a small run.
+``step`` to try a different rule on a small run. Each agent is a ``mesa.discrete_space.CellAgent``
+standing in its cell of the model's grid (:class:`polsim.space.CitySpace`): ``agent.cell`` is
+that Mesa cell (equal to its ``(row, col)``), ``agent.pos`` its coordinate, both as of the end
+of the last step.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import mesa
+from mesa.discrete_space import CellAgent
 
 from polsim.rules.movement import guardian_row, unit_row
 from polsim.rules.offender import OFFENDER_STATUS, offender_row
@@ -18,7 +21,7 @@ from polsim.units import UNIT_STATES
 if TYPE_CHECKING:
     from polsim.model import PolicingModel
 
-class RowAgent(mesa.Agent):
+class RowAgent(CellAgent):
     """An agent whose state is row ``index`` of one of the model's state arrays."""
 
     model: PolicingModel
@@ -32,12 +35,6 @@ class Offender(RowAgent):
     """A motivated offender: walks toward attractive cells, offends, flees, may be arrested."""
 
     @property
-    def cell(self) -> tuple[int, int]:
-        """Current (row, col)."""
-        o = self.model.offenders
-        return int(o.r[self.index]), int(o.c[self.index])
-
-    @property
     def status(self) -> str:
         """walking, fleeing, jailed or inactive."""
         return OFFENDER_STATUS[self.model.offenders.status[self.index]]
@@ -49,12 +46,6 @@ class Offender(RowAgent):
 
 class PoliceUnit(RowAgent):
     """A police unit (patrol car, motorcycle squad, officer on foot, post, drone...)."""
-
-    @property
-    def cell(self) -> tuple[int, int]:
-        """Current (row, col)."""
-        u = self.model.units
-        return int(u.r[self.index]), int(u.c[self.index])
 
     @property
     def unit_type(self) -> str:

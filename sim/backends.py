@@ -16,6 +16,7 @@ import numpy as np
 from polsim.agents import Guardian, Offender, PoliceUnit
 from polsim.rules.movement import GuardianMoveArgs, UnitMoveArgs, guardians_loop, units_loop
 from polsim.rules.offender import OffenderArgs, offenders_loop, offenders_loop_serial, prefetch_ahead
+from polsim.space import CitySpace
 
 if TYPE_CHECKING:
     from polsim.model import PolicingModel
@@ -82,6 +83,9 @@ class NumbaBackend:
         """Run the guardian walk over all guardians."""
         guardians_loop(len(model.guardians), model.step_args.guardians)
 
+    def end_step(self, model: PolicingModel) -> None:
+        """Nothing to follow: there are no agent objects (see ``polsim.agent_view``)."""
+
 
 class MesaBackend:
     """One ``mesa.Agent`` per row; each agent's ``step`` calls the rule on its row.
@@ -94,16 +98,29 @@ class MesaBackend:
     name = "mesa"
 
     def setup(self, model: PolicingModel) -> None:
-        """Create the agents."""
+        """Create the city's Mesa grid (``model.grid``) and the agents, each in its cell."""
         self.row_args = RowTuples()
+        model.grid = CitySpace(model.city, model.random)
         self.add_offenders(model, 0)
         self.units = [PoliceUnit(model, j) for j in range(len(model.units))]
         self.guardians = [Guardian(model, g) for g in range(len(model.guardians))]
+        self.end_step(model)
 
     def add_offenders(self, model: PolicingModel, start: int) -> None:
-        """Create agents for offender rows from ``start`` on."""
-        for i in range(start, len(model.offenders)):
-            Offender(model, i)
+        """Create agents for offender rows from ``start`` on, each in its cell."""
+        o = model.offenders
+        for i in range(start, len(o)):
+            model.grid.place(Offender(model, i), int(o.r[i]), int(o.c[i]))
+
+    def end_step(self, model: PolicingModel) -> None:
+        """Move every agent to the cell its row says, and copy the changing layers."""
+        grid = model.grid
+        for agents, rows in ((model.agents_by_type.get(Offender, ()), model.offenders),
+                             (self.units, model.units), (self.guardians, model.guardians)):
+            r, c = rows.r.tolist(), rows.c.tolist()
+            for agent in agents:
+                grid.place(agent, r[agent.index], c[agent.index])
+        grid.update_layers(model.city.footfall(model.hour), model.field.a0 + model.field.b)
 
     def reorder_offenders(self, model: PolicingModel, order: np.ndarray) -> None:
         """The rows were re-sorted (row ``k`` now holds old row ``order[k]``): follow them."""

@@ -31,6 +31,7 @@ from polsim.backends import BACKENDS, StepInputs
 from polsim.cities.source import city_for
 from polsim.city import City
 from polsim.clock import Clock
+from polsim.collect import model_reporters
 from polsim.detection import N_DRAWS, SERVICE_DRAW, Detector, exponential
 from polsim.dispatch import DispatchCentre
 from polsim.field import AttractivenessField, CrimeMix
@@ -39,6 +40,7 @@ from polsim.guardians import Guardians
 from polsim.incident import Incident
 from polsim.incident_log import CHUNK_ROWS, IncidentLog
 from polsim.incident_processes import crime_life, dispute_life
+from polsim.mesa_reset import rerun_value, rerunnable
 from polsim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
 from polsim.offenders import Offenders
 from polsim.policies import Policy, make_policy
@@ -47,7 +49,7 @@ from polsim.presence import Presence
 from polsim.replay.feed import CallFeed, replay_scenario
 from polsim.replay.records import CallTable
 from polsim.router import PATROL_GREED, Router
-from polsim.rules.offender import FLEEING, INACTIVE, OffenderParams
+from polsim.rules.offender import INACTIVE, OffenderParams
 from polsim.rules.travel import DRIVE, WALK
 from polsim.scenario import PolicingScenario, load_scenario
 from polsim.scenario.budget import check as check_budget
@@ -66,8 +68,10 @@ class PolicingModel(mesa.Model):
 
     Args:
         scenario: a scenario file, a shipped scenario name, or a loaded ``PolicingScenario``.
-        policy: a built-in policy name, ``package.module:Class``, or a ``Policy`` instance.
-        backend: ``"numba"`` (compiled loops, the default) or ``"mesa"`` (one agent per row).
+        policy: a built-in policy name, ``package.module:Class``, or a ``Policy`` instance
+            (default ``random``, or what the scenario's last model ran: see ``polsim.mesa_reset``).
+        backend: ``"numba"`` (compiled loops, the default) or ``"mesa"`` (one agent per row,
+            each in its cell of ``model.grid``, Mesa's discrete space: ``polsim.space``).
         overrides: ``{"dotted.field": value}`` applied to the scenario before validation.
         seed: the run seed, a keyword (also accepted as ``rng``, the name ``mesa.batch_run``
             passes it under; no argument here is a random generator).
@@ -76,7 +80,7 @@ class PolicingModel(mesa.Model):
     """
 
     def __init__(self, scenario: str | Path | PolicingScenario = DEFAULT_SCENARIO,
-                 policy: str | Policy = "random", backend: str = "numba", *,
+                 policy: str | Policy | None = None, backend: str | None = None, *,
                  overrides: dict[str, Any] | None = None, **kwargs: Any) -> None:
         # The seed travels in kwargs rather than the signature: mesa.batch_run passes it as
         # ``rng`` (or as ``seed`` when its parameters name one), an integer either way.
@@ -87,11 +91,18 @@ class PolicingModel(mesa.Model):
         if kwargs:
             raise TypeError(f"unexpected arguments: {', '.join(kwargs)}")
         seed = seed_from_batch_run if seed is None else seed
-        if backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         if not isinstance(scenario, PolicingScenario):
             scenario = load_scenario(scenario, overrides, seed=seed)
-        self.streams = Streams(seed if seed is not None else scenario.rng)
+        elif not hasattr(scenario, "spec"):
+            raise ValueError("scenario: a PolicingScenario without a spec; load one with polsim.scenario.load_scenario")
+        # what was not given is what this scenario's last model ran (Mesa's SolaraViz Reset)
+        policy = rerun_value(scenario, "policy", policy, "random")
+        backend = rerun_value(scenario, "backend", backend, "numba")
+        seed = rerun_value(scenario, "seed", seed if seed is not None else scenario.rng, None)
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        self.streams = Streams(seed)
+        scenario = rerunnable(scenario, policy=policy, backend=backend, seed=self.streams.seed)
         scenario.rng = self.streams.seed
         table = None
         if scenario.spec.calls.source:  # a replay: the record is the demand, its period the run
@@ -143,12 +154,7 @@ class PolicingModel(mesa.Model):
         self.backend.setup(self)
         self.step_args: StepInputs | None = None  # built at the start of every step
         self._offender_params = self._build_offender_params()
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "crimes": lambda m: m.metrics.step_crimes,
-            "units_busy": lambda m: np.count_nonzero(m.units.in_state(BUSY_STATES)),
-            "calls_waiting": lambda m: m.dispatch.calls_waiting,
-            "offenders_fleeing": lambda m: np.count_nonzero(m.offenders.status == FLEEING),
-        })
+        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.crime_mix.names))
 
     def _settle(self) -> SettledReport:
         """Start offenders and ``B`` in the rules' long-run state (:mod:`polsim.settled_start`),
@@ -224,6 +230,7 @@ class PolicingModel(mesa.Model):
         self.incidents.publish_opened()
         self.incidents.archive_closed()
         self.field.update()
+        self.backend.end_step(self)
         if self.steps % self.spec.output.collect_every == 0:
             self.datacollector.collect(self)
         if self.steps >= self.max_steps:

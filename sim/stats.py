@@ -1,4 +1,5 @@
-"""Confidence intervals over replications: the Student t-interval of a mean.
+"""Confidence intervals over replications: the Student t-interval of a mean, and for shares
+in [0, 1] a Wilson score interval that stays inside.
 
 Replications of a seeded simulation are independent draws of the same experiment, so the
 mean of a metric over them has a t-interval; a policy compared with the baseline on the
@@ -64,6 +65,29 @@ def t_interval(values: Sequence[float | None], confidence: float = 0.95) -> Inte
     sem = float(x.std(ddof=1)) / math.sqrt(n)
     half = float(_st.t.ppf(0.5 + confidence / 2, n - 1)) * sem
     return Interval(mean, mean - half, mean + half, n)
+
+
+def share_interval(values: Sequence[float | None], confidence: float = 0.95) -> Interval:
+    """Mean of shares in [0, 1] (``within_3``...) with an interval that stays inside [0, 1].
+
+    The Wilson score interval, ``{p : (mean - p)^2 <= t^2 p (1 - p) / n_eff}``, with the
+    replications' effective sample size ``n_eff = mean (1 - mean) / sem^2`` (the number of
+    independent yes/no trials that would give their standard error) and the Student-t quantile
+    of the t-interval. Near the middle it is the t-interval; near 0 or 1 it bends to stay
+    inside, where the t-interval ran past (``within_3`` [0.971, 1.015]). It always contains
+    the mean, and is the textbook Wilson interval when ``sem^2 = p (1 - p) / N``.
+    """
+    t = t_interval(values, confidence)
+    if t.low is None or t.mean is None:
+        return t
+    p, half = t.mean, t.half_width
+    if half == 0 or p <= 0 or p >= 1:  # every replication gave the same share
+        return t
+    quantile = half / math.sqrt(p * (1 - p))  # t * sem / sqrt(p (1 - p)): k = t^2 / n_eff is its square
+    k = quantile * quantile
+    centre = (p + k / 2) / (1 + k)
+    spread = math.sqrt(k * p * (1 - p) + k * k / 4) / (1 + k)
+    return Interval(p, max(0.0, centre - spread), min(1.0, centre + spread), t.n)
 
 
 def paired_interval(values: Sequence[float | None], baseline: Sequence[float | None],

@@ -67,6 +67,43 @@ class AreaRule:
                 "control_gap_cells": self.control_gap}
 
 
+def buffer_cells_of(buffer_m: float, cell_m: float) -> float:
+    """A buffer ``buffer_m`` metres wide in cells of ``cell_m`` metres (the rings work in cells)."""
+    if not cell_m > 0:
+        raise ValueError(f"cell size must be > 0 m, got {cell_m}")
+    return buffer_m / cell_m
+
+
+SMALL_CONTROL_SHARE = 0.25
+"""A control area under this share of the city's passable cells is small: its trend is noisy."""
+SMALL_CONTROL_CRIMES = 30
+"""A control area with fewer crimes than this in the baseline run cannot carry the city's trend."""
+CONTROL_DRIFT = 0.25
+"""The control area's crime moving by more than this share (after / before - 1) on its own: the
+policy changed crime far from where it acted too, so the control is no neutral background."""
+
+
+def control_warnings(areas: Areas, counts: AreaCounts, passable: np.ndarray) -> list[str]:
+    """Why the WDQ of these areas may not be readable (empty when nothing is amiss).
+
+    Every Bowers-Johnson measure divides by the control area's crime: a small control, or one
+    whose crime moved strongly by itself, makes the verdict say more about the control than
+    about the treated area.
+    """
+    out = []
+    share = float(areas.control.sum()) / max(1, int(np.count_nonzero(passable)))
+    if share < SMALL_CONTROL_SHARE:
+        out.append(f"small control area: {int(areas.control.sum())} cells, {share:.0%} of the city")
+    if counts.c_before < SMALL_CONTROL_CRIMES:
+        out.append(f"few crimes in the control area: {counts.c_before:g} in the baseline run")
+    if counts.c_before > 0:
+        drift = counts.c_after / counts.c_before - 1
+        if abs(drift) > CONTROL_DRIFT:
+            out.append(f"the control area moved on its own: crime {counts.c_before:g} -> {counts.c_after:g} "
+                       f"({drift:+.0%})")
+    return out
+
+
 @dataclass(frozen=True)
 class PairedRun:
     """A run and the baseline's run on the same seed: what a displacement measure needs of them.
@@ -104,7 +141,17 @@ class PairedDisplacement:
         if self.pooled is None:
             return {**out, "verdict": UNDEFINED, "by_type": {},
                     "reason": f"no replication can be measured: {self.per_seed[0]['reason']}"}
-        return {**out, **self.pooled.as_dict(), "by_type": {t: p.as_dict() for t, p in self.by_type.items()}}
+        return {**out, **self.pooled.as_dict(), "by_type": {t: p.as_dict() for t, p in self.by_type.items()},
+                "warnings": self.warnings}
+
+    @property
+    def warnings(self) -> list[str]:
+        """Each replication's warnings about its control area, with the seeds that gave them."""
+        seeds: dict[str, list[int]] = {}
+        for entry in self.per_seed:
+            for w in entry.get("warnings", []):
+                seeds.setdefault(w.split(":")[0], []).append(entry["seed"])
+        return [f"{kind} (seeds {', '.join(map(str, s))})" for kind, s in seeds.items()]
 
 
 def paired_displacement(pairs: Sequence[PairedRun], rule: AreaRule, types: Sequence[str],
@@ -131,6 +178,7 @@ def paired_displacement(pairs: Sequence[PairedRun], rule: AreaRule, types: Seque
             result.counted.append(counts)
             result.treated_cells.append(entry["treated_cells"])
             entry.update(weighted_displacement(counts).as_dict())
+            entry["warnings"] = control_warnings(a, counts, pair.passable)
             for k, t in enumerate(types):
                 typed[t].append(a.counts(pair.before[k], pair.after[k]))
         result.per_seed.append(entry)

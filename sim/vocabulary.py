@@ -8,8 +8,10 @@ report; this module flattens a summary into them and gives each its human label.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from polsim.stats import Interval, share_interval, t_interval
 
 BY_TYPE = "crimes.by_type"
 """The table of crimes by type: each type is the metric ``crimes.by_type.<type>``."""
@@ -120,3 +122,10 @@ def label(metric: str) -> str:
 def is_share(metric: str) -> bool:
     """True for a share in [0, 1]: shown in %, and its differences in percentage points."""
     return metric in SHARES
+
+
+def interval_of(metric: str, values: Sequence[float | None], confidence: float = 0.95) -> Interval:
+    """The interval of ``metric``'s mean over replications: a share's stays inside [0, 1]
+    (:func:`polsim.stats.share_interval`), any other metric's is the t-interval.
+    """
+    return (share_interval if is_share(metric) else t_interval)(values, confidence)

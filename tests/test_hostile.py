@@ -50,7 +50,7 @@ FIELD_OF = {
     "units_crew": "units.patrol_car.crew", "workstations": "city.workstations", "cameras": "city.cameras",
     "centres": "city.centres", "hotspots": "policy.hotspots", "layer_zones": "policy.layer_zones[0]",
     "collect_every": "output.collect_every", "flee_steps": "offenders.flee_steps",
-    "buffer_cells": "policy.buffer_cells", "backup_units": "dispatch.backup_units",
+    "buffer_m": "policy.buffer_m", "backup_units": "dispatch.backup_units",
     "disputes_per_day": "disputes.per_day", "residents": "city.residents_per_cell", "a0_1e308": "field.a0_per_min",
     "theta": "field.theta", "omega": "field.omega_per_min", "attractiveness_weight": "field.land_use_weight.market",
     "crime_by_hour_1e308": "field.crime_by_hour[0]", "deterrence_1e308": "deterrence.police",

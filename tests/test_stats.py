@@ -50,3 +50,39 @@ def test_paired_difference_adds_the_change_of_the_means_in_percent():
     assert got["pct"] == pytest.approx(100 * (11.0 / 8.0 - 1))  # the means of all present values
     assert percent_change(5.0, 0.0) is None and percent_change(None, 3.0) is None
     assert percent_change(3.0, 4.0) == pytest.approx(-25.0)
+
+
+def test_share_interval_stays_inside_zero_one_and_contains_the_mean():
+    """within_3 over replications once had the interval [0.971, 1.015]: a share cannot pass 1."""
+    from polsim.stats import share_interval
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n = int(rng.integers(2, 12))
+        centre = rng.choice([0.02, 0.5, 0.97, 0.995])
+        xs = np.clip(rng.normal(centre, 0.03, n), 0, 1).tolist()
+        iv = share_interval(xs)
+        assert 0.0 <= iv.low <= iv.mean <= iv.high <= 1.0
+    assert t_interval([1.0, 0.96, 1.0, 0.98, 1.0]).high > 1.0  # the case the t-interval got wrong
+    assert share_interval([1.0, 0.96, 1.0, 0.98, 1.0]).high < 1.0
+
+
+def test_share_interval_is_wilsons_where_the_variance_is_binomial_and_t_in_the_middle():
+    from scipy import stats as st
+
+    from polsim.stats import share_interval
+
+    # n_eff = p (1 - p) / sem^2: pick replications whose sem^2 is p (1 - p) / N for N = 400
+    xs = [0.90, 0.94, 0.92, 0.88, 0.96]
+    iv = share_interval(xs)
+    p, sem = float(np.mean(xs)), float(np.std(xs, ddof=1)) / np.sqrt(len(xs))
+    z = st.t.ppf(0.975, len(xs) - 1)
+    n_eff = p * (1 - p) / sem**2
+    centre = (p + z * z / (2 * n_eff)) / (1 + z * z / n_eff)
+    half = z / (1 + z * z / n_eff) * np.sqrt(p * (1 - p) / n_eff + z * z / (4 * n_eff**2))
+    assert (iv.low, iv.high) == pytest.approx((centre - half, centre + half), rel=1e-12)
+    # far from the bounds, with a small sem, it is the t-interval
+    mid = [0.5, 0.52, 0.48, 0.51, 0.49]
+    assert (share_interval(mid).low, share_interval(mid).high) == pytest.approx(
+        (t_interval(mid).low, t_interval(mid).high), abs=2e-4)
+    assert share_interval([0.7, 0.7, 0.7]) == t_interval([0.7, 0.7, 0.7])

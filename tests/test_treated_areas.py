@@ -110,3 +110,33 @@ def test_paired_displacement_pools_the_measurable_pairs_and_says_why_the_others_
     none = paired_displacement(pairs[2:3], rule, ["robbery", "theft"]).as_dict()
     assert none["verdict"] == "undefined"
     assert none["reason"] == "no replication can be measured: the policy treated no cells"
+
+
+def test_the_buffer_is_given_in_metres_and_the_old_cell_field_is_refused_with_the_migration():
+    from polsim.scenario import ScenarioError, load_scenario
+    from polsim.treated_areas import buffer_cells_of
+
+    spec = load_scenario("default").spec
+    assert buffer_cells_of(spec.policy.buffer_m, spec.city.cell_m) == 3.0  # the old default on 100 m cells
+    assert buffer_cells_of(spec.policy.buffer_m, 25.0) == 12.0  # the same 300 m on Helsinki's cells
+    with pytest.raises(ScenarioError, match=r"policy.buffer_cells: replaced by policy.buffer_m"):
+        load_scenario("default", {"policy.buffer_cells": 3})
+
+
+def test_control_warnings_name_a_small_control_and_one_that_moved_on_its_own():
+    from polsim.displacement import AreaCounts
+    from polsim.treated_areas import CONTROL_DRIFT, control_warnings
+
+    passable = np.ones((20, 20), bool)
+    treated = np.zeros_like(passable)
+    treated[8:12, 8:12] = True
+    wide = AreaRule(buffer_cells=2).around(treated, passable)
+    steady = AreaCounts(10, 5, 20, 22, 400, 410)
+    assert control_warnings(wide, steady, passable) == []
+    drifted = AreaCounts(10, 5, 20, 22, 160, 160 * (1 + CONTROL_DRIFT) + 1)
+    assert [w.split(":")[0] for w in control_warnings(wide, drifted, passable)] == \
+        ["the control area moved on its own"]
+    narrow = AreaRule(buffer_cells=9).around(treated, passable)
+    assert narrow.control.sum() < 0.25 * passable.sum()
+    kinds = [w.split(":")[0] for w in control_warnings(narrow, AreaCounts(10, 5, 20, 22, 12, 12), passable)]
+    assert kinds == ["small control area", "few crimes in the control area"]

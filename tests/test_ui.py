@@ -144,7 +144,7 @@ def test_compare_same_policy_same_seed_is_identical():
     a, b = c.headlines()
     assert {k: v for k, v in a.items() if k != "side"} == {k: v for k, v in b.items() if k != "side"}
     assert c.wdq is None and c.verdict.startswith("undefined")  # random patrol treats no cells
-    assert a["crimes.total"] == c.runs[0].summary["crimes"]["total"]
+    assert a["crimes.total"] == c.runs[0][0].summary["crimes"]["total"]
 
 
 def test_cli_defaults_and_bad_port(capsys):

@@ -157,19 +157,21 @@ def test_clicking_the_map_shows_the_cell(page):
 @pytest.mark.slow  # two runs on top of the page: kept out of the default run's time budget
 def test_compare_mode_shows_the_runs_headlines(page):
     a, b = list(POLICIES)[0], list(POLICIES)[-1]  # the page's defaults
-    expected = compare(Settings(), a, b, 0.25)
+    expected = compare(Settings(), a, b, 0.25, replications=3)  # the page's default: 3 seeds a side
     page.locator(".polsim-mode button").filter(has_text="Compare").click()
     run = page.get_by_role("button", name="Run comparison")
     expect(run).to_be_visible(timeout=20000)
-    page.locator(".v-slider-thumb").last.focus()  # the days slider: Home = 0.25 days
-    page.keyboard.press("Home")
+    page.locator(".v-slider").filter(has_text="days:").locator(".v-slider-thumb").focus()
+    page.keyboard.press("Home")  # the days slider: Home = 0.25 days
     expect(page.get_by_text("days: 0.25")).to_be_visible(timeout=20000)
     run.click()
-    expect(page.get_by_text("Displacement:")).to_be_visible(timeout=90000)
+    expect(page.locator(".polsim-compare-progress")).to_contain_text("of 6 runs done", timeout=60000)
+    expect(page.get_by_text("Displacement:")).to_be_visible(timeout=180000)
     for label, row in zip(expected.labels, expected.headlines(), strict=True):
         cells = page.locator("tr", has_text=label).locator("td")
-        expect(cells.nth(1)).to_have_text(f"{row['response_time_min.mean']:.2f}")
-        expect(cells.nth(3)).to_have_text(str(row["crimes.total"]))
+        low, high = row["response_time_min.mean.ci"]
+        expect(cells.nth(1)).to_have_text(f"{row['response_time_min.mean']:.2f} [{low:.2f}, {high:.2f}]")
+        expect(cells.nth(3)).to_contain_text(f"{row['crimes.total']:.1f} [")
 
 
 def test_a_refused_paste_leaves_this_session_and_the_next_one_working(page, browser, server):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,9 +33,10 @@ from mesa.visualization.components.matplotlib_components import PlotMatplotlib  
 from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 
 from polsim.scenario import ScenarioError  # noqa: E402
+from polsim.scenario.schema import ScenarioSpec  # noqa: E402
 from polsim.viz.ui import charts, details, raster  # noqa: E402
 from polsim.viz.ui.compare import Comparison, compare  # noqa: E402
-from polsim.viz.ui.runner import Runner, clock_text  # noqa: E402
+from polsim.viz.ui.runner import Runner, clock_text, model_identity  # noqa: E402
 from polsim.viz.ui.session import CUSTOM, PASTED_NAME, Settings, policy_names, shipped_scenarios  # noqa: E402
 
 CHART_SECONDS = 2.0
@@ -55,6 +57,8 @@ clicked = solara.reactive({})
 toml_text = solara.reactive("")
 mode = solara.reactive("Explore")
 comparison: solara.Reactive[Comparison | None] = solara.reactive(None)
+compare_progress = solara.reactive((0, 0))
+"""Runs done and runs in all of the comparison under way (the progress bar)."""
 
 
 @solara.component_vue("ui/map_image.vue")
@@ -103,6 +107,17 @@ def apply_settings(runner: Runner, new: Settings) -> bool:
     return True
 
 
+def change(runner: Runner, **changes: Any) -> bool:
+    """Rebuild from the settings the model runs NOW with ``changes`` applied.
+
+    Every control goes through here and reads ``runner.settings`` when it fires, never the
+    settings of the render that drew it: a component whose arguments did not change is not
+    redrawn (reacton), so a value captured at draw time is the page's first state, and a control
+    acting on it would undo what the other controls did since (issue 27).
+    """
+    return apply_settings(runner, runner.settings.replace(**changes))
+
+
 def advance(runner: Runner, n: int) -> None:
     """Step ``n`` times and redraw the map (charts too when not playing)."""
     runner.step(n)
@@ -118,28 +133,29 @@ SCENARIO_DEFAULTS = {"units": {}, "offenders": None, "deterrence": None, "replan
 
 
 @solara.component
-def ScenarioCard(runner: Runner):
-    """Shipped scenario, or TOML pasted or uploaded (its errors show above the cards)."""
-    s = runner.settings
+def ScenarioCard(runner: Runner, settings: Settings):
+    """Shipped scenario, or TOML pasted or uploaded (its errors show above the cards).
+
+    ``settings`` (what runs now) is an argument so that the card is redrawn when it changes.
+    """
     choices = shipped_scenarios() + [CUSTOM]
 
     def choose(name: str) -> None:
         if name != CUSTOM:
             toml_text.value = ""
-            apply_settings(runner, s.replace(scenario=name, **SCENARIO_DEFAULTS))
+            change(runner, scenario=name, **SCENARIO_DEFAULTS)
         else:
-            toml_text.value = toml_text.value or _shipped_text(s.scenario)
+            toml_text.value = toml_text.value or _shipped_text(runner.settings.scenario)
 
     def apply_text(name: str = PASTED_NAME) -> None:
-        apply_settings(runner, s.replace(scenario=CUSTOM, toml_text=toml_text.value, toml_name=name,
-                                         **SCENARIO_DEFAULTS))
+        change(runner, scenario=CUSTOM, toml_text=toml_text.value, toml_name=name, **SCENARIO_DEFAULTS)
 
     def upload(info: dict[str, Any]) -> None:
         toml_text.value = info["data"].decode("utf-8", errors="replace")
         apply_text(info["name"])
 
     with solara.Card("Scenario", margin=0):
-        shown = CUSTOM if s.scenario == CUSTOM or toml_text.value else s.scenario
+        shown = CUSTOM if settings.scenario == CUSTOM or toml_text.value else settings.scenario
         solara.Select("Scenario", values=choices, value=shown, on_value=choose, classes=["polsim-scenario"])
         if shown == CUSTOM:
             solara.InputTextArea("Scenario TOML", value=toml_text, rows=8, continuous_update=True)
@@ -157,53 +173,51 @@ def _shipped_text(name: str) -> str:
 
 
 @solara.component
-def PolicyCard(runner: Runner):
-    """Policy (built-in, or package.module:Class), seed and dispatch rule."""
-    s = runner.settings
+def PolicyCard(runner: Runner, settings: Settings, dispatch_rule: str):
+    """Policy (built-in, or package.module:Class), seed and dispatch rule of ``settings`` (what runs now)."""
     custom, set_custom = solara.use_state("")
     names = policy_names()
+    policy = settings.policy
     with solara.Card("Policy", margin=0):
-        solara.Select("Policy", values=names if s.policy in names else names + [s.policy], value=s.policy,
-                      on_value=lambda p: apply_settings(runner, s.replace(policy=p)), classes=["polsim-policy"])
+        solara.Select("Policy", values=names if policy in names else names + [policy], value=policy,
+                      on_value=lambda p: change(runner, policy=p), classes=["polsim-policy"])
         solara.InputText("or your own: package.module:Class", value=custom, on_value=set_custom,
                          continuous_update=True, classes=["polsim-custom-policy"])
         solara.Button("Use this policy", text=True, disabled=not custom,
-                      on_click=lambda: apply_settings(runner, s.replace(policy=custom.strip())))
-        solara.InputInt("Seed", value=s.seed, on_value=lambda v: apply_settings(runner, s.replace(seed=int(v))))
-        rule = runner.model.spec.dispatch.rule
-        solara.ToggleButtonsSingle(value=rule, values=["avl", "zone"],
-                                   on_value=lambda v: apply_settings(runner, s.replace(dispatch=v)))
+                      on_click=lambda: change(runner, policy=custom.strip()))
+        solara.InputInt("Seed", value=settings.seed, on_value=lambda v: change(runner, seed=int(v)),
+                        classes=["polsim-seed"])
+        solara.ToggleButtonsSingle(value=settings.dispatch or dispatch_rule, values=["avl", "zone"],
+                                   on_value=lambda v: change(runner, dispatch=v))
 
 
 @solara.component
-def ParameterCard(runner: Runner):
-    """Units of each type, offenders, deterrence strength, hotspot re-planning period."""
-    s = runner.settings
-    spec = runner.model.spec
+def ParameterCard(runner: Runner, spec: ScenarioSpec):
+    """Units of each type, offenders, deterrence strength, hotspot re-planning period of ``spec``
+    (the scenario that runs now, sliders applied).
+    """
+    def units_with(name: str, count: int) -> dict[str, int]:
+        return {**runner.settings.units, name: count}
 
-    def rebuild(**changes: Any) -> None:
-        apply_settings(runner, s.replace(**changes))
-
-    with solara.Card("Parameters", margin=0):
+    with solara.Card("Parameters", margin=0, classes=["polsim-parameters"]):
         for name, unit in spec.units.items():
             solara.SliderInt(f"{name.replace('_', ' ')}s: {unit.count}", value=unit.count, min=0,
                              max=max(20, 3 * unit.count),
-                             on_value=lambda v, name=name: rebuild(units={**s.units, name: int(v)}))
+                             on_value=lambda v, name=name: change(runner, units=units_with(name, int(v))))
         n = spec.offenders.count
         solara.SliderInt(f"offenders: {n}", value=n, min=0, max=max(1000, 3 * n), step=10,
-                         on_value=lambda v: rebuild(offenders=int(v)))
+                         on_value=lambda v: change(runner, offenders=int(v)))
         d = spec.deterrence.police
         solara.SliderFloat(f"deterrence strength: {d:g}", value=d, min=0.0, max=5.0, step=0.1,
-                           on_value=lambda v: rebuild(deterrence=float(v)))
+                           on_value=lambda v: change(runner, deterrence=float(v)))
         days = spec.policy.replan_days
         solara.SliderFloat(f"hotspot re-planning: {days:g} days", value=days, min=0.25, max=14.0, step=0.25,
-                           on_value=lambda v: rebuild(replan_days=float(v)))
+                           on_value=lambda v: change(runner, replan_days=float(v)))
 
 
 @solara.component
-def Controls(runner: Runner):
+def Controls(runner: Runner, finished: bool):
     """Reset, play/pause, step, and the speed (steps per frame, pause between frames)."""
-    finished = not runner.model.running
     with solara.Card("Run", margin=0):
         with solara.Row():
             solara.Button("Reset", color="primary", on_click=lambda: apply_settings(runner, runner.settings),
@@ -291,9 +305,11 @@ def _legend_html() -> str:
              + swatch(raster.TREATED_RGB, "▢") + "&nbsp;treated cells "
              + swatch(raster.GRID_WORKER_RGB, "■") + "&nbsp;grid worker "
              + swatch(raster.OFFENDER_RGB[1], "●") + "&nbsp;fleeing offender")
+    places = " ".join(swatch(rgb, "□") + f"&nbsp;{name}" for name, rgb, _ in raster.PLACE_STYLE.values())
+    places += " " + swatch(raster.CHECKPOINT_RGB, "✕") + "&nbsp;checkpoint"
     circles = " ".join(swatch(rgb, "■") + f"&nbsp;within {m:g} min"
                        for m, rgb in zip(raster.CIRCLE_MINUTES, raster.CIRCLE_RGB, strict=True))
-    return (f"<div>units: {kinds}</div><div>state: {states}</div><div>{marks}</div>"
+    return (f"<div>units: {kinds}</div><div>state: {states}</div><div>{marks}</div><div>places: {places}</div>"
             f"<div>response circles layer (the nearest free unit): {circles}</div>")
 
 
@@ -311,32 +327,41 @@ def Charts(runner: Runner):
 
 
 @solara.component
-def CompareView(runner: Runner):
-    """Two policies on the same seed: maps, difference map, headline numbers, WDQ."""
+def CompareView(runner: Runner, settings: Settings):
+    """Two policies on ``settings`` (what runs now) over several seeds, run in the background:
+    maps, difference map, headline numbers with their intervals, pooled WDQ.
+    """
     names = policy_names()
     policy_a, set_a = solara.use_state(names[0])
     policy_b, set_b = solara.use_state(names[-1])
     days, set_days = solara.use_state(1.0)
+    replications, set_replications = solara.use_state(3)
     problem, set_problem = solara.use_state("")
 
     def run() -> None:
         set_problem("")
+        compare_progress.value = (0, 2 * replications)
         try:
-            comparison.value = compare(runner.settings, policy_a, policy_b, days)
+            comparison.value = compare(runner.settings, policy_a, policy_b, days, replications,
+                                       progress=lambda done, total: compare_progress.set((done, total)))
         except (ScenarioError, ValueError) as err:
             set_problem(str(err).splitlines()[0])
 
     task = solara.lab.use_task(run, dependencies=None, prefer_threaded=True)
-    s = runner.settings
+    s = settings
     solara.Markdown(f"Both policies run on **{s.scenario if s.scenario != CUSTOM else s.toml_name}**, "
-                    f"seed **{s.seed}**, with the sliders' values; A is the baseline.")
+                    f"seeds **{s.seed}–{s.seed + replications - 1}** (the same for both), with the sliders' "
+                    "values; A is the baseline. Intervals are 95% over the seeds, as `polsim compare` gives them.")
     with solara.Row(gap="12px", style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Select("Policy A (baseline)", values=names, value=policy_a, on_value=set_a)
         solara.Select("Policy B", values=names, value=policy_b, on_value=set_b)
         solara.SliderFloat(f"days: {days:g}", value=days, min=0.25, max=7.0, step=0.25, on_value=set_days)
+        solara.SliderInt(f"seeds: {replications}", value=replications, min=1, max=20, on_value=set_replications)
         solara.Button("Run comparison", color="primary", on_click=task, disabled=task.pending)
     if task.pending:
-        solara.ProgressLinear(True)
+        done, total = compare_progress.value
+        solara.ProgressLinear(100 * done / total if total else True)
+        solara.Text(f"{done} of {total} runs done", classes=["polsim-compare-progress"])
     if problem:
         ErrorLine(problem)
     c = comparison.value
@@ -348,13 +373,20 @@ def _comparison_result(c: Comparison) -> None:
     rows = c.headlines()
     titles = c.headline_labels()
     formats = {"response_time_min.mean": "{:.2f}", "response_time_min.within_3": "{:.0%}",
-               "crimes.total": "{}", "wdq": "{:+.2f}"}
+               "crimes.total": "{:.1f}" if c.replications > 1 else "{:.0f}", "wdq": "{:+.2f}"}
     head = f"| | {' | '.join(titles[k] for k in formats)} |\n|{'---|' * (len(formats) + 1)}\n"
-    body = "".join(f"| {r['side']} | {' | '.join(_num(r[k], f) for k, f in formats.items())} |\n" for r in rows)
-    solara.Markdown(head + body + f"\nDisplacement: {c.verdict}")
+    body = "".join(f"| {r['side']} | {' | '.join(_with_ci(r, k, f) for k, f in formats.items())} |\n" for r in rows)
+    solara.Markdown(head + body + f"\n{c.replications} seeds a side. Displacement: {c.verdict}")
     with solara.Columns([1, 1]):
         solara.Image(figure_png(c.maps_figure()), width="100%")
         solara.Image(figure_png(c.difference_figure()), width="100%")
+
+
+def _with_ci(row: dict[str, Any], metric: str, fmt: str) -> str:
+    """The mean, and its interval in brackets where there is one."""
+    ci = row.get(f"{metric}.ci")
+    text = _num(row[metric], fmt)
+    return text if ci is None else f"{text} [{fmt.format(ci[0])}, {fmt.format(ci[1])}]"
 
 
 def _num(value: float | None, fmt: str) -> str:
@@ -363,10 +395,22 @@ def _num(value: float | None, fmt: str) -> str:
 
 @solara.component
 def Clock(runner: Runner):
-    """The step counter and simulated time."""
+    """The step counter and simulated time, and what runs (read from the model, each frame)."""
     frame.get()
-    solara.HTML(tag="b", unsafe_innerHTML=runner.read(clock_text), classes=["polsim-clock"],
-                style={"font-size": "16px"})
+    text, identity = runner.read(lambda m: (clock_text(m), model_identity(m)))
+    solara.HTML(tag="b", unsafe_innerHTML=text, classes=["polsim-clock"], style={"font-size": "16px"})
+    solara.HTML(tag="div", unsafe_innerHTML=html.escape(json.dumps(identity)), classes=["polsim-model"],
+                style={"display": "none"})
+
+
+def header_html(settings: Settings, identity: dict[str, Any]) -> str:
+    """'policy X · seed N · scenario Y' of the model that runs (the model's own names), and the
+    typed name of a ``package.module:Class`` policy, which is what the user knows it by.
+    """
+    policy = settings.policy if ":" in settings.policy else identity["policy"]
+    return (f'policy <b class="polsim-policy-name">{html.escape(policy)}</b> · seed '
+            f'<span class="polsim-seed-name">{identity["seed"]}</span> · scenario '
+            f'<span class="polsim-scenario-name">{html.escape(identity["scenario"])}</span>')
 
 
 @solara.component
@@ -376,7 +420,10 @@ def Page():
     version.get()
     solara.lab.use_task(lambda: play_loop(runner), dependencies=[playing.value], prefer_threaded=True)
     solara.Title("polsim")
-    s = runner.settings
+    # one read, so the settings and the model are the pair the last rebuild installed; each
+    # card gets what it shows as arguments, so that it is redrawn when that changes
+    s, model = runner.read(lambda m: (runner.settings, m))
+    identity = model_identity(model)
     # plain columns rather than solara.Sidebar / lab.Tabs: the app layout's drawer covers the
     # map on wide screens, and lab.Tabs needs a newer ipyvuetify than solara 1.58.2 ships with
     with solara.Columns([1, 4], style={"padding": "8px"}):
@@ -384,20 +431,18 @@ def Page():
             solara.HTML(tag="h2", unsafe_innerHTML="polsim", style={"margin": "0"})
             if error.value:  # above the cards: a refused scenario, slider value or policy alike
                 ErrorLine(error.value)
-            ScenarioCard(runner)
-            PolicyCard(runner)
-            Controls(runner)
-            ParameterCard(runner)
+            ScenarioCard(runner, s)
+            PolicyCard(runner, s, model.dispatch_rule)
+            Controls(runner, not model.running)
+            ParameterCard(runner, model.spec)
         with solara.Column(gap="8px"):
             with solara.Row(gap="16px", style={"align-items": "center"}):
                 solara.ToggleButtonsSingle(value=mode, values=["Explore", "Compare"], classes=["polsim-mode"])
                 Clock(runner)
-                solara.HTML(tag="div", unsafe_innerHTML=(
-                    f'policy <b class="polsim-policy-name">{html.escape(s.policy)}</b> · seed {s.seed} · '
-                    f"scenario {html.escape(runner.model.spec.name)}"), style={"font-size": "16px"})
+                solara.HTML(tag="div", unsafe_innerHTML=header_html(s, identity), style={"font-size": "16px"})
             if mode.value == "Explore":
                 with solara.Columns([3, 2]):
                     MapView(runner)
                     Charts(runner)
             else:
-                CompareView(runner)
+                CompareView(runner, s)

@@ -15,6 +15,8 @@ from polsim.compare.analysis import analyse, map_data
 from polsim.compare.runs import run_all
 from polsim.compare.write import write_tables
 from polsim.policies import make_policy
+from polsim.scenario.schema import MAX_RADIUS_M
+from polsim.treated_areas import buffer_cells_of
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -35,9 +37,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed-base", type=int, default=1, help="first seed; seeds are S..S+R-1 (default 1)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="parallel processes (default: one per CPU; 1 runs in this process)")
+    p.add_argument("--buffer-m", type=float,
+                   help="width of the buffer ring around treated cells, in metres (default: the "
+                        "baseline scenario's policy.buffer_m, 300)")
     p.add_argument("--buffer-cells", type=float,
-                   help="width of the buffer ring around treated cells, in cells (default: the "
-                        "baseline scenario's policy.buffer_cells)")
+                   help="the buffer ring's width in cells instead (wins over --buffer-m)")
     p.add_argument("--treated-share", type=float, default=0.5,
                    help="a cell is treated if the policy treated it in at least this share of the "
                         "hourly samples, in (0, 1] (default 0.5)")
@@ -92,6 +96,7 @@ def check_numbers(args: argparse.Namespace) -> None:
     check_number("--seed-base", args.seed_base, Bound(0, MAX_SEED - args.replications))
     check_number("--workers", args.workers, Bound(1, max_workers()))
     check_number("--buffer-cells", args.buffer_cells, Bound(0, MAX_CELLS))
+    check_number("--buffer-m", args.buffer_m, Bound(0, MAX_RADIUS_M, open_low=True))
     check_number("--treated-share", args.treated_share, Bound(0, 1, open_low=True))
     check_number("--control-gap", args.control_gap, Bound(0, MAX_CELLS))
     check_number("--steps", args.steps, Bound(1, MAX_STEPS))
@@ -104,11 +109,14 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
     arms = arms_from(args)
     loaded = [load_checked(argparse.Namespace(**{**vars(args), "scenario": scenario}), seed=args.seed_base)
               for scenario in dict.fromkeys(a.scenario for a in arms)]  # every scenario and override
-    buffer = loaded[0].spec.policy.buffer_cells if args.buffer_cells is None else args.buffer_cells
+    spec = loaded[0].spec
+    cell_m = spec.city.cell_m
+    buffer_m = spec.policy.buffer_m if args.buffer_m is None else args.buffer_m
+    buffer = buffer_cells_of(buffer_m, cell_m) if args.buffer_cells is None else args.buffer_cells
     try:
         return CompareSettings(arms=tuple(arms), replications=args.replications, seed_base=args.seed_base,
                                overrides=overrides_from(args), backend=args.backend,
-                               steps=args.steps, buffer_cells=buffer,
+                               steps=args.steps, buffer_cells=buffer, cell_m=cell_m,
                                treated_share=args.treated_share, control_gap=args.control_gap)
     except ValueError as err:
         raise UsageError(f"SCENARIO/--policies: {err}") from None

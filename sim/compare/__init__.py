@@ -51,6 +51,7 @@ class CompareSettings:
     backend: str = "numba"
     steps: int | None = None
     buffer_cells: float = 3.0
+    cell_m: float | None = None
     treated_share: float = 0.5
     control_gap: float = 0.0
     confidence: float = 0.95

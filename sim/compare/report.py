@@ -112,12 +112,21 @@ def displacement_table(result: Mapping[str, Any]) -> str:
             f"<td>{_num(pooled.get('success'), 'x')}</td><td>{_num(pooled.get('buffer_measure'), 'x')}</td>"
             f"<td>{MISSING if pooled_wdq is None else f'{pooled_wdq:.2f}'}{ci}</td>"
             f"<td>{_num(pooled.get('total_net_effect'), 'x')}</td>"
-            f"<td><b>{esc(d['verdict'])}</b><br><small>{esc(d['reason'])}</small></td>"
+            f"<td><b>{esc(d['verdict'])}</b><br><small>{esc(d['reason'])}</small>{_warnings(d)}</td>"
             f"<td><small>{_by_type(d['by_type'])}</small></td>")
     if not rows:
         return "<p>Only one policy: nothing to compare against the baseline.</p>"
     return table(["policy", "treated cells (mean)", "success measure", "buffer measure",
                   "WDQ pooled [per-seed CI]", "total net effect (crimes)", "verdict", "by crime type"], rows)
+
+
+def _warnings(d: Mapping[str, Any]) -> str:
+    """The control area's warnings, in red under the verdict: read it with care (docs/compare.md)."""
+    found = d.get("warnings") or []
+    if not found:
+        return ""
+    items = "".join(f"<br>⚠ {esc(w)}" for w in found)
+    return f'<br><small class="warning" style="color:#b00020">read with care:{items}</small>'
 
 
 def _by_type(by_type: Mapping[str, Mapping[str, Any]]) -> str:
@@ -147,11 +156,13 @@ def report_html(result: Mapping[str, Any], figure_files: list[str]) -> str:
 backend {esc(s['backend'])}. Intervals are {s['confidence']:.0%} t-intervals over replications; differences
 are paired by seed. Highlighted differences are decisive (the interval excludes zero).</p>
 <h2>Displacement (Bowers &amp; Johnson weighted displacement quotient)</h2>
-<p>Treated cells: those the policy treated in at least {s['treated_share']:.0%} of hourly samples; buffer ring
-{s['buffer_cells']:g} cells wide; control area: the rest of the city{_gap(s)}. "Before" is the baseline run, "after"
-the policy's run on the same seed. A negative success measure means crime fell in the treated area
-relative to control; a positive buffer measure means it rose around it (displacement), a negative one
-that it fell there too (diffusion of benefits).</p>
+<p>Treated cells: those the policy treated in at least {s['treated_share']:.0%} of hourly samples;
+buffer ring {s['buffer_cells']:g} cells{_metres(s)} wide; control area: the rest of the city{_gap(s)}.
+"Before" is the baseline run, "after" the policy's run on the same seed. A negative success measure
+means crime fell in the treated area relative to control; a positive buffer measure means it rose
+around it (displacement), a negative one that it fell there too (diffusion of benefits). Every
+measure is relative to the control area's crime: a verdict marked "read with care" rests on a
+small control area or one that moved on its own (docs/compare.md, "Reading the verdict").</p>
 {displacement_table(result)}
 <h2>Results</h2>
 {metrics_table(result)}
@@ -159,6 +170,11 @@ that it fell there too (diffusion of benefits).</p>
 {figure_list(figure_files, FIGURES)}
 <p><small>Files: compare.csv, compare.json, displacement.csv.</small></p>"""
     return page(f"polsim compare: {scenarios}", body)
+
+
+def _metres(s: Mapping[str, Any]) -> str:
+    cell_m = s.get("cell_m")
+    return "" if not cell_m else f" ({s['buffer_cells'] * cell_m:g} m)"
 
 
 def write_report(out: Path, result: Mapping[str, Any], maps: Mapping[str, Any],

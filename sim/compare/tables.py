@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from polsim.stats import paired_difference, t_interval
-from polsim.vocabulary import compared, label
+from polsim.stats import paired_difference
+from polsim.vocabulary import compared, interval_of, label
 
 
 def compare_metrics(summaries: Mapping[str, Sequence[Mapping[str, Any]]], baseline: str,
@@ -29,7 +29,7 @@ def compare_metrics(summaries: Mapping[str, Sequence[Mapping[str, Any]]], baseli
         for metric in runs[0]:
             xs = [r[metric] for r in runs]
             diff = None if arm == baseline else paired_difference(xs, [b.get(metric) for b in base], confidence)
-            rows[metric] = {**t_interval(xs, confidence).as_dict(), "diff": diff}
+            rows[metric] = {**interval_of(metric, xs, confidence).as_dict(), "diff": diff}
         table[arm] = rows
     return table
 

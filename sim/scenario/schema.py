@@ -420,7 +420,10 @@ class PolicySpec:
     replan_days: float = bounded(1.0, "hotspot policies: days between re-planning from recent crime",
                                  ge=1 / 1440, le=3660)
     hotspots: int = bounded(10, "hotspot policies: number of hotspot cells patrolled", ge=1, le=10_000)
-    buffer_cells: int = bounded(3, "displacement: width of the buffer ring around treated cells", ge=1, le=100)
+    # in metres, so that the default means the same ring on any cell size (3 cells of 100 m was
+    # 75 m on Helsinki's 25 m cells); ``policy.buffer_cells`` is refused with the migration
+    buffer_m: float = bounded(300.0, "displacement: width of the buffer ring around treated cells, in metres",
+                              gt=0, le=MAX_RADIUS_M)
     hotspot_method: str = bounded("counts", "hotspot policies: rank cells by crime counts or a kernel "
                                   "density estimate", allowed=("counts", "kde"))
     kde_bandwidth_m: float = bounded(200.0, "hotspot policies: bandwidth of the Gaussian kernel", gt=0,

@@ -101,6 +101,13 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+REPLACED_FIELDS = {
+    "policy.buffer_cells": "replaced by policy.buffer_m, the buffer ring's width in metres (3 cells "
+                           "of 100 m is buffer_m = 300, the default)",
+}
+"""Fields a scenario file may no longer use, and what to write instead (the one-line error)."""
+
+
 class _Builder:
     """Carries the file name while walking nested tables."""
 
@@ -116,6 +123,8 @@ class _Builder:
         hints = typing.get_type_hints(cls)
         fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
         for key in data:
+            if _join(path, key) in REPLACED_FIELDS:
+                self.fail(_join(path, key), REPLACED_FIELDS[_join(path, key)])
             if key not in fields:
                 allowed = ", ".join(sorted(fields))
                 self.fail(_join(path, key), f"unknown field; allowed: {allowed}")

@@ -59,7 +59,7 @@ def _files() -> dict[str, str]:
     f["layer_zones_huge"] = _table("policy", layer_zones=[10**9, 10**9, 10**9])
     f["collect_every_huge"] = _table("output", collect_every=10**15)
     f["flee_steps_huge"] = _table("offenders", flee_steps=10**15)
-    f["buffer_cells_huge"] = _table("policy", buffer_cells=10**12)
+    f["buffer_m_huge"] = _table("policy", buffer_m=10**12)
     f["backup_units_huge"] = _table("dispatch", backup_units=10**6)
     f["base_cells_many"] = "[units.patrol_car]\ncount = 1\nbase_cells = [" + ", ".join(["[1, 1]"] * 200_000) + "]\n"
     # -- rates and strengths -----------------------------------------------------------------

@@ -24,13 +24,13 @@ from polsim.cities.preview import (
     LAND_USE_RGB,
     MAJOR_ROAD_RGB,
     MINOR_ROAD_RGB,
-    network_links,
 )
 from polsim.cities.tags import MAJOR_ROAD_MAX_CODE
 from polsim.model import PolicingModel
 from polsim.rules.offender import FLEEING, WALKING
 from polsim.scenario.schema import LAND_USES
 from polsim.units import DISPATCHED, UNIT_STATES
+from polsim.viz.city_map import street_lines
 
 LAYERS = ("land use", "attractiveness", "crime so far", "footfall", "response circles")
 """The switchable base layers of the map."""
@@ -55,6 +55,11 @@ INCIDENT_RGB = (220, 0, 0)
 TREATED_RGB = (0, 220, 255)
 GRID_WORKER_RGB = (20, 130, 50)
 OFFENDER_RGB = {WALKING: (60, 60, 60), FLEEING: (255, 0, 160)}
+PLACE_STYLE = {"station": ("police station", (0, 40, 140), 0.95), "district": ("district HQ", (0, 0, 0), 1.25),
+               "workstation": ("workstation", (0, 120, 60), 0.8)}
+"""City bases marked on the map: legend name, outline colour, size in cells (a white square)."""
+CHECKPOINT_RGB = (90, 0, 120)
+"""Checkpoint and post cells (``city.checkpoints``): a small X."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,9 @@ _roads_drawn: dict[int, tuple[weakref.ref, int, np.ndarray, np.ndarray]] = {}
 
 def road_pixels(city, px: int) -> tuple[np.ndarray, np.ndarray]:
     """The pixels of an imported city's road network at ``px`` pixels a cell: a mask and their
-    colours (foot-only ways white, roads grey, major roads dark). Drawn once per city and size.
+    colours (foot-only ways white, roads grey, major roads dark), each traced to its centre
+    lines (:func:`polsim.viz.city_map.street_lines`, as the reports' maps draw them). Drawn
+    once per city and size.
     """
     kept = _roads_drawn.get(id(city))
     if kept is not None and kept[0]() is city and kept[1] == px:
@@ -169,7 +176,7 @@ def road_pixels(city, px: int) -> tuple[np.ndarray, np.ndarray]:
     major = drive & (city.road_class >= 1) & (city.road_class <= MAJOR_ROAD_MAX_CODE)
     for mask, rgb, width in ((city.foot, FOOT_RGB, 1), (drive, MINOR_ROAD_RGB, max(1, px // 5)),
                              (major, MAJOR_ROAD_RGB, max(2, px // 3))):
-        for (x0, y0), (x1, y1) in network_links(mask) * px:
+        for (x0, y0), (x1, y1) in street_lines(mask) * px:
             draw.line((x0, y0, x1, y1), fill=(*rgb, 255), width=width)
     rgba = np.asarray(layer)
     mask, rgb = rgba[..., 3] > 0, rgba[..., :3].copy()
@@ -205,6 +212,7 @@ def render_map(model: PolicingModel, options: MapOptions = MapOptions(), target:
             for r, c in zip(o.r[o.status == status], o.c[o.status == status], strict=True):
                 x, y = _centre(r, c, px)
                 draw.ellipse((x - dot, y - dot, x + dot, y + dot), fill=colour)
+    _draw_places(draw, city, px)
     _draw_incidents(draw, model, px)
     _draw_units(draw, model, px)
     if city.info:
@@ -213,6 +221,20 @@ def render_map(model: PolicingModel, options: MapOptions = MapOptions(), target:
         draw.rectangle((w - box[2] - 6, h - box[3] - 4, w, h), fill=(255, 255, 255))
         draw.text((w - box[2] - 3, h - box[3] - 2), ATTRIBUTION_SHORT, fill=(0, 0, 0))
     return image
+
+
+def _draw_places(draw: ImageDraw.ImageDraw, city, px: int) -> None:
+    """Police stations, district HQs and workstations as outlined white squares; checkpoints as X."""
+    for kind, (_, rgb, size) in PLACE_STYLE.items():
+        s = max(3.0, px * size / 2)
+        for r, c in city.bases.get(kind, np.zeros((0, 2), int)).tolist():
+            x, y = _centre(r, c, px)
+            draw.rectangle((x - s, y - s, x + s, y + s), fill=(255, 255, 255), outline=rgb, width=max(1, px // 5))
+    s = max(2.0, px * 0.3)
+    for r, c in np.argwhere(city.checkpoints).tolist():
+        x, y = _centre(r, c, px)
+        for dx in (-s, s):
+            draw.line((x - s, y - dx, x + s, y + dx), fill=CHECKPOINT_RGB, width=max(1, px // 6))
 
 
 def _draw_incidents(draw: ImageDraw.ImageDraw, model: PolicingModel, px: int) -> None:

@@ -6,10 +6,13 @@ server's event thread; every access to the model goes through :class:`Runner`'s 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import numpy as np
 
 from polsim.model import PolicingModel
 from polsim.viz.ui.session import Settings, build_model
@@ -52,3 +55,21 @@ def clock_text(model: PolicingModel) -> str:
     minutes = model.spec.time.start_hour * 60 + model.now
     day, rest = divmod(int(minutes), 1440)
     return f"Step {model.steps} · day {day + 1} {rest // 60:02d}:{rest % 60:02d}"
+
+
+def model_identity(model: PolicingModel) -> dict[str, Any]:
+    """What the model on the page IS, read from the model itself (not from the page's controls).
+
+    Scenario, policy, seed, dispatch rule, the units of each type and offenders it was built
+    with, its step, and ``state``: a digest of where every offender and unit stands, so that a
+    test can tell this model from one built with other settings by stepping both.
+    """
+    u, o = model.units, model.offenders
+    counts = np.bincount(u.type_idx, minlength=len(u.type_names)) if len(u) else np.zeros(len(u.type_names), int)
+    where = hashlib.sha1()
+    for column in (o.r, o.c, o.status, u.r, u.c, u.state):
+        where.update(np.ascontiguousarray(column).tobytes())
+    return {"scenario": model.spec.name, "policy": getattr(model.policy, "label", model.policy.name),
+            "seed": int(model.seed), "dispatch": model.dispatch_rule,
+            "units": {name: int(n) for name, n in zip(u.type_names, counts.tolist(), strict=True)},
+            "offenders": int(model.spec.offenders.count), "steps": int(model.steps), "state": where.hexdigest()}

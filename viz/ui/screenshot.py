@@ -25,7 +25,7 @@ def screenshot(out: Path, play_seconds: float, policy: str = "hotspot") -> str:
     """Save the page after playing ``play_seconds``; returns the clock text shown."""
     from playwright.sync_api import expect
 
-    with app_page({"width": 1600, "height": 1050}) as page:
+    with app_page({"width": 1600, "height": 1000}) as page:
         if policy in POLICIES:
             choose(page, "polsim-policy", policy)
             expect(page.locator(".polsim-policy-name")).to_have_text(policy, timeout=30_000)

@@ -6,7 +6,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from polsim.viz.ui.server import die_with_parent, server_command, server_env
@@ -42,10 +42,12 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float) -> None:
 
 
 @contextmanager
-def running_server(timeout: float = 90.0) -> Iterator[str]:
-    """The UI served on a free local port by ``polsim ui``'s command line; yields its URL."""
+def running_server(timeout: float = 90.0, command: Callable[[str, int], list[str]] = server_command) -> Iterator[str]:
+    """The UI served on a free local port by ``polsim ui``'s command line (or ``command(host,
+    port)``'s, e.g. ``solara run`` of another app); yields its URL.
+    """
     port = free_port()
-    proc = subprocess.Popen(server_command("127.0.0.1", port), env=server_env(), stdout=subprocess.PIPE,
+    proc = subprocess.Popen(command("127.0.0.1", port), env=server_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, preexec_fn=die_with_parent)
     try:
         url = f"http://127.0.0.1:{port}/"
