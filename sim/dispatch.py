@@ -15,7 +15,6 @@ in as two functions, so the centre knows nothing of policies or of the model.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -121,9 +120,7 @@ class DispatchCentre:
         """Send ``unit`` to ``inc`` by ``path`` (by default the router's fastest path from
         where it stands, as for a unit that saw the crime itself).
         """
-        if math.isnan(inc.t_dispatch):
-            inc.t_dispatch = self.clock.now
-        inc.units.append(unit)
+        inc.dispatched(unit, self.clock.now)
         if self.spec.instant_travel:
             path = np.zeros(0, np.int64)
         elif path is None:
@@ -140,10 +137,7 @@ class DispatchCentre:
         u = self.units
         if inc.is_open and u.incident[unit] == inc.id:
             u.arrive(unit)
-            if math.isnan(inc.t_arrival):
-                inc.t_arrival = self.clock.now
-                inc.first_unit = unit
-                inc.first_unit_type = u.type_names[u.type_idx[unit]]
+            if inc.reached(unit, u.type_names[u.type_idx[unit]], self.clock.now):
                 inc.arrived.succeed()
 
     def back_at_base(self, unit: int) -> None:

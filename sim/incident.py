@@ -101,3 +101,45 @@ class Incident:
     def status(self, now: float) -> str:
         """``closed``, ``open`` or ``unreported`` at ``now`` (see :func:`status`)."""
         return str(status(self.t_call, self.mediated_by, self.t_close, now))
+
+    # -- the transitions: the only writers of an incident's record ----------------------------------
+    # Other modules ask for these instead of assigning fields (tests/test_incident_owner.py holds
+    # them to it), so the life of an incident reads in one place, as a unit's does in Units.
+    def detect(self, by: str, t_detect: float, t_call: float, on_view: bool = False) -> None:
+        """Someone knows of it at ``t_detect`` (``by``: victim, grid worker, camera, a unit on view,
+        a record) and the call reaches dispatch at ``t_call`` (NaN: no call will come).
+        """
+        self.detected_by, self.t_detect, self.t_call, self.on_view = by, t_detect, t_call, on_view
+
+    def mediated(self, by: str) -> None:
+        """A dispute settled by ``by``: a grid worker (who calls nobody: no call time) or police."""
+        self.mediated_by = by
+        if by == GRID_WORKER:
+            self.t_call = NAN
+
+    def escalate(self) -> None:
+        """A dispute nobody reached in time turns violent: an assault, of the first priority."""
+        self.escalated, self.priority = True, 1
+
+    def dispatched(self, unit: int, now: float) -> None:
+        """``unit`` is sent at ``now``; the first sending is the incident's dispatch time."""
+        if np.isnan(self.t_dispatch):
+            self.t_dispatch = now
+        self.units.append(unit)
+
+    def reached(self, unit: int, unit_type: str, now: float) -> bool:
+        """``unit`` is on scene at ``now``; returns whether it is the first (whose arrival is the
+        response time), and only then records it.
+        """
+        if not np.isnan(self.t_arrival):
+            return False
+        self.t_arrival, self.first_unit, self.first_unit_type = now, unit, unit_type
+        return True
+
+    def close(self, now: float) -> None:
+        """Closed at ``now``: the last unit on it leaves."""
+        self.t_close = now
+
+    def arrest(self, now: float) -> None:
+        """Its offender was caught at ``now`` (often after the incident closed)."""
+        self.arrested, self.t_capture = True, now

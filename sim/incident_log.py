@@ -192,7 +192,7 @@ class IncidentLog:
 
     def close(self, inc: Incident, now: float) -> None:
         """``inc`` closes at ``now``; it is archived at the end of the step."""
-        inc.t_close = now
+        inc.close(now)
         self._closed.append(inc)
 
     def archive_closed(self) -> None:
@@ -208,7 +208,7 @@ class IncidentLog:
         """
         inc = self._live.get(inc_id)
         if inc is not None:
-            inc.arrested, inc.t_capture = True, now
+            inc.arrest(now)
         elif inc_id >= 0:
             self._archive.set(inc_id, "arrested", True)
             self._archive.set(inc_id, "t_capture", now)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import simpy
 
 from polsim.dispatch import DispatchCentre
-from polsim.incident import GRID_WORKER, NAN, Incident
+from polsim.incident import GRID_WORKER, Incident
 from polsim.incident_log import IncidentLog
 
 
@@ -44,7 +44,7 @@ def dispute_life(env: simpy.Environment, inc: Incident, dispatch: DispatchCentre
     """
     if mediated_by_grid_worker and mediation_min < escalate_after:
         # the grid worker settles it: nobody calls the police (no call time), from now on
-        inc.mediated_by, inc.t_call = GRID_WORKER, NAN
+        inc.mediated(GRID_WORKER)
         yield env.timeout(mediation_min)
         log.close(inc, env.now)
         on_end(inc)
@@ -54,7 +54,7 @@ def dispute_life(env: simpy.Environment, inc: Incident, dispatch: DispatchCentre
     dispatch.enqueue(inc)
     yield inc.arrived
     if not inc.escalated:
-        inc.mediated_by = "police"
+        inc.mediated("police")
     yield env.timeout(inc.on_scene_min)
     log.close(inc, env.now)
     dispatch.finish(inc)
@@ -72,6 +72,5 @@ def escalation_clock(env: simpy.Environment, log: IncidentLog, inc_id: int, afte
     yield env.timeout(after)
     inc = log.get(inc_id)
     if inc is not None and math.isnan(inc.t_arrival):  # no unit on scene yet
-        inc.escalated = True
-        inc.priority = 1
+        inc.escalate()
         on_escalate(inc)

@@ -308,8 +308,7 @@ class PolicingModel(mesa.Model):
             inc = self._new_incident(names[t_idx], crime.priority, r, c, now,
                                      exponential(crime.on_scene_min, draws[k, SERVICE_DRAW]),
                                      crime.serious, offender=int(o.id[i]))
-            inc.detected_by, inc.t_detect, inc.t_call = found.detector, found.t_detect, found.t_call
-            inc.on_view = found.on_view_unit >= 0
+            inc.detect(found.detector, found.t_detect, found.t_call, on_view=found.on_view_unit >= 0)
             o.reported(int(i), inc.id)
             self.env.process(crime_life(self.env, inc, self.dispatch, self.incidents, found.on_view_unit))
 
@@ -343,12 +342,9 @@ class PolicingModel(mesa.Model):
             r, c = divmod(int(cell), self.city.cols)
             inc = self._new_incident("dispute", d.priority, r, c, self.env.now,
                                      exponential(d.on_scene_min, draw[0]), False)
-            inc.t_detect = self.env.now
-            inc.t_call = self.env.now + exponential(d.report_delay_min, draw[1])
-            inc.detected_by = "victim"
             seen = self.presence.grid_workers[r, c] > 0 and draw[2] < d.grid_worker_mediates
-            if seen:
-                inc.detected_by = "grid_worker"
+            inc.detect("grid_worker" if seen else "victim", self.env.now,
+                       self.env.now + exponential(d.report_delay_min, draw[1]))
             self.env.process(dispute_life(
                 self.env, inc, self.dispatch, self.incidents, escalate_after=exponential(d.escalate_after_min, draw[3]),
                 mediated_by_grid_worker=seen, mediation_min=d.mediation_min, on_escalate=self._escalated,

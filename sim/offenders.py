@@ -83,6 +83,15 @@ class Offenders:
         self.r[rows], self.c[rows] = r, c
         self.status[rows] = WALKING
 
+    def start_at(self, r: np.ndarray, c: np.ndarray) -> None:
+        """Every offender starts from (``r``, ``c``) instead of its home (the settled start)."""
+        self.r[:], self.c[:] = r, c
+
+    def forget_burn_in(self) -> None:
+        """An uncounted burn-in leaves no crime to flee from and no arrest to serve."""
+        self.crime[:] = -1
+        self.arrested[:] = False
+
     def sort_by_cell(self, cols: int) -> np.ndarray:
         """Reorder the rows by the cell each offender stands on (row-major); return the order.
 

@@ -196,7 +196,7 @@ def settle(offenders: Offenders, a0: np.ndarray, b: np.ndarray, passable: np.nda
     decay = decay_factor(field.omega_per_min, dt)
     n = len(offenders)
     start = a0 * float(np.mean(field.crime_by_hour)) * passable
-    offenders.r[:], offenders.c[:] = draw_cells(walk_stationary(start, periodic), n, rng)
+    offenders.start_at(*draw_cells(walk_stationary(start, periodic), n, rng))
     balance = field_balance(field.theta * walk_crimes(start, passable, n, dt, periodic), passable, field.eta,
                             decay, periodic)
     b[...] = 0.0 if balance is None else balance
@@ -207,8 +207,7 @@ def settle(offenders: Offenders, a0: np.ndarray, b: np.ndarray, passable: np.nda
     while len(crimes) < int(MAX_DAYS) and not settled(crimes, lag):
         crimes.append(sum(state.step(rng, hour) for hour in hours))
     b[...] = state.b
-    offenders.crime[:] = -1
-    offenders.arrested[:] = False
+    offenders.forget_burn_in()
     open_b = b[passable.astype(bool)]
     return SettledReport("settled", steps * len(crimes), steps * len(crimes) * dt / DAY_MIN, steps,
                          settled(crimes, lag), crimes, float(open_b.mean()) if open_b.size else 0.0,

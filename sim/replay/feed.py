@@ -86,8 +86,7 @@ class CallFeed:
         now = self.env.now
         inc = self.new_incident(kind, int(t.priority[k]), int(t.r[k]), int(t.c[k]), min(float(t.t_crime[k]), now),
                                 on_scene, self.serious.get(kind, False))
-        inc.t_detect = inc.t_call = now
-        inc.detected_by = RECORD
+        inc.detect(RECORD, now, now)
         code = int(self.crime_code[t.type_code[k]])
         if code >= 0:
             self.record_crime(code, inc.r, inc.c)
