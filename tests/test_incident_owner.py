@@ -36,9 +36,10 @@ def test_no_module_but_the_incident_writes_an_incidents_record():
                 if isinstance(sub, ast.Attribute) and sub.attr in RECORD_ONLY:
                     writers.append(f"{path.relative_to(sim)}:{node.lineno} {ast.unparse(sub)}")
             # an incident's units are appended to by its dispatched() alone
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
-                    and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "units"
-                    and isinstance(node.func.value.value, ast.Name) and node.func.value.value.id in ("inc", "incident")):
+            f = node.func if isinstance(node, ast.Call) else None
+            if (isinstance(f, ast.Attribute) and f.attr == "append" and isinstance(f.value, ast.Attribute)
+                    and f.value.attr == "units" and isinstance(f.value.value, ast.Name)
+                    and f.value.value.id in ("inc", "incident")):
                 writers.append(f"{path.relative_to(sim)}:{node.lineno} {ast.unparse(node)}")
     assert not writers, writers
 
