@@ -18,7 +18,7 @@ import pandas as pd
 from polsim.experiments import store
 from polsim.experiments.plan import Plan
 from polsim.stats import paired_interval
-from polsim.treated_areas import AreaRule, PairedDisplacement, PairedRun, paired_displacement
+from polsim.treated_areas import AreaRule, PairedDisplacement, PairedRun, buffer_cells_of, paired_displacement
 from polsim.vocabulary import interval_of
 
 STAT_COLUMNS = ["mean", "ci_low", "ci_high", "n"]
@@ -96,25 +96,29 @@ def displacement_table(plan: Plan, df: pd.DataFrame, out, confidence: float = 0.
 
     "Before" is the baseline policy's run at the same point and seed, "after" the policy's;
     the treated area is the cells the policy treated in at least ``treated_share`` of the hourly samples,
-    the buffer a ring ``buffer_cells`` wide, the control area the rest of the city.
+    the buffer a ring ``buffer_m`` metres wide (in the cells of the point's city), the control
+    area the rest of the city.
     """
     baseline = plan.spec["baseline"]
     if baseline is None:
         return pd.DataFrame()
-    rule = AreaRule(buffer_cells=plan.spec["buffer_cells"], treated_share=plan.spec["treated_share"])
     ok = ok_rows(df).set_index(["point", "policy", "seed"])
     rows = []
     for (point, policy), group in ok.reset_index().groupby(["point", "policy"], sort=True):
         if policy == baseline:
             continue
-        pairs = []
+        pairs, cell_m = [], 0.0
         for seed, run_id in zip(group["seed"], group["run_id"], strict=True):
             if (point, baseline, seed) not in ok.index:
                 continue
             after = store.read_map(out, run_id)
             before = store.read_map(out, ok.loc[(point, baseline, seed), "run_id"])
+            cell_m = float(after["cell_m"])
             pairs.append(PairedRun(int(seed), before["crimes"], after["crimes"], after["treated_share"],
                                    after["passable"]))
+        # one point is one city: its runs share the cell size the buffer's metres are counted in
+        buffer = buffer_cells_of(plan.spec["buffer_m"], cell_m) if pairs else 0.0
+        rule = AreaRule(buffer_cells=buffer, treated_share=plan.spec["treated_share"])
         measured = paired_displacement(pairs, rule, [], confidence)
         rows.append(_displacement_row(plan, int(point), policy, measured))
     return pd.DataFrame(rows)

@@ -161,7 +161,7 @@ def record(out: Path, planned: PlannedRun, output: RunOutput) -> None:
     """Write a finished run: its map first (when kept), then its part, which marks it done."""
     if output.result is not None:
         r = output.result
-        store.write_map(out, planned.run_id, r.crimes, r.treated_share, r.passable)
+        store.write_map(out, planned.run_id, r.crimes, r.treated_share, r.passable, r.cell_m)
     store.write_part(out, row_of(planned, output))
 
 

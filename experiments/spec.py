@@ -87,7 +87,8 @@ class SweepSpec:
     steps: int | None = bounded(None, "steps per run (instead of the scenario's length)", ge=1)
     backend: str = bounded("numba", "numba or mesa", allowed=BACKENDS)
     baseline: str | None = bounded(None, "policy whose runs are the 'before' of displacement measures")
-    buffer_cells: float = bounded(3.0, "displacement: width of the buffer ring (cells)", gt=0)
+    buffer_m: float = bounded(300.0, "displacement: width of the buffer ring (metres, as the scenario's "
+                              "policy.buffer_m)", gt=0, le=100_000)
     treated_share: float = bounded(0.5, "displacement: a cell is treated when the policy treated it in at "
                                    "least this share of hourly samples", gt=0, le=1)
     design: Design = field(default_factory=Design)
@@ -145,6 +146,9 @@ def load_sweep(path: str | Path, max_runs: int = MAX_RUNS) -> SweepSpec:
     path = Path(path)
     file = str(path)
     data = read_spec_toml(path)
+    if "buffer_cells" in data:
+        raise SpecError(file, "buffer_cells", "replaced by buffer_m, the buffer ring's width in metres "
+                        "(3 cells of 100 m is buffer_m = 300, the default)")
     fixed = _table(data.pop("fixed", {}), file, "fixed")
     params = _table(data.pop("parameters", {}), file, "parameters")
     spec = build(SweepSpec, data, file, error=SpecError)

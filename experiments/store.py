@@ -43,14 +43,17 @@ def write_part(out: Path, row: dict[str, Any]) -> Path:
 
 
 def write_map(out: Path, run_id: str, crimes: np.ndarray, treated_share: np.ndarray,
-              passable: np.ndarray) -> Path:
-    """Write one run's crime raster (type x row x col) and treated-cell shares."""
+              passable: np.ndarray, cell_m: float) -> Path:
+    """Write one run's crime raster (type x row x col), treated-cell shares, passable cells and
+    the cells' side in metres (the displacement buffer is given in metres).
+    """
     path = map_path(out, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
 
     def write(p: Path) -> None:
         with open(p, "wb") as fh:
-            np.savez_compressed(fh, crimes=crimes, treated_share=treated_share, passable=passable)
+            np.savez_compressed(fh, crimes=crimes, treated_share=treated_share, passable=passable,
+                                cell_m=np.float64(cell_m))
 
     write_atomically(path, write)
     return path

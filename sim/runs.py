@@ -46,7 +46,8 @@ class RunResult:
 
     ``treated_share`` is, per cell, the share of the hourly samples in which the policy
     reported the cell as treated (1: treated all run long, 0: never). ``crimes`` (type x row
-    x col), ``treated_share`` and ``passable`` are None when the run did not keep its maps.
+    x col), ``treated_share`` and ``passable`` are None when the run did not keep its maps;
+    ``cell_m`` is the side of the maps' cells in metres (0 without maps).
     """
 
     run: Run
@@ -56,6 +57,7 @@ class RunResult:
     crimes: np.ndarray | None = None
     treated_share: np.ndarray | None = None
     passable: np.ndarray | None = None
+    cell_m: float = 0.0
 
     def paired_with(self, baseline: RunResult) -> PairedRun:
         """This run against ``baseline``'s run on the same seed, for a displacement measure (both keep maps)."""
@@ -93,4 +95,5 @@ def execute(run: Run) -> RunResult:
         result.crimes = model.metrics.crimes_by_cell.copy()
         result.treated_share = share / max(samples, 1)
         result.passable = model.city.passable.copy()
+        result.cell_m = float(model.city.cell_m)
     return result

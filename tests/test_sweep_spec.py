@@ -176,3 +176,43 @@ def test_sampled_heatmap_bins_hold_their_points(tmp_path):
         assert binned[p].nunique() <= HEATMAP_BINS
         # every point sits within half a bin of its bin's midpoint
         assert ((binned[p] - df[p]).abs() <= width / 2 * 1.01).all()
+
+
+def test_the_displacement_buffer_is_metres_on_every_points_city(tmp_path):
+    """buffer_m is the same ground on 100 m and 50 m cells: 3 cells on one, 6 on the other."""
+    import pandas as pd
+
+    from polsim.experiments import store
+    from polsim.experiments.analysis import displacement_table
+    from polsim.treated_areas import AreaRule
+
+    plan = make_plan(load_sweep(write(tmp_path, """
+        scenario = "default"
+        policies = ["random", "hotspot"]
+        baseline = "random"
+        replications = 1
+        steps = 5
+        buffer_m = 300
+        [parameters."city.cell_m"]
+        values = [100, 50]
+        """)))
+    out = tmp_path / "sweep"
+    passable = np.ones((31, 31), bool)
+    share = np.zeros((31, 31))
+    share[15, 15] = 1.0
+    rows = []
+    for r in plan.runs:
+        cell_m = float(r.params["city.cell_m"])
+        store.write_map(out, r.run_id, np.ones((1, 31, 31)), share if r.run.policy == "hotspot" else share * 0,
+                        passable, cell_m)
+        rows.append({"run_id": r.run_id, "point": r.point, "policy": r.run.policy, "seed": r.seed, "status": "ok"})
+    table = displacement_table(plan, pd.DataFrame(rows), out).set_index("city.cell_m")
+    treated = share > 0
+    for cell_m, cells in ((100, 3), (50, 6)):
+        ring = AreaRule(buffer_cells=cells).around(treated, passable).buffer
+        assert table.loc[cell_m, "b_before"] == ring.sum()
+
+
+def test_a_sweep_spec_in_cells_is_told_to_use_metres(tmp_path):
+    with pytest.raises(SpecError, match="buffer_cells: replaced by buffer_m"):
+        load_sweep(write(tmp_path, 'scenario = "default"\nbuffer_cells = 3\n'))

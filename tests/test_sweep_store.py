@@ -24,7 +24,7 @@ def test_readers_see_only_parts_renamed_into_place(tmp_path):
 
 def test_maps_round_trip(tmp_path):
     crimes, share, passable = np.arange(12).reshape(3, 2, 2), np.full((2, 2), 0.5), np.ones((2, 2), bool)
-    store.write_map(tmp_path, "r000003", crimes, share, passable)
+    store.write_map(tmp_path, "r000003", crimes, share, passable, 100.0)
     back = store.read_map(tmp_path, "r000003")
     np.testing.assert_array_equal(back["crimes"], crimes)
     np.testing.assert_array_equal(back["treated_share"], share)
