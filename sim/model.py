@@ -47,8 +47,9 @@ from polsim.presence import Presence
 from polsim.router import PATROL_GREED, Router
 from polsim.rules.offender import FLEEING, INACTIVE, OffenderParams
 from polsim.rules.travel import DRIVE, WALK
-from polsim.scenario import PolicingScenario, load_scenario
+from polsim.scenario import PolicingScenario, ScenarioError, load_scenario
 from polsim.scenario.budget import check as check_budget
+from polsim.scenario.schema import ScenarioSpec
 from polsim.streams import Streams
 from polsim.units import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, Units
 
@@ -63,7 +64,8 @@ class PolicingModel(mesa.Model):
 
     Args:
         scenario: a scenario file, a shipped scenario name, or a loaded ``PolicingScenario``.
-        policy: a built-in policy name, ``package.module:Class``, or a ``Policy`` instance.
+        policy: a built-in policy name, ``package.module:Class``, or a ``Policy`` instance
+            (``None``: the scenario's own ``policy.name``, else random).
         backend: ``"numba"`` (compiled loops, the default) or ``"mesa"`` (one agent per row).
         overrides: ``{"dotted.field": value}`` applied to the scenario before validation.
         seed: the run seed (also accepted as ``rng``, the name ``mesa.batch_run`` passes).
@@ -71,7 +73,7 @@ class PolicingModel(mesa.Model):
     """
 
     def __init__(self, scenario: str | Path | PolicingScenario = DEFAULT_SCENARIO,
-                 policy: str | Policy = "random", backend: str = "numba", *,
+                 policy: str | Policy | None = None, backend: str = "numba", *,
                  overrides: dict[str, Any] | None = None, rng: int | None = None,
                  dispatch: str | None = None, **kwargs: Any) -> None:
         # ``seed`` travels in kwargs rather than the signature: mesa.batch_run overwrites the
@@ -89,7 +91,7 @@ class PolicingModel(mesa.Model):
         super().__init__(scenario=scenario)
         self.seed = self.streams.seed
         self.spec = scenario.spec
-        self.policy = make_policy(policy, dispatch)
+        self.policy = make_policy(policy, dispatch) if policy is not None else scenario_policy(scenario, dispatch)
         self.backend = BACKENDS[backend]()
         check_budget(self.spec, scenario.source)  # refuse what would not fit, before allocating
         self._build()
@@ -424,3 +426,20 @@ class PolicingModel(mesa.Model):
         from the log's columns, without their units): for small runs; long runs read columns.
         """
         return self.incidents.objects()
+
+
+DEFAULT_POLICY = "random"
+"""The policy of a scenario that names none, when none is given."""
+
+
+def policy_name(spec: ScenarioSpec) -> str:
+    """The policy a scenario names (``policy.name``), or the default."""
+    return spec.policy.name or DEFAULT_POLICY
+
+
+def scenario_policy(scenario: PolicingScenario, dispatch: str | None = None) -> Policy:
+    """The scenario's own policy; a name that is no shipped policy is the scenario's one-line error."""
+    try:
+        return make_policy(policy_name(scenario.spec), dispatch)
+    except ValueError as err:
+        raise ScenarioError(scenario.source, "policy.name", str(err)) from None

@@ -93,7 +93,13 @@ def load_checked(args: argparse.Namespace, seed: int | None = None) -> PolicingS
     apply_memory_limit(args)
     check_steps(args)
     scenario = load_scenario(args.scenario, overrides_from(args), seed=seed, origins=origins_from(args))
-    for name in str(getattr(args, "policy", "random")).split(","):
+    given = getattr(args, "policy", None)
+    if given is None:
+        from polsim.model import scenario_policy
+
+        scenario_policy(scenario)  # the scenario's own policy.name, refused as the scenario's error
+        return scenario
+    for name in str(given).split(","):
         try:
             make_policy(name.strip())
         except ValueError as err:

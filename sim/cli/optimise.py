@@ -7,12 +7,17 @@ polsim optimise export DIR --point N --out FILE.toml
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from polsim.cli import UsageError
+from polsim.cli.checks import Bound, check_number, check_out_file, check_out_folder, max_workers
 from polsim.output import write_atomically
 
 EXPORT = "export"
+MAX_HOURS = 100.0
+"""The sweeps' limit (:data:`polsim.experiments.estimate.MAX_HOURS`; not imported here: Dask and pymoo
+are optional and the parser is built without them)."""
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -29,6 +34,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="local worker processes (default: the cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--resume", action="store_true", help="continue the study in --out where it stopped")
+    p.add_argument("--max-hours", type=float, default=MAX_HOURS,
+                   help=f"refuse a study estimated at more worker-hours than this (default {MAX_HOURS:g})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -42,11 +49,18 @@ def run(args: argparse.Namespace) -> int:
     try:
         from polsim.experiments.optimise.checks import load_optimise
         from polsim.experiments.optimise.evaluate import dask_evaluator
-        from polsim.experiments.optimise.study import STUDY_FILE, describe_study, read_study, run_study, same_study
+        from polsim.experiments.optimise.study import (
+            STUDY_FILE,
+            describe_study,
+            finished_front,
+            read_study,
+            run_study,
+            same_study,
+        )
     except ImportError as err:
         raise UsageError(f"polsim optimise needs pymoo and Dask ({err}); pip install 'polsim[optimise]'") from None
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be >= 1, got {args.workers}")
+    check_number("--workers", args.workers, Bound(1, max_workers()))
+    check_number("--max-hours", args.max_hours, Bound(0, 1e9, open_low=True))
     if args.workers is not None and args.scheduler:
         raise UsageError("--workers starts a local cluster; with --scheduler the cluster has its own workers")
     spec = load_optimise(args.spec)
@@ -59,8 +73,14 @@ def run(args: argparse.Namespace) -> int:
         if not same_study(read_study(args.out), describe_study(spec, Space(spec))):
             raise UsageError(f"--resume: {args.spec} no longer matches the study in {args.out} "
                              "(the spec changed); use another --out")
-    elif args.out.exists() and any(args.out.iterdir()):
-        raise UsageError(f"{args.out} is not empty; add --resume to continue a study there, or use another --out")
+        if finished_front(args.out) is not None:
+            return _finished(spec, args.out)
+    else:
+        check_out_folder(args.out)
+        if args.out.exists() and any(args.out.iterdir()):
+            raise UsageError(f"{args.out} is not empty; add --resume to continue a study there, or use another "
+                             "--out")
+    _check_budget(spec, args.max_hours)
     with dask_evaluator(spec.scenario, spec.backend, spec.steps, spec.base_overrides(),
                         args.workers, args.scheduler) as evaluator:
         result = run_study(spec, args.out, evaluator, resume=args.resume, progress=not args.no_progress)
@@ -76,10 +96,37 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_budget(spec, max_hours: float) -> None:
+    """The study's most runs, worker-hours and memory, refused above the limits, said before it starts."""
+    from polsim.experiments.optimise.budget import check_study, estimate_study
+    from polsim.scenario.budget import limit_bytes
+
+    est = estimate_study(spec)
+    try:
+        check_study(est, spec.file, max_hours=max_hours, memory_bytes=limit_bytes()[0])
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+    print(f"optimise {spec.name or Path(spec.file).stem}: {est.describe()}", file=sys.stderr)
+
+
+def _finished(spec, out: Path) -> int:
+    """A finished study resumed: nothing runs; point files it lacks are written; its front is shown."""
+    from polsim.experiments.optimise.study import finish_points, finished_front
+
+    finish_points(out, spec)
+    front = finished_front(out)
+    print(f"optimise {spec.name or Path(spec.file).stem}: finished before (front.json); nothing to run; "
+          f"{len(front['points'])} Pareto points")
+    for p in front["points"]:
+        print(f"  {p['point']:>2}. {p['describe']}")
+    print(f"scenario files: {out}/points/; tables and figures: polsim report {out}")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     """Write point N of a finished study as a scenario file."""
     from polsim.experiments.optimise.final import FRONT_FILE, read_front
-    from polsim.experiments.optimise.study import point_path
+    from polsim.experiments.optimise.study import export_point
 
     if args.folder is None or args.point is None:
         raise UsageError("usage: polsim optimise export DIR --point N --out FILE.toml")
@@ -91,9 +138,7 @@ def _export(args: argparse.Namespace) -> int:
                          f"got {args.point}")
     if args.out.suffix != ".toml":
         raise UsageError(f"--out: a scenario file ends in .toml, got {args.out}")
-    source = point_path(args.folder, args.point)
-    text = source.read_text(encoding="utf-8").replace(str(source), str(args.out))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(args.out, lambda p: p.write_text(text, encoding="utf-8"))
-    print(f"point {args.point}: {args.out} (polsim run {args.out} --policy ...: see its first lines)")
+    check_out_file(args.out)
+    export_point(args.folder, args.point, args.out)
+    print(f"point {args.point}: {args.out} (polsim run {args.out}: its policy is written in)")
     return 0

@@ -34,7 +34,11 @@ def make_policy(name: str | Policy, dispatch: str | None = None) -> Policy:
     if isinstance(name, Policy):
         return name
     if "+" in name:
-        return Combined([make_policy(part.strip(), dispatch) for part in name.split("+")], dispatch)
+        parts = [part.strip() for part in name.split("+")]
+        twice = sorted({p for p in parts if parts.count(p) > 1})
+        if twice:
+            raise ValueError(f"policy {name!r} names {twice[0]} twice; a combined policy takes each part once")
+        return Combined([make_policy(part, dispatch) for part in parts], dispatch)
     if name in POLICIES:
         return POLICIES[name](dispatch=dispatch)
     if ":" in name:
