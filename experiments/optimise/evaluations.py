@@ -33,6 +33,16 @@ def run_id(key: str, seed: int) -> str:
     return f"{key}-s{seed:06d}"
 
 
+def read_kept(out: Path) -> list[Row]:
+    """Every run kept in ``out/parts``; a part that cannot be read is the one-line error."""
+    from polsim.experiments.optimise.checkpoint import damaged
+
+    try:
+        return list(iter_rows(out))
+    except (OSError, ValueError, KeyError, TypeError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise damaged(Path(out) / "parts", f"a part file cannot be read ({type(err).__name__})") from None
+
+
 class Evaluations:
     """The runs of a study: cached by (candidate, seed), kept on disk, run in batches."""
 
@@ -56,10 +66,7 @@ class Evaluations:
         """The kept runs, hidden until :meth:`reveal`; a damaged part or row is the one-line error."""
         from polsim.experiments.optimise.checkpoint import damaged
 
-        try:
-            rows = list(iter_rows(out))
-        except (OSError, ValueError, KeyError, TypeError) as err:  # pyarrow's ArrowInvalid is a ValueError
-            raise damaged(out / "parts", f"a part file cannot be read ({type(err).__name__})") from None
+        rows = read_kept(out)
         for row in rows:
             try:
                 key, seed = str(row["candidate"]), int(row["seed"])

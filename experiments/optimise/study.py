@@ -76,6 +76,14 @@ def read_study(out: Path) -> dict[str, Any]:
     return study
 
 
+def check_resumable(out: Path) -> None:
+    """Read the checkpoint and every kept run once, so that a damaged folder is refused before a cluster starts."""
+    from polsim.experiments.optimise.evaluations import read_kept
+
+    load_checkpoint(out)
+    read_kept(out)
+
+
 def finished_front(out: Path) -> dict[str, Any] | None:
     """The front of a finished study in ``out`` (``None`` while it is not finished)."""
     if not (Path(out) / final.FRONT_FILE).exists():

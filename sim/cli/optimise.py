@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         from polsim.experiments.optimise.evaluate import dask_evaluator
         from polsim.experiments.optimise.study import (
             STUDY_FILE,
+            check_resumable,
             describe_study,
             finished_front,
             read_study,
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
                              "(the spec changed); use another --out")
         if finished_front(args.out) is not None:
             return _finished(spec, args.out)
+        check_resumable(args.out)
     else:
         check_out_folder(args.out)
         if args.out.exists() and any(args.out.iterdir()):

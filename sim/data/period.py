@@ -21,6 +21,8 @@ from polsim.data.errors import DataError
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ALLOWED = "YYYY-MM, YYYY-MM..YYYY-MM, YYYY-MM-DD..YYYY-MM-DD, or a comma-separated list of those"
+YEARS = (1900, 2200)
+"""The years a period may name: within pandas' nanosecond timestamps (1677-2262), where records are."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ def parse_period(text: str, option: str = "--period") -> Period:
         try:
             spans.append((_start(first), _end(last)))
         except ValueError:
+            years = [int(t[:4]) for t in (first, last) if _MONTH.match(t) or _DAY.match(t)]
+            if any(not YEARS[0] <= y <= YEARS[1] for y in years):
+                raise DataError(option, part, f"years must lie in {YEARS[0]}..{YEARS[1]}") from None
             raise DataError(option, part, f"not a period; allowed: {ALLOWED}") from None
         if spans[-1][1] <= spans[-1][0]:
             raise DataError(option, part, "ends before it starts")
@@ -56,12 +61,14 @@ def parse_period(text: str, option: str = "--period") -> Period:
 
 
 def _start(text: str) -> pd.Timestamp:
-    if _MONTH.match(text) or _DAY.match(text):
+    if (_MONTH.match(text) or _DAY.match(text)) and YEARS[0] <= int(text[:4]) <= YEARS[1]:
         return pd.Timestamp(text)
     raise ValueError(text)
 
 
 def _end(text: str) -> pd.Timestamp:
+    if not YEARS[0] <= int(text[:4] if text[:4].isdigit() else 0) <= YEARS[1]:
+        raise ValueError(text)
     if _MONTH.match(text):
         return pd.Timestamp(text) + pd.offsets.MonthBegin(1)
     if _DAY.match(text):
