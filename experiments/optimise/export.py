@@ -17,11 +17,10 @@ from polsim.experiments.optimise.space import Space
 from polsim.output import write_atomically
 from polsim.scenario import load_spec
 from polsim.scenario.loader import apply_overrides, read_toml
+from polsim.scenario.schema import FILE_FIELDS
 
 RUN_LENGTH = ("time.days",)
 """Overrides of the search that are run settings, not part of the deployment."""
-PATH_FIELDS = (("city", "source"), ("field", "baseline"))
-"""Scenario fields that name a file relative to the scenario file."""
 
 
 def scenario_data(space: Space, x: dict[str, Any] | None, policy: str | None = None) -> dict[str, Any]:
@@ -40,7 +39,7 @@ def absolute_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
     """``data`` with the files it names relative to ``base`` made absolute (``package:`` sources kept)."""
     from polsim.cities.source import resolve
 
-    for table, key in PATH_FIELDS:
+    for table, key in FILE_FIELDS:
         value = data.get(table, {}).get(key) if isinstance(data.get(table), dict) else None
         if isinstance(value, str) and value:
             data[table] = {**data[table], key: resolve(value, base)}

@@ -43,6 +43,8 @@ MAX_GRIDS = 50_000
 MAX_TYPES = 32
 """Crime types, and unit types, in one scenario."""
 
+FILE_FIELDS = (("city", "source"), ("field", "baseline"))
+"""Fields that name a file (or a city folder), relative to the scenario file: (table, key)."""
 POLICY_NAME = re.compile(r"^[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*$")
 """What a scenario's ``policy.name`` may be: shipped policy names, joined by ``+``."""
 MAX_RADIUS_M = 5_000.0
