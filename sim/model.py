@@ -91,7 +91,10 @@ class PolicingModel(mesa.Model):
         super().__init__(scenario=scenario)
         self.seed = self.streams.seed
         self.spec = scenario.spec
-        self.policy = make_policy(policy, dispatch) if policy is not None else scenario_policy(scenario, dispatch)
+        if policy is None:  # the scenario's own policy.name (else random)
+            self.policy = scenario_policy(scenario.spec, scenario.source, dispatch)
+        else:
+            self.policy = make_policy(policy, dispatch)
         self.backend = BACKENDS[backend]()
         check_budget(self.spec, scenario.source)  # refuse what would not fit, before allocating
         self._build()
@@ -437,9 +440,9 @@ def policy_name(spec: ScenarioSpec) -> str:
     return spec.policy.name or DEFAULT_POLICY
 
 
-def scenario_policy(scenario: PolicingScenario, dispatch: str | None = None) -> Policy:
+def scenario_policy(spec: ScenarioSpec, source: str, dispatch: str | None = None) -> Policy:
     """The scenario's own policy; a name that is no shipped policy is the scenario's one-line error."""
     try:
-        return make_policy(policy_name(scenario.spec), dispatch)
+        return make_policy(policy_name(spec), dispatch)
     except ValueError as err:
-        raise ScenarioError(scenario.source, "policy.name", str(err)) from None
+        raise ScenarioError(source, "policy.name", str(err)) from None

@@ -149,9 +149,9 @@ exact. "Distinguishable": at least one simulated objective differs from the prev
 the same on these runs and the cheaper one will do. "Minus shipped": paired differences on the same seeds
 (highlighted where the interval excludes zero). {esc(shipped_line)}</p>
 <table>{head}{''.join(rows)}</table>
-<p>Each point's scenario file runs as <code>polsim run points/point_NN.toml --policy POLICY</code> and compares with
-<code>polsim compare</code>; its first lines say which policy.</p>
+<p>Each point's scenario file runs as <code>polsim run points/point_NN.toml</code> (its policy is written in
+as <code>[policy] name</code>; <code>--policy</code> overrides it) and compares with <code>polsim compare</code>.</p>
 <h2>Figures</h2>
 {figure_list(figure_files)}
 <p><small>Files: front.json (every number above), optimise.json (the spec, the variables, the candidate bases),
-parts/*.parquet (one row per run), state.pkl (the search's checkpoint), {FRONT_FILE}.</small></p>""")
+parts/*.parquet (one row per run), state.json (the search's checkpoint), {FRONT_FILE}.</small></p>""")

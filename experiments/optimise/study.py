@@ -22,9 +22,9 @@ from typing import Any
 from tqdm import tqdm
 
 from polsim.experiments.optimise import export, final
+from polsim.experiments.optimise.checkpoint import damaged, load_checkpoint, read_json
 from polsim.experiments.optimise.evaluate import Evaluator
 from polsim.experiments.optimise.evaluations import Evaluations
-from polsim.experiments.optimise.checkpoint import damaged, load_checkpoint, read_json
 from polsim.experiments.optimise.search import Scorer, run_search, simulated_metrics
 from polsim.experiments.optimise.space import Space
 from polsim.experiments.optimise.spec import OptimiseSpec

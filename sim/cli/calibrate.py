@@ -75,6 +75,8 @@ def check_run_options(args: argparse.Namespace) -> None:
     check_number("--replications", args.replications, Bound(2, MAX_REPLICATIONS))
     check_number("--days", args.days, Bound(0, MAX_DAYS, open_low=True))
     check_number("--warmup-days", args.warmup_days, Bound(0, MAX_DAYS))
+    if args.days + args.warmup_days > MAX_DAYS:  # a run is both: the scenario's time.days
+        raise UsageError(f"--days + --warmup-days must be <= {MAX_DAYS:,g}, got {args.days + args.warmup_days:g}")
     check_number("--workers", args.workers, Bound(0, max_workers()))
     check_number("--max-outside", args.max_outside, Bound(0, 1))
     if args.workers is not None and args.scheduler:

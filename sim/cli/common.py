@@ -97,7 +97,7 @@ def load_checked(args: argparse.Namespace, seed: int | None = None) -> PolicingS
     if given is None:
         from polsim.model import scenario_policy
 
-        scenario_policy(scenario)  # the scenario's own policy.name, refused as the scenario's error
+        scenario_policy(scenario.spec, scenario.source)  # its own policy.name, refused as the scenario's error
         return scenario
     for name in str(given).split(","):
         try:

@@ -11,8 +11,14 @@ import sys
 from pathlib import Path
 
 from polsim.cli import UsageError
-from polsim.cli.checks import Bound, check_number, check_out_file, check_out_folder, max_workers
-from polsim.output import write_atomically
+from polsim.cli.checks import (
+    Bound,
+    check_number,
+    check_out_file,
+    check_out_folder,
+    check_scheduler_option,
+    max_workers,
+)
 
 EXPORT = "export"
 MAX_HOURS = 100.0
@@ -64,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     check_number("--max-hours", args.max_hours, Bound(0, 1e9, open_low=True))
     if args.workers is not None and args.scheduler:
         raise UsageError("--workers starts a local cluster; with --scheduler the cluster has its own workers")
+    check_scheduler_option(args.scheduler)
     spec = load_optimise(args.spec)
     existing = args.out / STUDY_FILE
     if args.resume:
@@ -128,19 +135,24 @@ def _finished(spec, out: Path) -> int:
 def _export(args: argparse.Namespace) -> int:
     """Write point N of a finished study as a scenario file."""
     from polsim.experiments.optimise.final import FRONT_FILE, read_front
-    from polsim.experiments.optimise.study import export_point
+    from polsim.experiments.optimise.study import export_point, read_study
 
     if args.folder is None or args.point is None:
         raise UsageError("usage: polsim optimise export DIR --point N --out FILE.toml")
     if not (args.folder / FRONT_FILE).exists():
         raise UsageError(f"{args.folder}: no finished study ({FRONT_FILE} missing); run polsim optimise first")
+    read_study(args.folder)  # a damaged study is its one-line error, before the output is looked at
     numbers = [p["point"] for p in read_front(args.folder)["points"]]
     if args.point not in numbers:
         raise UsageError(f"--point: the front of {args.folder} has points {', '.join(map(str, numbers))}; "
                          f"got {args.point}")
     if args.out.suffix != ".toml":
         raise UsageError(f"--out: a scenario file ends in .toml, got {args.out}")
-    check_out_file(args.out)
+    if args.out.parent.is_dir():
+        check_out_file(args.out)
+    else:  # made for it
+        check_out_folder(args.out.parent)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
     export_point(args.folder, args.point, args.out)
     print(f"point {args.point}: {args.out} (polsim run {args.out}: its policy is written in)")
     return 0
