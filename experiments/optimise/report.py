@@ -49,7 +49,8 @@ def write_report(out: Path) -> Path:
     }
     for name, fig in figs.items():
         save(fig, out / name)
-    text = report_html(study, front, list(figs))
+    linked = {p["point"] for p in front["points"] if (out / POINTS / f"point_{p['point']:02d}.toml").exists()}
+    text = report_html(study, front, list(figs), linked)
     write_atomically(out / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
     return out / "report.html"
 
@@ -115,8 +116,11 @@ def _row(entry: dict[str, Any], metrics: list[str], constraints: list[str], link
             f"<td>{feasible if constraints else '–'}</td><td>{dist}</td>{ship_cells}<td>{link}</td></tr>")
 
 
-def report_html(study: dict[str, Any], front: dict[str, Any], figure_files: list[str]) -> str:
-    """The whole page; figures are linked by file name (they sit beside it)."""
+def report_html(study: dict[str, Any], front: dict[str, Any], figure_files: list[str],
+                linked: set[int] | None = None) -> str:
+    """The whole page; figures and the points' scenario files (those in ``linked``; ``None``: all)
+    are linked by file name (they sit beside it).
+    """
     s, esc = study["spec"], html.escape
     metrics = list(dict.fromkeys([o.split(" ", 1)[1] for o in front["objectives"]]
                                  + [c.split(" ", 1)[0] for c in front["constraints"]]))
@@ -124,7 +128,8 @@ def report_html(study: dict[str, Any], front: dict[str, Any], figure_files: list
             + "<th>constraints met</th><th>distinguishable from the previous point</th>"
             + "".join(f"<th>{esc(m)} minus shipped</th>" for m in metrics) + "<th>scenario file</th></tr>")
     rows = [_row(p, metrics, front["constraints"], f'<a href="{POINTS}/point_{p["point"]:02d}.toml">'
-                 f'point_{p["point"]:02d}.toml</a>') for p in front["points"]]
+                 f'point_{p["point"]:02d}.toml</a>' if linked is None or p["point"] in linked
+                 else "not written (polsim optimise SPEC --out DIR --resume writes it)") for p in front["points"]]
     rows.append(_row(front["shipped"], metrics, front["constraints"], "the scenario as shipped"))
     dominating = [str(p["point"]) for p in front["points"] if p.get("dominates_shipped")]
     shipped_line = (f"Points {', '.join(dominating)} are better than the shipped deployment in every objective "

@@ -21,13 +21,12 @@ from polsim.cli.checks import (
 )
 
 EXPORT = "export"
-MAX_HOURS = 100.0
-"""The sweeps' limit (:data:`polsim.experiments.estimate.MAX_HOURS`; not imported here: Dask and pymoo
-are optional and the parser is built without them)."""
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``optimise``."""
+    from polsim.experiments.estimate import MAX_HOURS
+
     p = subparsers.add_parser(
         "optimise", help="find the Pareto front of deployments (noise-aware NSGA-II on Dask); export a point",
         description="Search unit counts, bases, shifts and policies for the best trade-offs between the "
