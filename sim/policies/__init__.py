@@ -35,7 +35,7 @@ def make_policy(name: str | Policy, dispatch: str | None = None) -> Policy:
         return name
     if "+" in name:
         parts = [part.strip() for part in name.split("+")]
-        twice = sorted({p for p in parts if parts.count(p) > 1})
+        twice = sorted({p for p in parts if p and parts.count(p) > 1})  # an empty part is unknown, below
         if twice:
             raise ValueError(f"policy {name!r} names {twice[0]} twice; a combined policy takes each part once")
         return Combined([make_policy(part, dispatch) for part in parts], dispatch)
