@@ -100,7 +100,7 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
                 f"could not join the Dask scheduler at {scheduler}: {one_line(err)}") from None
         cluster = None
     else:
-        with dask.config.set(WORKER_CONFIG):
+        with dask.config.set(WORKER_CONFIG), _workers_ignore_ctrl_c():
             cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
                                    dashboard_address=":0", silence_logs=logging.ERROR)
         try:
@@ -112,6 +112,27 @@ def dask_client(workers: int | None = None, scheduler: str | None = None) -> Ite
         yield client
     finally:
         close_quietly(client, cluster)
+
+
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Start the worker processes with Ctrl-C ignored (they inherit it).
+
+    Ctrl-C in a terminal reaches every process of the group: each worker would die on its own
+    with a ``KeyboardInterrupt`` traceback before this process says ``polsim: interrupted``.
+    This process alone stops on it, and closes the cluster (its workers with it) quietly.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _silence() -> None:

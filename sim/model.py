@@ -51,8 +51,9 @@ from polsim.replay.records import CallTable
 from polsim.router import PATROL_GREED, Router
 from polsim.rules.offender import INACTIVE, OffenderParams
 from polsim.rules.travel import DRIVE, WALK
-from polsim.scenario import PolicingScenario, load_scenario
+from polsim.scenario import PolicingScenario, ScenarioError, load_scenario
 from polsim.scenario.budget import check as check_budget
+from polsim.scenario.schema import ScenarioSpec
 from polsim.settled_start import CrimeTables, SettledReport, settle
 from polsim.streams import Streams
 from polsim.units import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, Units
@@ -69,7 +70,8 @@ class PolicingModel(mesa.Model):
     Args:
         scenario: a scenario file, a shipped scenario name, or a loaded ``PolicingScenario``.
         policy: a built-in policy name, ``package.module:Class``, or a ``Policy`` instance
-            (default ``random``, or what the scenario's last model ran: see ``polsim.mesa_reset``).
+            (``None``: what the scenario's last model ran, see ``polsim.mesa_reset``; else the
+            scenario's own ``policy.name``; else random).
         backend: ``"numba"`` (compiled loops, the default) or ``"mesa"`` (one agent per row,
             each in its cell of ``model.grid``, Mesa's discrete space: ``polsim.space``).
         overrides: ``{"dotted.field": value}`` applied to the scenario before validation.
@@ -96,7 +98,7 @@ class PolicingModel(mesa.Model):
         elif not hasattr(scenario, "spec"):
             raise ValueError("scenario: a PolicingScenario without a spec; load one with polsim.scenario.load_scenario")
         # what was not given is what this scenario's last model ran (Mesa's SolaraViz Reset)
-        policy = rerun_value(scenario, "policy", policy, "random")
+        policy = rerun_value(scenario, "policy", policy, None)
         backend = rerun_value(scenario, "backend", backend, "numba")
         seed = rerun_value(scenario, "seed", seed if seed is not None else scenario.rng, None)
         if backend not in BACKENDS:
@@ -110,7 +112,10 @@ class PolicingModel(mesa.Model):
         super().__init__(scenario=scenario)
         self.seed = self.streams.seed
         self.spec = scenario.spec
-        self.policy = make_policy(policy)
+        if policy is None:  # the scenario's own policy.name (else random)
+            self.policy = scenario_policy(scenario.spec, scenario.source)
+        else:
+            self.policy = make_policy(policy)
         self.backend = BACKENDS[backend]()
         check_budget(self.spec, scenario.source, calls=len(table or ()))  # refuse what would not fit
         self._build(table)
@@ -460,3 +465,20 @@ class PolicingModel(mesa.Model):
         from the log's columns, without their units): for small runs; long runs read columns.
         """
         return self.incidents.objects()
+
+
+DEFAULT_POLICY = "random"
+"""The policy of a scenario that names none, when none is given."""
+
+
+def policy_name(spec: ScenarioSpec) -> str:
+    """The policy a scenario names (``policy.name``), or the default."""
+    return spec.policy.name or DEFAULT_POLICY
+
+
+def scenario_policy(spec: ScenarioSpec, source: str) -> Policy:
+    """The scenario's own policy; a name that is no shipped policy is the scenario's one-line error."""
+    try:
+        return make_policy(policy_name(spec))
+    except ValueError as err:
+        raise ScenarioError(source, "policy.name", str(err)) from None

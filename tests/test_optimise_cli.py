@@ -15,9 +15,8 @@ import pytest
 from polsim.cli import main
 from polsim.experiments.optimise.checks import load_optimise
 from polsim.experiments.optimise.evaluate import read_rows
-from polsim.experiments.optimise.space import Space
-from polsim.experiments.optimise.study import describe_study, write_study
-from tests.optimise_cases import line_study
+from polsim.experiments.optimise.study import run_study
+from tests.optimise_cases import Synthetic, line_study
 
 pytest.importorskip("distributed")
 
@@ -34,7 +33,7 @@ def test_study_report_export_run_and_compare(tmp_path, capsys):
     assert set(rows["status"]) == {"ok"} and (rows["wall_seconds"] > 0).all()
     assert not rows.duplicated(["candidate", "seed"]).any()  # the cache: nothing twice
     assert {"response_time_min.mean", "crimes.total"} <= set(rows.columns)  # dotted summary names
-    assert front["points"] and (out / "state.pkl").exists()
+    assert front["points"] and (out / "state.json").exists() and not (out / "state.pkl").exists()
     for p in front["points"]:
         assert (out / "points" / f"point_{p['point']:02d}.toml").exists()
         assert p["metrics"]["response_time_min.mean"]["n"] == 2
@@ -48,9 +47,8 @@ def test_study_report_export_run_and_compare(tmp_path, capsys):
     exported = tmp_path / "best.toml"
     assert main(["optimise", "export", str(out), "--point", "1", "--out", str(exported)]) == 0
     text = exported.read_text()
-    assert "--policy random" in text and "base_cells" in text
-    assert main(["run", str(exported), "--policy", "random", "--steps", "30", "--out", str(tmp_path / "run"),
-                 "--no-progress"]) == 0
+    assert 'name = "random"' in text and "base_cells" in text  # the point's policy is written in
+    assert main(["run", str(exported), "--steps", "30", "--out", str(tmp_path / "run"), "--no-progress"]) == 0
     assert (tmp_path / "run" / "summary.json").exists()
     line = str(tmp_path / "line.toml")
     assert main(["compare", f"{line},{exported}", "--policies", "random", "--replications", "2",
@@ -60,16 +58,15 @@ def test_study_report_export_run_and_compare(tmp_path, capsys):
 
 def test_export_and_resume_refuse_bad_input(tmp_path, capsys):
     spec = line_study(tmp_path)
-    out = tmp_path / "study"  # a study that has started: its description, a front of one point
-    write_study(out, describe_study(load_optimise(spec), Space(load_optimise(spec))))
-    (out / "front.json").write_text(json.dumps({"points": [{"point": 1}]}))
+    out = tmp_path / "study"
+    run_study(load_optimise(spec), out, Synthetic(), progress=False)  # a finished study (stand-in runs)
     assert main(["optimise", "export", str(out), "--point", "99", "--out", str(tmp_path / "x.toml")]) == 2
     assert "--point: the front of" in capsys.readouterr().err
     assert main(["optimise", "export", str(out), "--point", "1", "--out", str(tmp_path / "x.txt")]) == 2
     assert "ends in .toml" in capsys.readouterr().err
     assert main(["optimise", str(spec), "--out", str(tmp_path / "none"), "--resume"]) == 2
     assert "holds no study" in capsys.readouterr().err
-    assert main(["optimise", str(spec), "--out", str(out)]) == 2
+    assert main(["optimise", str(spec), "--out", str(out), "--no-progress"]) == 2
     assert "is not empty" in capsys.readouterr().err
     changed = line_study(tmp_path, generations=5)
     assert main(["optimise", str(changed), "--out", str(out), "--resume"]) == 2

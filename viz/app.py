@@ -238,9 +238,11 @@ def play_loop(runner: Runner) -> None:
     than a frame, and would otherwise starve the map.
     """
     next_chart = time.perf_counter() + CHART_SECONDS
-    while playing.value:
+    while playing.value and not runner.closed:
         started = time.perf_counter()
         runner.step(steps_per_frame.value)
+        if runner.closed:  # the session ended while this frame stepped
+            return
         frame.value += 1
         if not runner.model.running:
             playing.value = False
@@ -417,6 +419,7 @@ def header_html(settings: Settings, identity: dict[str, Any]) -> str:
 def Page():
     """The whole page."""
     runner = solara.use_memo(Runner, [])
+    solara.use_effect(lambda: runner.close, [])  # the cleanup runs when the session closes
     version.get()
     solara.lab.use_task(lambda: play_loop(runner), dependencies=[playing.value], prefer_threaded=True)
     solara.Title("polsim")

@@ -34,6 +34,7 @@ def check_spec(spec: OptimiseSpec) -> None:
     if spec.days is not None and spec.steps is not None:
         raise SpecError(file, "steps", "give days or steps, not both")
     scenario = _scenario(spec, spec.base_overrides(), "fixed")
+    _check_fixed(spec)
     for name, uv in spec.variables.units.items():
         _check_unit(spec, scenario, name, uv)
     _check_policies(spec)
@@ -60,6 +61,28 @@ def check_spec(spec: OptimiseSpec) -> None:
                             "candidate bases, or two policies)")
     _check_metrics(spec)
     _check_feasible(spec, space)
+
+
+def varied_fields(spec: OptimiseSpec) -> dict[str, str]:
+    """Scenario fields the search sets, by the spec field that varies them."""
+    out = {}
+    for name in spec.variables.units:
+        where = f"variables.units.{name}"
+        out.update({f"units.{name}.count": where, f"units.{name}.shift": where, f"units.{name}.base_cells": where,
+                    f"units.{name}.base": where})
+    out.update({name: f"variables.options.{name}" for name in spec.variables.options})
+    out["policy.name"] = "policy" if not spec.variables.policy else "variables.policy"
+    return out
+
+
+def _check_fixed(spec: OptimiseSpec) -> None:
+    """A fixed value of a field the search varies would be silently replaced by every candidate's."""
+    varied = varied_fields(spec)
+    for key in spec.fixed:
+        if key in varied:
+            raise ScenarioError(spec.file, f"fixed.{key}", f"is varied by {varied[key]}; fix it or vary it, not both")
+        if key == "time.days" and spec.days is not None:
+            raise ScenarioError(spec.file, f"fixed.{key}", "the spec's days sets it; give one of them")
 
 
 def _scenario(spec: OptimiseSpec, overrides: dict[str, Any], where: str):
@@ -208,6 +231,10 @@ def load_optimise(path: str | Path) -> OptimiseSpec:
     fixed = data.pop("fixed", {})
     if not isinstance(fixed, dict):
         raise SpecError(file, "fixed", f"must be a table, got {fixed!r}")
+    variables = data.get("variables")
+    if isinstance(variables, dict) and variables.get("policy") == []:
+        raise SpecError(file, "variables.policy", "is empty; list two or more policies, or leave it out "
+                        "(the spec's policy)")
     spec = build(OptimiseSpec, data, file, error=SpecError)
     from polsim.experiments.optimise.evaluate import scenario_path
 
@@ -216,5 +243,9 @@ def load_optimise(path: str | Path) -> OptimiseSpec:
                    calls=resolved(spec.calls, path.parent))
     if spec.calls.source and spec.days is not None:
         raise SpecError(file, "days", "a replay runs over its calls.period; allowed: steps to run part of it")
+    if not spec.policy:  # the scenario's own policy, as polsim run takes it
+        from polsim.model import policy_name
+
+        spec = replace(spec, policy=policy_name(_scenario(spec, spec.base_overrides(), "fixed")))
     check_spec(spec)
     return spec

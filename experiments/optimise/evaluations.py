@@ -33,6 +33,16 @@ def run_id(key: str, seed: int) -> str:
     return f"{key}-s{seed:06d}"
 
 
+def read_kept(out: Path) -> list[Row]:
+    """Every run kept in ``out/parts``; a part that cannot be read is the one-line error."""
+    from polsim.experiments.optimise.checkpoint import damaged
+
+    try:
+        return list(iter_rows(out))
+    except (OSError, ValueError, KeyError, TypeError) as err:  # pyarrow's ArrowInvalid is a ValueError
+        raise damaged(Path(out) / "parts", f"a part file cannot be read ({type(err).__name__})") from None
+
+
 class Evaluations:
     """The runs of a study: cached by (candidate, seed), kept on disk, run in batches."""
 
@@ -43,12 +53,48 @@ class Evaluations:
         self._fits: dict[str, dict[str, float]] = {}
         self.ran = 0
         """Runs done by this process (not read back from disk)."""
+        self.read_back = 0
+        """Runs read back from disk (done before a resume)."""
         self.batch_seconds = 0.0
         """Wall time spent waiting for batches of runs."""
+        self._hidden: dict[str, dict[int, dict[str, float | None]]] = {}
+        """Runs read back from disk that the search has not reached yet (see :meth:`reveal`)."""
         if out is not None:
-            for row in iter_rows(out):
-                self._keep(row["candidate"], int(row["seed"]), row)
-                self.decisions.setdefault(row["candidate"], json.loads(row["decision"]))
+            self._read(Path(out))
+
+    def _read(self, out: Path) -> None:
+        """The kept runs, hidden until :meth:`reveal`; a damaged part or row is the one-line error."""
+        from polsim.experiments.optimise.checkpoint import damaged
+
+        rows = read_kept(out)
+        for row in rows:
+            try:
+                key, seed = str(row["candidate"]), int(row["seed"])
+                decision = json.loads(row["decision"]) if row["decision"] is not None else None
+            except (KeyError, TypeError, ValueError):
+                raise damaged(out / "parts", f"run {row.get('run_id')!r} is not a row polsim optimise "
+                              "wrote") from None
+            self._keep(key, seed, row)
+            self.decisions.setdefault(key, decision)
+        self._hidden, self.values = self.values, {}
+        self.read_back = len(rows)
+
+    def reveal(self, below: int | None) -> None:
+        """Make the kept runs on seeds ``< below`` (``None``: all) count, as they did when they ran.
+
+        A resumed study replays its generations: generation ``g`` must see the runs on the seeds of
+        generations ``0..g`` only, not the later runs of the same candidates.
+        """
+        moved = False
+        for key in list(self._hidden):
+            runs = self._hidden[key]
+            for seed in [s for s in runs if below is None or s < below]:
+                self.values.setdefault(key, {})[seed] = runs.pop(seed)
+                moved = True
+            if not runs:
+                del self._hidden[key]
+        if moved:
+            self._fits.clear()
 
     def key(self, x: dict[str, Any] | None) -> str:
         """The candidate's id (``shipped`` for the scenario's own deployment)."""
@@ -60,6 +106,9 @@ class Evaluations:
         todo: dict[str, tuple[Trial, dict[str, Any] | None]] = {}
         for x, seed in requests:
             key = self.key(x)
+            if seed in self._hidden.get(key, {}):  # kept on disk, not yet reached by a replay: count it now
+                self.values.setdefault(key, {})[seed] = self._hidden[key].pop(seed)
+                self._fits.clear()
             if seed in self.values.get(key, {}) or run_id(key, seed) in todo:
                 continue
             x = None if x is None else self.space.canonical(x)

@@ -129,8 +129,11 @@ def write_front(out: Path, front: dict[str, Any]) -> Path:
 
 
 def read_front(out: Path) -> dict[str, Any]:
-    """What :func:`write_front` wrote."""
-    return json.loads((Path(out) / FRONT_FILE).read_text(encoding="utf-8"))
+    """What :func:`write_front` wrote (a damaged file is the one-line error)."""
+    from polsim.experiments.optimise.checkpoint import check_front, read_json
+
+    path = Path(out) / FRONT_FILE
+    return check_front(path, read_json(path))
 
 
 def _plain(v: Any) -> Any:

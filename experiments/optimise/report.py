@@ -43,7 +43,8 @@ def write_report(out: Path) -> Path:
     }
     for name, fig in figs.items():
         save(fig, out / name)
-    text = report_html(spec, study, front, list(figs))
+    linked = {p["point"] for p in front["points"] if (out / POINTS / f"point_{p['point']:02d}.toml").exists()}
+    text = report_html(spec, study, front, list(figs), linked)
     write_atomically(out / "report.html", lambda p: p.write_text(text, encoding="utf-8"))
     return out / "report.html"
 
@@ -108,15 +109,19 @@ def _row(entry: dict[str, Any], metrics: list[str], constraints: list[str], link
             f"<td>{feasible if constraints else '–'}</td><td>{dist}</td>{ship_cells}<td>{link}</td></tr>")
 
 
-def report_html(spec: OptimiseSpec, study: dict[str, Any], front: dict[str, Any], figure_files: list[str]) -> str:
-    """The whole page; figures are linked by file name (they sit beside it)."""
+def report_html(spec: OptimiseSpec, study: dict[str, Any], front: dict[str, Any], figure_files: list[str],
+                linked: set[int] | None = None) -> str:
+    """The whole page; figures and the points' scenario files (those in ``linked``; ``None``: all)
+    are linked by file name (they sit beside it).
+    """
     s, esc = study["spec"], html.escape
     metrics = spec.metrics
     head = ("<tr><th>point</th><th>deployment</th>" + "".join(f"<th>{esc(m)}</th>" for m in metrics)
             + "<th>constraints met</th><th>distinguishable from the previous point</th>"
             + "".join(f"<th>{esc(m)} minus shipped</th>" for m in metrics) + "<th>scenario file</th></tr>")
     rows = [_row(p, metrics, front["constraints"], f'<a href="{POINTS}/point_{p["point"]:02d}.toml">'
-                 f'point_{p["point"]:02d}.toml</a>') for p in front["points"]]
+                 f'point_{p["point"]:02d}.toml</a>' if linked is None or p["point"] in linked
+                 else "not written (polsim optimise SPEC --out DIR --resume writes it)") for p in front["points"]]
     rows.append(_row(front["shipped"], metrics, front["constraints"], "the scenario as shipped"))
     dominating = [str(p["point"]) for p in front["points"] if p.get("dominates_shipped")]
     shipped_line = (f"Points {', '.join(dominating)} are better than the shipped deployment in every objective "
@@ -141,9 +146,9 @@ exact. "Distinguishable": at least one simulated objective differs from the prev
 the same on these runs and the cheaper one will do. "Minus shipped": paired differences on the same seeds
 (highlighted where the interval excludes zero). {esc(shipped_line)}</p>
 <table>{head}{''.join(rows)}</table>
-<p>Each point's scenario file runs as <code>polsim run points/point_NN.toml --policy POLICY</code> and compares with
-<code>polsim compare</code>; its first lines say which policy.</p>
+<p>Each point's scenario file runs as <code>polsim run points/point_NN.toml</code> (its policy is written in
+as <code>[policy] name</code>; <code>--policy</code> overrides it) and compares with <code>polsim compare</code>.</p>
 <h2>Figures</h2>
 {figure_list(figure_files)}
 <p><small>Files: front.json (every number above), optimise.json (the spec, the variables, the candidate bases),
-parts/*.parquet (one row per run), state.pkl (the search's checkpoint), {FRONT_FILE}.</small></p>""")
+parts/*.parquet (one row per run), state.json (the search's checkpoint), {FRONT_FILE}.</small></p>""")

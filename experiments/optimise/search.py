@@ -12,16 +12,17 @@ No library handles a noisy simulator, so the loop does, one generation at a time
    is diluted by its later runs instead of carrying it from generation to generation;
 4. ``tell`` pymoo the scores: objectives as ``F``, constraints as ``G`` (constraint
    domination: feasible before infeasible, infeasible ones by total violation; no penalty);
-5. checkpoint the algorithm (pickled, random state included) and the history.
+5. checkpoint the history (``state.json``: :mod:`polsim.experiments.optimise.checkpoint`).
 
-A killed study resumes from the last checkpoint: pymoo's random state makes it ask for the
-same candidates again, and the runs it had finished are found in the cache.
+A killed study resumes by replaying its recorded generations from the search seed on the runs
+it kept (each generation sees only the runs on its own and earlier seeds, as it did the first
+time): pymoo asks for the same candidates again, the runs are found in the cache, and the
+search goes on from where it stopped. Nothing is unpickled: a study folder cannot run code.
 """
 
 from __future__ import annotations
 
 import math
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,12 +41,11 @@ from pymoo.problems.static import StaticProblem
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from pymoo.util.ref_dirs import get_reference_directions
 
+from polsim.experiments.optimise.checkpoint import damaged, same_row, save_checkpoint
 from polsim.experiments.optimise.evaluations import Evaluations
 from polsim.experiments.optimise.space import Space
 from polsim.experiments.optimise.spec import OptimiseSpec
-from polsim.output import write_atomically
 
-STATE_FILE = "state.pkl"
 MATING_TRIES = 10
 """Rounds of mating pymoo tries to fill a generation with candidates not seen in it (its default,
 100, spends seconds in a small space whose candidates are nearly all known)."""
@@ -145,30 +145,12 @@ def reference_directions(n_obj: int, population: int) -> np.ndarray:
 
 @dataclass
 class SearchState:
-    """What a checkpoint holds: the next generation to run, pymoo's algorithm, the history."""
+    """Where the search stands: the next generation to run, pymoo's algorithm, the history."""
 
     generation: int
     algorithm: Any
     history: list[dict[str, Any]]
     spec: dict[str, Any]
-
-
-def save_state(out: Path, state: SearchState) -> None:
-    """Pickle the state atomically (temporary name, then rename)."""
-    def write(p: Path) -> None:
-        with open(p, "wb") as fh:
-            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-
-    write_atomically(Path(out) / STATE_FILE, write)
-
-
-def load_state(out: Path) -> SearchState | None:
-    """The last checkpoint in ``out``, or None."""
-    path = Path(out) / STATE_FILE
-    if not path.exists():
-        return None
-    with open(path, "rb") as fh:
-        return pickle.load(fh)
 
 
 def candidates(space: Space, pop: Population | None) -> list[dict[str, Any]]:
@@ -224,16 +206,19 @@ def history_row(generation: int, scorer: Scorer, algorithm, new_runs: int, total
 
 
 def run_search(spec: OptimiseSpec, space: Space, scorer: Scorer, out: Path | None,
-               state: SearchState | None = None,
+               recorded: list[dict[str, Any]] | None = None,
                on_generation: Callable[[SearchState, dict], None] | None = None,
                on_run: Callable[[int], None] | None = None) -> SearchState:
-    """Run the generations from ``state`` (or from scratch) to ``spec.generations``; checkpoint each."""
-    if state is None:
-        state = SearchState(0, make_algorithm(spec, space, scorer), [], spec.as_dict())
+    """Run the generations to ``spec.generations``, checkpointing each; the first ``len(recorded)``
+    are replayed (their runs are in the cache) and must reach the recorded rows.
+    """
+    recorded = recorded or []
+    state = SearchState(0, make_algorithm(spec, space, scorer), [], spec.as_dict())
     algorithm = state.algorithm
     evals = scorer.evals
     while state.generation < spec.generations:
         g = state.generation
+        evals.reveal(spec.generation_seeds(g)[-1] + 1)  # what generation g saw the first time
         off = algorithm.ask()
         if off is None:  # the space is exhausted: nothing new to propose, survivors still re-run
             off = Population.empty()
@@ -246,11 +231,17 @@ def run_search(spec: OptimiseSpec, space: Space, scorer: Scorer, out: Path | Non
         set_scores(scorer, algorithm.problem, off)
         algorithm.tell(infills=off if len(off) else None)
         row = history_row(g, scorer, algorithm, evals.ran - before, _total_runs(evals))
+        if g < len(recorded):
+            if not same_row(row, recorded[g]):
+                raise damaged(Path(out or ".") / "state.json", f"replaying generation {g} on the kept runs "
+                              "does not reach the recorded population (parts/ changed since)")
+            row = recorded[g]
         state = SearchState(g + 1, algorithm, [*state.history, row], state.spec)
-        if out is not None:
-            save_state(out, state)
+        if out is not None and g >= len(recorded):
+            save_checkpoint(out, state.generation, state.history)
         if on_generation is not None:
             on_generation(state, row)
+    evals.reveal(None)
     return state
 
 

@@ -46,6 +46,15 @@ OFFICER_HOURS, COST = "officer_hours", "cost"
 DETERMINISTIC = (OFFICER_HOURS, COST)
 """Quantities computed from a deployment without simulating it (officer-hours a day, cost a day)."""
 
+MAX_REPLICATIONS = 1_000
+"""Runs of one candidate in a generation or on the final seeds: far more than an interval needs."""
+MAX_GENERATIONS = 10_000
+MAX_POPULATION = 10_000
+MAX_CANDIDATE_BASES = 1_000
+"""Candidate bases of one unit type (each is a binary variable of the search)."""
+MAX_SEED_BASE = 2**62
+"""The first seed: every seed of the study (``seed_base`` + runs) must stay a 64-bit integer."""
+
 MAX, MIN = "max", "min"
 _OBJECTIVE = re.compile(r"^\s*(max|min|maximise|minimise|maximize|minimize)\s+(\S+)\s*$")
 _CONSTRAINT = re.compile(r"^\s*(\S+?)\s*(<=|>=)\s*(\S+)\s*$")
@@ -60,10 +69,12 @@ class UnitVariables:
     shift_hours: list[int] = bounded([], "[low, high]: hours on duty a day", ge=1, le=24)
     base_kind: str = bounded("", "candidate bases: the city's generated bases of this kind",
                              allowed=("", *BASES))
-    base_cells: list[list[int]] = bounded([], "candidate bases: explicit cells [row, col]", ge=0)
+    base_cells: list[list[int]] = bounded([], "candidate bases: explicit cells [row, col]", ge=0,
+                                          maxlen=MAX_CANDIDATE_BASES)
     staffed: list[int] = bounded([], "[low, high]: how many candidate bases are staffed "
                                  "(default: 1 to all)", ge=0)
-    max_candidates: int = bounded(0, "with base_kind: use only the first N generated bases (0: all)", ge=0)
+    max_candidates: int = bounded(0, "with base_kind: use only the first N generated bases (0: all)", ge=0,
+                                  le=MAX_CANDIDATE_BASES)
 
 
 @dataclass(frozen=True)
@@ -169,23 +180,26 @@ class OptimiseSpec:
     scenario: str = bounded(doc="scenario file (relative to the spec) or shipped scenario name")
     name: str = bounded("", "a short name for the study")
     description: str = bounded("", "what the study asks")
-    policy: str = bounded("random", "policy of every candidate (unless variables.policy lists several) "
-                          "and of the shipped deployment")
+    policy: str = bounded("", "policy of every candidate (unless variables.policy lists several) "
+                          "and of the shipped deployment (default: the scenario's policy.name, else random)")
     objectives: list[str] = bounded([], "'max METRIC' or 'min METRIC': summary dotted names, officer_hours "
                                     "or cost", nonempty=True)
     constraints: list[str] = bounded([], "'METRIC <= NUMBER' or 'METRIC >= NUMBER'")
-    replications: int = bounded(2, "runs per candidate per generation, on the generation's shared seeds", ge=1)
+    replications: int = bounded(2, "runs per candidate per generation, on the generation's shared seeds", ge=1,
+                                le=MAX_REPLICATIONS)
     max_replications: int = bounded(0, "a surviving candidate is re-run on each generation's fresh seeds "
-                                    "until it has this many runs (0: final_replications)", ge=0)
+                                    "until it has this many runs (0: final_replications)", ge=0,
+                                    le=MAX_REPLICATIONS)
     reevaluate: bool = bounded(True, "re-run survivors on fresh seeds (false: keep first-round scores; "
                                "for comparison only)")
     final_replications: int = bounded(10, "runs of each Pareto point (and of the shipped deployment) on "
-                                      "fresh common seeds for the reported intervals", ge=2)
-    generations: int = bounded(10, "generations, the initial population included", ge=1)
-    population: int = bounded(20, "population size", ge=2)
-    offspring: int = bounded(0, "new candidates a generation (0: the population size)", ge=0)
-    seed_base: int = bounded(1, "first simulation seed", ge=0)
-    search_seed: int = bounded(0, "seed of the search's own random choices", ge=0)
+                                      "fresh common seeds for the reported intervals", ge=2,
+                                      le=MAX_REPLICATIONS)
+    generations: int = bounded(10, "generations, the initial population included", ge=1, le=MAX_GENERATIONS)
+    population: int = bounded(20, "population size", ge=2, le=MAX_POPULATION)
+    offspring: int = bounded(0, "new candidates a generation (0: the population size)", ge=0, le=MAX_POPULATION)
+    seed_base: int = bounded(1, "first simulation seed", ge=0, le=MAX_SEED_BASE)
+    search_seed: int = bounded(0, "seed of the search's own random choices", ge=0, le=2**32 - 1)
     days: float | None = bounded(None, "simulated days per run (overrides time.days)", gt=0)
     steps: int | None = bounded(None, "steps per run (instead of the scenario's length)", ge=1)
     backend: str = bounded("numba", "numba or mesa", allowed=("numba", "mesa"))

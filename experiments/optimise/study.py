@@ -6,7 +6,7 @@ What ``polsim optimise`` writes into ``--out``:
 |---|---|
 | ``optimise.json`` | the spec (plain values), the decision variables and candidate bases, the seeds |
 | ``parts/<candidate>-s<seed>.parquet`` | one row per finished run (the cache: nothing is run twice) |
-| ``state.pkl`` | the checkpoint: pymoo's algorithm and the history, after each generation |
+| ``state.json`` | the checkpoint: the generations done and their history (resume replays them) |
 | ``front.json`` | the Pareto points with 95% intervals, neighbour and shipped comparisons |
 | ``points/point_NN.toml`` | each point as a scenario file |
 """
@@ -22,9 +22,10 @@ from typing import Any
 from tqdm import tqdm
 
 from polsim.experiments.optimise import export, final
+from polsim.experiments.optimise.checkpoint import damaged, load_checkpoint, read_json
 from polsim.experiments.optimise.evaluate import Evaluator
 from polsim.experiments.optimise.evaluations import Evaluations
-from polsim.experiments.optimise.search import Scorer, load_state, run_search, simulated_metrics
+from polsim.experiments.optimise.search import Scorer, run_search, simulated_metrics
 from polsim.experiments.optimise.space import Space
 from polsim.experiments.optimise.spec import OptimiseSpec
 from polsim.output import write_atomically
@@ -66,8 +67,49 @@ def write_study(out: Path, description: dict[str, Any]) -> None:
 
 
 def read_study(out: Path) -> dict[str, Any]:
-    """What :func:`write_study` wrote."""
-    return json.loads((Path(out) / STUDY_FILE).read_text(encoding="utf-8"))
+    """What :func:`write_study` wrote (a damaged file is the one-line error)."""
+    path = Path(out) / STUDY_FILE
+    study = read_json(path)
+    if not (isinstance(study, dict) and isinstance(study.get("spec"), dict) and isinstance(study.get("spec_file"), str)
+            and isinstance(study.get("candidates"), dict)):
+        raise damaged(path, "not a study description written by polsim optimise")
+    return study
+
+
+def check_resumable(out: Path) -> None:
+    """Read the checkpoint and every kept run once, so that a damaged folder is refused before a cluster starts."""
+    from polsim.experiments.optimise.evaluations import read_kept
+
+    load_checkpoint(out)
+    read_kept(out)
+
+
+def finished_front(out: Path) -> dict[str, Any] | None:
+    """The front of a finished study in ``out`` (``None`` while it is not finished)."""
+    if not (Path(out) / final.FRONT_FILE).exists():
+        return None
+    return final.read_front(out)
+
+
+def finish_points(out: Path, spec: OptimiseSpec) -> list[Path]:
+    """Write the point files a finished study lacks (its front is complete: nothing runs)."""
+    front = final.read_front(out)
+    missing = [p for p in front["points"] if not point_path(out, p["point"]).exists()]
+    if missing:
+        write_points(out, Space(spec), {**front, "points": missing})
+    return [point_path(out, p["point"]) for p in front["points"]]
+
+
+def export_point(folder: Path, point: int, target: Path) -> Path:
+    """Point ``point`` of the study in ``folder`` as a scenario file at ``target`` that runs from anywhere."""
+    from polsim.experiments.optimise.spec import spec_from_dict
+
+    study, front = read_study(folder), final.read_front(folder)
+    spec = spec_from_dict(study["spec"], study["spec_file"])
+    (entry,) = [p for p in front["points"] if p["point"] == point]
+    name = front.get("name") or spec.name or Path(spec.file).stem
+    return export.write_point(Space(spec), entry["decision"], Path(target),
+                              export.header_lines(name, entry, str(target)), entry["policy"])
 
 
 def same_study(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -86,11 +128,10 @@ def run_study(spec: OptimiseSpec, out: Path | None, evaluator: Evaluator, resume
         write_study(out, describe_study(spec, space))
     evals = Evaluations(space, evaluator, simulated_metrics(spec), out)
     scorer = Scorer(spec, space, evals)
-    before = sum(len(v) for v in evals.values.values())
-    state = load_state(out) if (resume and out is not None) else None
-    bar = tqdm(total=spec.generations + 1, initial=state.generation if state else 0, unit="gen", desc="optimise",
-               disable=not progress, dynamic_ncols=True)
-    front_size = [state.history[-1]["front_size"] if state and state.history else 0]
+    before = evals.read_back
+    recorded = load_checkpoint(out) if (resume and out is not None) else []
+    bar = tqdm(total=spec.generations + 1, unit="gen", desc="optimise", disable=not progress, dynamic_ncols=True)
+    front_size = [0]
 
     def on_run(n: int) -> None:
         bar.set_postfix(runs=sum(len(v) for v in evals.values.values()), front=front_size[0], refresh=True)
@@ -102,7 +143,7 @@ def run_study(spec: OptimiseSpec, out: Path | None, evaluator: Evaluator, resume
 
     started = time.perf_counter()
     try:
-        state = run_search(spec, space, scorer, out, state, on_generation, on_run)
+        state = run_search(spec, space, scorer, out, recorded, on_generation, on_run)
         searched = time.perf_counter()
         points, feasible = final.front_candidates(state.algorithm, scorer)
         bar.set_description("final runs")
@@ -131,5 +172,5 @@ def write_points(out: Path, space: Space, front: dict[str, Any]) -> list[Path]:
     for point in front["points"]:
         path = point_path(out, point["point"])
         paths.append(export.write_point(space, point["decision"], path,
-                                        export.header_lines(name, point, str(path))))
+                                        export.header_lines(name, point, str(path)), point["policy"]))
     return paths

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 from polsim.cli import UsageError
-from polsim.cli.calibrate import add_run_options, check_run_options, client_for
+from polsim.cli.calibrate import add_run_options, check_budget, check_run_options, client_for
+from polsim.cli.checks import check_out_folder
+from polsim.cli.common import check_seed
 from polsim.data.errors import DataError
 
 
@@ -40,6 +42,15 @@ def train_period_of(args: argparse.Namespace) -> str:
                     "the training period from")
 
 
+def check_held_out(test, train) -> None:
+    """A back-test's period must be one the fit never saw: no day of it inside the training period."""
+    for start, end in test.spans:
+        for t_start, t_end in train.spans:
+            if start < t_end and t_start < end:
+                raise DataError("--period", test.text, f"overlaps the training period {train.text}; a back-test "
+                                "needs a period the fit never saw")
+
+
 def run(args: argparse.Namespace) -> int:
     """Check everything, simulate, compare, write the report."""
     from polsim.cities.source import city_for
@@ -54,18 +65,21 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         check_run_options(args)
+        check_seed(args.first_seed, "--first-seed")
+        check_seed(args.first_seed + args.replications - 1, "--first-seed + --replications - 1")
         spec = load_scenario(args.scenario).spec
         records = read_records(args.data)
         test_period = parse_period(args.period)
         train_period = parse_period(train_period_of(args), "--train-period")
         city = city_for(spec.city)
         types = list(spec.crimes)
+        check_held_out(test_period, train_period)
         test = observe(records, city, types, test_period, str(args.data), args.max_outside)
         train = observe(records, city, types, train_period, str(args.data), args.max_outside)
-        if args.out.exists() and not args.out.is_dir():
-            raise DataError("--out", str(args.out), "exists and is not a folder")
     except DataError as err:
         raise UsageError(str(err)) from None
+    check_out_folder(args.out)
+    check_budget(args, 1, "backtest")
     seeds = list(range(args.first_seed, args.first_seed + args.replications))
     with client_for(args) as client:
         runs = simulate(args.scenario, {}, seeds, args.days, args.warmup_days, client,
@@ -75,7 +89,10 @@ def run(args: argparse.Namespace) -> int:
             "data": str(args.data), "period": test_period.text, "train_period": train_period.text,
             "test_days": test.days, "train_days": train.days, "test_records": test.total,
             "replications": args.replications, "days": args.days, "warmup_days": args.warmup_days}
-    report = write_backtest(args.out, bt, info, CityBase.of(city))
+    try:
+        report = write_backtest(args.out, bt, info, CityBase.of(city))
+    except OSError as err:
+        raise UsageError(f"--out {args.out}: cannot write the report: {err.strerror or err}") from None
     for r in bt.totals:
         print(f"{r['metric']:<32} observed {r['observed']:>8.0f}  simulated {r['sim_mean']:>9.1f} "
               f"[{r['pred_low']:.0f}, {r['pred_high']:.0f}]  naive {r['naive']:>8.1f}")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
+import shutil
 import sys
 import tempfile
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from polsim.cli import UsageError
+from polsim.cli.checks import Bound, check_number, check_out_file, check_out_folder, check_scheduler_option, max_workers
 from polsim.data.errors import DataError
 
 
@@ -55,14 +59,42 @@ def add_run_options(p: argparse.ArgumentParser, replications: int, days: float, 
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+MAX_REPLICATIONS = 1_000
+"""Runs of a calibration round or a back-test: far more than the test's spread needs."""
+MAX_ROUNDS = 1_000
+MAX_DAYS = 3_660.0
+"""Simulated days of a run (ten years), counted or warming up."""
+MAX_BANDWIDTH_M = 50_000.0
+"""The starting density's kernel: wider than a city smooths it flat (and its kernel would not fit)."""
+MAX_BLOCK_M = 100_000.0
+"""The test's blocks: larger than a city is one block."""
+
+
 def check_run_options(args: argparse.Namespace) -> None:
-    """Bounds of the shared options."""
-    if args.replications < 2:
-        raise DataError("--replications", str(args.replications), "must be >= 2 (the test needs the spread)")
-    if args.days <= 0 or args.warmup_days < 0:
-        raise DataError("--days", str(args.days), "must be > 0 (and --warmup-days >= 0)")
-    if args.workers is not None and args.workers < 0:
-        raise DataError("--workers", str(args.workers), "must be >= 0")
+    """Bounds of the shared options, each named as typed; a scheduler that does not answer."""
+    check_number("--replications", args.replications, Bound(2, MAX_REPLICATIONS))
+    check_number("--days", args.days, Bound(0, MAX_DAYS, open_low=True))
+    check_number("--warmup-days", args.warmup_days, Bound(0, MAX_DAYS))
+    if args.days + args.warmup_days > MAX_DAYS:  # a run is both: the scenario's time.days
+        raise UsageError(f"--days + --warmup-days must be <= {MAX_DAYS:,g}, got {args.days + args.warmup_days:g}")
+    check_number("--workers", args.workers, Bound(0, max_workers()))
+    check_number("--max-outside", args.max_outside, Bound(0, 1))
+    if args.workers is not None and args.scheduler:
+        raise UsageError("--workers starts a local cluster; with --scheduler the cluster has its own workers")
+    check_scheduler_option(args.scheduler)
+
+
+def check_budget(args: argparse.Namespace, rounds: int, command: str) -> None:
+    """Estimate the runs, refuse them above the limits, and say the estimate, before the first run."""
+    from polsim.data.budget import check_runs, estimate_runs
+    from polsim.scenario.budget import limit_bytes
+
+    est = estimate_runs(args.scenario, rounds, args.replications, args.days, args.warmup_days)
+    try:
+        check_runs(est, command, limit_bytes()[0])
+    except DataError as err:
+        raise UsageError(str(err)) from None
+    print(f"{command}: {est.describe()}", file=sys.stderr)
 
 
 def client_for(args: argparse.Namespace):
@@ -96,11 +128,12 @@ def run(args: argparse.Namespace) -> int:
         obs = observe(records, city, list(spec.crimes), period, str(args.data), args.max_outside)
     except DataError as err:
         raise UsageError(str(err)) from None
+    check_budget(args, args.rounds, "calibrate")
     print(f"{obs.total} records of {period.text} ({obs.days:g} days) on {spec.name}'s "
           f"{city.rows}x{city.cols} city; {obs.outside} outside it")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with client_for(args) as client, tempfile.TemporaryDirectory(dir=args.out.parent, prefix=".calibrate-") as work:
-        result = fit(args.scenario, spec, city, obs, options, Path(work), client, not args.no_progress)
+    with client_for(args) as client, round_folder(args.out.parent) as work:
+        result = fit(args.scenario, spec, city, obs, options, work, client, not args.no_progress)
     info = {"command": shlex.join(["polsim", *sys.argv[1:]]), "scenario": str(args.scenario),
             "data": str(args.data), "period": period.text}
     files = write_calibration(args.out, args.scenario, result, obs, options, info, args.name)
@@ -115,11 +148,44 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check_fit_options(o, out: Path) -> None:
-    if o.rounds < 1:
-        raise DataError("--rounds", str(o.rounds), "must be >= 1")
-    if o.bandwidth_m <= 0 or o.block_m <= 0:
-        raise DataError("--bandwidth-m", str(o.bandwidth_m), "must be > 0 (and --block-m > 0)")
-    if not 0 < o.alpha < 1 or not 0 < o.damping <= 1:
-        raise DataError("--alpha", str(o.alpha), "must be in (0, 1) (and --damping in (0, 1])")
+    check_number("--rounds", o.rounds, Bound(1, MAX_ROUNDS))
+    check_number("--bandwidth-m", o.bandwidth_m, Bound(0, MAX_BANDWIDTH_M, open_low=True))
+    check_number("--block-m", o.block_m, Bound(0, MAX_BLOCK_M, open_low=True))
+    if not 0 < o.alpha < 1:
+        raise UsageError(f"--alpha must be in (0, 1), got {o.alpha}")
+    if not 0 < o.damping <= 1:
+        raise UsageError(f"--damping must be in (0, 1], got {o.damping}")
     if out.suffix != ".toml":
         raise DataError("--out", str(out), "must end in .toml")
+    if out.parent.is_dir():
+        check_out_file(out)
+    else:  # made when the fit is done
+        check_out_folder(out.parent)
+
+
+@contextmanager
+def round_folder(beside: Path) -> Iterator[Path]:
+    """A scratch folder for the rounds' files beside the output, removed afterwards.
+
+    Its name carries this process's id, so that one a killed calibration left behind is removed
+    by the next calibration in the same folder (and one still running elsewhere is left alone).
+    """
+    for stale in beside.glob(f"{ROUNDS_PREFIX}*"):
+        pid = stale.name[len(ROUNDS_PREFIX):].split("-", 1)[0]
+        if stale.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(dir=beside, prefix=f"{ROUNDS_PREFIX}{os.getpid()}-") as work:
+        yield Path(work)
+
+
+ROUNDS_PREFIX = ".calibrate-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

@@ -99,3 +99,15 @@ def check_out_file(path: Path, option: str = "--out") -> None:
     if not path.parent.is_dir():
         raise UsageError(f"{option}: folder {path.parent} does not exist")
     _probe(path.parent, option, path)
+
+
+def check_scheduler_option(address: str | None, option: str = "--scheduler") -> None:
+    """Refuse a ``--scheduler`` address where no Dask scheduler answers, before anything runs."""
+    if not address:
+        return
+    from polsim.experiments.runner import SchedulerUnreachableError, check_scheduler
+
+    try:
+        check_scheduler(address)
+    except SchedulerUnreachableError as err:
+        raise UsageError(f"{option}: {err}") from None

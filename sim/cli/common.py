@@ -133,8 +133,14 @@ def load_checked(args: argparse.Namespace, seed: int | None = None) -> PolicingS
         from polsim.replay.feed import replay_scenario
 
         replay_scenario(scenario)  # the records read and checked now, before any run or output
+    given = getattr(args, "policy", None)
+    if given is None:
+        from polsim.model import scenario_policy
+
+        scenario_policy(scenario.spec, scenario.source)  # its own policy.name, refused as the scenario's error
+        return scenario
     try:
-        make_policy(str(getattr(args, "policy", "random")))
+        make_policy(str(given))
     except ValueError as err:
         raise UsageError(f"--policy: {err}") from None
     return scenario

@@ -20,7 +20,7 @@ from polsim.cli.common import (
     load_checked,
     out_path,
 )
-from polsim.model import PolicingModel
+from polsim.model import PolicingModel, policy_name
 from polsim.output import folder_name, write_run
 from polsim.replay.feed import replay_scenario
 from polsim.scenario import ScenarioError, budget
@@ -36,7 +36,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                               description="Run one scenario under one policy and seed.")
     add_scenario_arguments(p)
     add_calls_arguments(p)
-    p.add_argument("--policy", default="random", help="policy name or package.module:Class")
+    p.add_argument("--policy", help="policy name or package.module:Class (default: the scenario's "
+                                    "policy.name, else random)")
     p.add_argument("--seed", type=int, default=1, help="run seed (default 1)")
     p.add_argument("--out", type=out_path, help="output folder (default runs/SCENARIO-POLICY-sSEED, the "
                                             "scenario's name made a safe folder name)")
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     """Validate everything (the output folder and the memory too), run, write, print the summary."""
     check_seed(args.seed, "--seed")
     scenario = load_checked(args, seed=args.seed)
+    args.policy = args.policy or policy_name(scenario.spec)
     out = args.out if args.out is not None else Path("runs") / folder_name(scenario.spec.name, args.policy,
                                                                           f"s{args.seed}")
     check_out_dir(out)

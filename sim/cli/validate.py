@@ -31,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
     apply_memory_limit(args)
     overrides = dict(parse_override(item) for item in args.overrides)
     spec, source = load_spec(args.file, overrides, origins_from(args))
+    from polsim.model import scenario_policy
+
+    scenario_policy(spec, source)  # the scenario's own policy.name must be a shipped policy
     guess = budget.check(spec, source)
     for line in warnings(spec):
         print(f"polsim: warning: {source}: {line}", file=sys.stderr)

@@ -20,7 +20,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Run the cases and print the path of the report."""
+    from polsim.cli import UsageError
+    from polsim.cli.checks import check_out_folder
     from polsim.validation.report import FULL, QUICK, write_report
 
-    print(write_report(Path(args.out), QUICK if args.quick else FULL))
+    out = Path(args.out)
+    if not args.out.strip():
+        raise UsageError("--out must not be empty; give a folder")
+    check_out_folder(out)  # before the cases run (minutes), not after
+    try:
+        print(write_report(out, QUICK if args.quick else FULL))
+    except OSError as err:
+        raise UsageError(f"--out {out}: cannot write the report: {err.strerror or err}") from None
     return 0

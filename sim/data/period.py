@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from polsim.data.errors import DataError
+from polsim.replay.span import DAY, MONTH, YEARS
 from polsim.replay.span import period_end as _end
 from polsim.replay.span import period_start as _start
 
@@ -46,6 +47,9 @@ def parse_period(text: str, option: str = "--period") -> Period:
         try:
             spans.append((_start(first), _end(last)))
         except ValueError:
+            years = [int(t[:4]) for t in (first, last) if MONTH.match(t) or DAY.match(t)]
+            if any(not YEARS[0] <= y <= YEARS[1] for y in years):
+                raise DataError(option, part, f"years must lie in {YEARS[0]}..{YEARS[1]}") from None
             raise DataError(option, part, f"not a period; allowed: {ALLOWED}") from None
         if spans[-1][1] <= spans[-1][0]:
             raise DataError(option, part, "ends before it starts")

@@ -35,7 +35,11 @@ def make_policy(name: str | Policy) -> Policy:
     if isinstance(name, Policy):
         return name
     if "+" in name:
-        return Combined([make_policy(part.strip()) for part in name.split("+")])
+        parts = [part.strip() for part in name.split("+")]
+        twice = sorted({p for p in parts if p and parts.count(p) > 1})  # an empty part is unknown, below
+        if twice:
+            raise ValueError(f"policy {name!r} names {twice[0]} twice; a combined policy takes each part once")
+        return Combined([make_policy(part) for part in parts])
     if name in POLICIES:
         return POLICIES[name]()
     if ":" in name:

@@ -12,17 +12,27 @@ import pandas as pd
 
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+YEARS = (1900, 2200)
+"""The years a period may name: within pandas' nanosecond timestamps (1677-2262), where records are."""
+
+
+def _year_ok(text: str) -> bool:
+    return text[:4].isdigit() and YEARS[0] <= int(text[:4]) <= YEARS[1]
 
 
 def period_start(text: str) -> pd.Timestamp:
-    """The first instant of a month (``YYYY-MM``) or day (``YYYY-MM-DD``); ValueError otherwise."""
-    if MONTH.match(text) or DAY.match(text):
+    """The first instant of a month (``YYYY-MM``) or day (``YYYY-MM-DD``) of the years ``YEARS``;
+    ValueError otherwise.
+    """
+    if (MONTH.match(text) or DAY.match(text)) and _year_ok(text):
         return pd.Timestamp(text)
     raise ValueError(text)
 
 
 def period_end(text: str) -> pd.Timestamp:
     """The instant after a month or day ends (exclusive); ValueError for anything else."""
+    if not _year_ok(text):
+        raise ValueError(text)
     if MONTH.match(text):
         return pd.Timestamp(text) + pd.offsets.MonthBegin(1)
     if DAY.match(text):

@@ -100,6 +100,8 @@ def parse_override(item: str, name: str = "--set") -> tuple[str, Any]:
         raise ScenarioError(name, _short(item), "must be key=value, e.g. offenders.count=500")
     if len(item) > MAX_FILE_BYTES:
         raise ScenarioError(name, _short(item), f"longer than {MAX_FILE_BYTES >> 20} MiB")
+    if any(ch in item for ch in "\n\r\x00"):  # TOML would read the first line and drop the rest
+        raise ScenarioError(name, _short(key), "must be one line: key=value (give one --set per field)")
     if key.count(".") >= MAX_KEY_PARTS:
         raise ScenarioError(name, _short(key), f"more than {MAX_KEY_PARTS} parts; no field is that deep")
     try:

@@ -16,6 +16,7 @@ estimate; ``docs/scenarios.md`` lists every field with its range (:func:`field_t
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 from polsim.scenario.validate import bounded
@@ -42,6 +43,10 @@ MAX_GRIDS = 50_000
 MAX_TYPES = 32
 """Crime types, and unit types, in one scenario."""
 
+FILE_FIELDS = (("city", "source"), ("field", "baseline"))
+"""Fields that name a file (or a city folder), relative to the scenario file: (table, key)."""
+POLICY_NAME = re.compile(r"^[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*$")
+"""What a scenario's ``policy.name`` may be: shipped policy names, joined by ``+``."""
 MAX_RADIUS_M = 5_000.0
 """Sight, deterrence and arrest radii of a unit: a drone's camera sees a few hundred metres."""
 
@@ -413,8 +418,11 @@ class DeterrenceSpec:
 
 @dataclass(frozen=True)
 class PolicySpec:
-    """Options of the deployment policy (the policies read what concerns them)."""
+    """The scenario's deployment policy and its options (the policies read what concerns them)."""
 
+    name: str = bounded("", "the scenario's policy: a shipped policy's name or a+b of them (empty: random); "
+                        "--policy overrides it, and a policy of your own (package.module:Class) is given there",
+                        maxlen=200)
     # daily by default: the reports analyse hotspots "daily, weekly and monthly", and a weekly
     # default never re-planned within the presets' 7-day runs (only the land-use prior was used)
     replan_days: float = bounded(1.0, "hotspot policies: days between re-planning from recent crime",
@@ -439,6 +447,13 @@ class PolicySpec:
     cordon_units: int = bounded(4, "cordon policy: units sent to interception cells", ge=1, le=8)
     cordon_min: float = bounded(20.0, "cordon policy: minutes a cordon and the checkpoints stay closed",
                                 gt=0, le=1440)
+
+    def __post_init__(self) -> None:
+        # a scenario file travels (pasted into the UI, shared): it may name shipped policies only,
+        # never a module to import
+        if self.name and not POLICY_NAME.match(self.name):
+            raise ValueError(f"name: must be a shipped policy's name or a+b of them, got {self.name!r} "
+                             "(a policy of your own is given with --policy package.module:Class)")
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,8 @@ def road_pixels(city, px: int) -> tuple[np.ndarray, np.ndarray]:
             draw.line((x0, y0, x1, y1), fill=(*rgb, 255), width=width)
     rgba = np.asarray(layer)
     mask, rgb = rgba[..., 3] > 0, rgba[..., :3].copy()
+    for key in [k for k, v in _roads_drawn.items() if v[0]() is None]:  # cities gone: their drawings too
+        del _roads_drawn[key]
     _roads_drawn[id(city)] = (weakref.ref(city), px, mask, rgb)
     return mask, rgb
 

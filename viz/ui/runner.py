@@ -27,6 +27,15 @@ class Runner:
         self.lock = threading.RLock()
         self.settings = settings or Settings()
         self.model: PolicingModel = build_model(self.settings)
+        self.closed = False
+
+    def close(self) -> None:
+        """Let the model go when the browser session ends (the server would keep it otherwise:
+        every closed session's model, city and arrays until the server stops).
+        """
+        with self.lock:
+            self.closed = True
+            self.model = None
 
     def rebuild(self, settings: Settings) -> None:
         """A new model from ``settings``; on error (raised) the old model and settings stay."""
@@ -39,7 +48,7 @@ class Runner:
         started = time.perf_counter()
         with self.lock:
             for _ in range(n):
-                if not self.model.running:
+                if self.closed or not self.model.running:
                     break
                 self.model.step()
         return time.perf_counter() - started

@@ -18,10 +18,16 @@ import subprocess
 import sys
 
 APP = "polsim.viz.app"
+HOST_ENV = "POLSIM_UI_HOST"
+"""The address the server listens on, for the page's own checks (set by :func:`main`)."""
 CUSTOM_POLICIES_ENV = "POLSIM_ALLOW_CUSTOM_POLICIES"
 """``1``: the page may load ``package.module:Class`` policies; ``0``: it refuses them."""
 STOP_SECONDS = 10.0
 """How long a stopping server may take to close its sessions before it is killed."""
+SESSION_KEPT = "2m"
+"""How long a session whose page went away without closing (a dropped connection, a killed
+browser) keeps its model for a reconnect. Solara's default, 24 hours, kept every such session's
+model, city and arrays in the server: it grew by megabytes a session."""
 HIDDEN_ROUTES = ("/resourcez",)
 """Solara routes that show the server's internals to any visitor."""
 
@@ -50,6 +56,7 @@ def solara_arguments(host: str, port: int) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     """Serve the app on ``HOST PORT`` until stopped."""
     host, port = (argv if argv is not None else sys.argv[1:])[:2]
+    os.environ[HOST_ENV] = host
     # solara's server module registers the app it serves when first imported, from SOLARA_APP
     # (which ``solara run`` sets before importing it); hiding a route imports it first
     os.environ["SOLARA_APP"] = APP
@@ -70,17 +77,24 @@ def is_local(host: str) -> bool:
         return False
 
 
+def serves_others() -> bool:
+    """Whether this server answers other machines (``polsim ui --host``, or ``solara run``'s host)."""
+    return not is_local(os.environ.get(HOST_ENV) or os.environ.get("SERVER_NAME", "127.0.0.1"))
+
+
 def server_command(host: str, port: int) -> list[str]:
     """The command line of the server process."""
     return [sys.executable, "-m", "polsim.viz.ui.server", host, str(port)]
 
 
 def server_env(custom_policies: bool = True) -> dict[str, str]:
-    """The environment of the server: page assets from the local bundle, no telemetry, and
-    whether the page may load users' policy modules.
+    """The environment of the server: page assets from the local bundle, no telemetry, sessions
+    whose page went away released after :data:`SESSION_KEPT`, and whether the page may load
+    users' policy modules.
     """
     env = dict(os.environ)
     env.update(SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", SOLARA_THEME_SHOW_BANNER="False")
+    env.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", SESSION_KEPT)
     env[CUSTOM_POLICIES_ENV] = "1" if custom_policies else "0"
     return env
 

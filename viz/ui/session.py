@@ -28,7 +28,8 @@ from polsim.policies import POLICIES, custom_modules, not_a_policy_module
 from polsim.scenario import ScenarioError, load_scenario
 from polsim.scenario.loader import SCENARIO_DIR, parse_toml
 from polsim.scenario.schema import ScenarioSpec
-from polsim.viz.ui.server import CUSTOM_POLICIES_ENV, is_local
+from polsim.viz.ui.pasted_files import pasted_file_problem
+from polsim.viz.ui.server import CUSTOM_POLICIES_ENV, is_local, serves_others
 
 CUSTOM = "custom TOML"
 """The scenario choice that stands for a TOML pasted or uploaded in the page."""
@@ -82,10 +83,16 @@ class Settings:
 
 
 def scenario_source(settings: Settings) -> str | dict[str, Any]:
-    """The scenario to load: a shipped name, or the parsed pasted TOML."""
+    """The scenario to load: a shipped name, or the parsed pasted TOML (refused when it names a
+    file the page may not open: :mod:`polsim.viz.ui.pasted_files`).
+    """
     if settings.scenario != CUSTOM:
         return settings.scenario
-    return parse_toml(settings.toml_text, settings.toml_name)
+    data = parse_toml(settings.toml_text, settings.toml_name)
+    problem = pasted_file_problem(data, Path.cwd(), serves_others())
+    if problem is not None:
+        raise ScenarioError(settings.toml_name, *problem)
+    return data
 
 
 def load_spec_of(settings: Settings) -> ScenarioSpec:
