@@ -36,7 +36,7 @@ def test_multi_source_field_matches_the_osm_way_graph_on_helsinki():
     units = Units.build(scenario.spec, city)
     router = Router(city, units)
     car = int(np.flatnonzero(np.array(units.type_names)[units.type_idx] == "patrol_car")[0])
-    rate = float(router.rates(1.0)[car])
+    rate = float(router.units.rates(1.0)[car])
     reference_rate = REFERENCE_KMH * 1000.0 / 60.0 / city.cell_m  # the graph's speeds are the roads' own
     rng = np.random.default_rng(22)
     errors = []

@@ -95,7 +95,7 @@ def test_relative_city_path_every_point_written_and_exported_points_run_from_any
                        progress=False)
     points = result.front["points"]
     assert len(points) == 3 and all(point_path(out, p["point"]).exists() for p in points)
-    html = report_html(read_study(out), result.front, [])
+    html = report_html(spec, read_study(out), result.front, [])
     linked = {int(s.split(".toml")[0]) for s in html.split('href="points/point_')[1:]}
     assert linked == {p["point"] for p in points}  # the report links only what exists
     target = tmp_path / "elsewhere" / "deeper" / "p.toml"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from polsim.cities.preview import network_links
+from polsim.viz.city_map import centre_lines
 from polsim.viz.ui import raster
 from polsim.viz.ui.session import Settings, build_model
-from polsim.viz.ui.streets import centre_lines
 
 
 def test_a_street_three_cells_wide_is_one_line_and_a_crossing_stays_connected():

@@ -435,7 +435,7 @@ def Page():
             if error.value:  # above the cards: a refused scenario, slider value or policy alike
                 ErrorLine(error.value)
             ScenarioCard(runner, s)
-            PolicyCard(runner, s, model.dispatch_rule)
+            PolicyCard(runner, s, model.spec.dispatch.rule)
             Controls(runner, not model.running)
             ParameterCard(runner, model.spec)
         with solara.Column(gap="8px"):

@@ -204,11 +204,32 @@ def drop_corners(line: np.ndarray) -> np.ndarray:
     return m[1:-1, 1:-1]
 
 
+def prune_spurs(line: np.ndarray) -> np.ndarray:
+    """A one-cell line without its one-cell spurs: the end cells whose only neighbour is a
+    junction (thinning leaves such a fork where a wide band ends square).
+    """
+    m = np.pad(np.asarray(line, bool), 1)
+    shifted = [np.roll(np.roll(m, -dr, 0), -dc, 1) for dr, dc in RING]
+    count = sum(s.astype(np.int8) for s in shifted)
+    # an end cell's one neighbour: its count is read off the shifted counts where that neighbour is
+    beside = sum(np.where(s, np.roll(np.roll(count, -dr, 0), -dc, 1), 0) for s, (dr, dc) in zip(shifted, RING,
+                                                                                                strict=True))
+    spur = m & (count == 1) & (beside >= 3)
+    return (m & ~spur)[1:-1, 1:-1]
+
+
+def centre_lines(mask: np.ndarray) -> np.ndarray:
+    """The road cells ``mask`` as one-cell centre lines: small gaps filled, thinned, staircase
+    corners and end spurs dropped.
+    """
+    return prune_spurs(drop_corners(thin(fill_small_holes(mask))))
+
+
 def street_lines(mask: np.ndarray) -> np.ndarray:
     """Segments along the streets of the road cells ``mask``: (n, 2, 2) of (col, row) in
     lattice coordinates, joining the centres of neighbouring centre-line cells.
     """
-    return network_links(drop_corners(thin(fill_small_holes(mask))))
+    return network_links(centre_lines(mask))
 
 
 def _land_rgb(base: CityBase) -> np.ndarray:

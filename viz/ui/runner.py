@@ -79,6 +79,6 @@ def model_identity(model: PolicingModel) -> dict[str, Any]:
     for column in (o.r, o.c, o.status, u.r, u.c, u.state):
         where.update(np.ascontiguousarray(column).tobytes())
     return {"scenario": model.spec.name, "policy": getattr(model.policy, "label", model.policy.name),
-            "seed": int(model.seed), "dispatch": model.dispatch_rule,
+            "seed": int(model.seed), "dispatch": model.spec.dispatch.rule,
             "units": {name: int(n) for name, n in zip(u.type_names, counts.tolist(), strict=True)},
             "offenders": int(model.spec.offenders.count), "steps": int(model.steps), "state": where.hexdigest()}
