@@ -40,7 +40,7 @@ itself) and the method."""
 _LOADED = """
 import json, sys, time
 import numpy as np
-import polsim.router as router_module
+import polsim.engine.router as router_module
 from polsim import PolicingModel
 from polsim.benchmarks.dispatch import COMPONENTS, replay
 warm, steps = {warm}, {steps}

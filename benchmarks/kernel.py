@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from polsim.engine.threads import numba_threads
 from polsim.rules.offender import OffenderArgs
-from polsim.threads import numba_threads
 
 
 def kernel_state(n: int, side: int, seed: int = 0) -> tuple[OffenderArgs, np.ndarray]:

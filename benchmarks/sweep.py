@@ -19,14 +19,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from polsim.experiments import store
-from polsim.experiments.plan import make_plan, write_plan
-from polsim.experiments.runner import dask_client, run_plan
-from polsim.experiments.spec import load_sweep
-from polsim.experiments.task import warm_up
+from polsim.engine.threads import numba_threads
+from polsim.experiments.sweep import store
+from polsim.experiments.sweep.plan import make_plan, write_plan
+from polsim.experiments.sweep.runner import dask_client, run_plan
+from polsim.experiments.sweep.spec import load_sweep
+from polsim.experiments.sweep.task import warm_up
 from polsim.model import PolicingModel
 from polsim.runs import Run
-from polsim.threads import numba_threads
 
 SCENARIO = "default"
 

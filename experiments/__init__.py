@@ -1,14 +1,7 @@
-"""Parameter sweeps: designs x policies x replications, run on Dask, results in Parquet.
+"""Experiment designs over the engine: comparisons, sweeps and optimisation.
 
-A sweep spec (TOML, :mod:`polsim.experiments.spec`) names a scenario, the parameters to vary and how
-(:mod:`polsim.experiments.design`), the policies and the replications. :mod:`polsim.experiments.plan` turns it
-into the list of runs, :mod:`polsim.experiments.runner` runs them on a Dask cluster and
-:mod:`polsim.experiments.store` keeps one Parquet part file per finished run, so a killed sweep
-resumes where it stopped. :mod:`polsim.experiments.report` turns a sweep folder into tables with
-confidence intervals, figures and ``report.html``. See ``docs/sweeps.md``.
+:mod:`~polsim.experiments.compare` runs deployments (or scenarios) side by side on common random
+numbers; :mod:`~polsim.experiments.sweep` runs designs x policies x replications on Dask with
+results in Parquet; :mod:`~polsim.experiments.optimise` searches deployments (NSGA-II/III) with
+trials run as sweep runs. ``studies/`` holds the specs of the shipped studies.
 """
-
-from polsim.experiments.plan import Plan, PlannedRun, make_plan
-from polsim.experiments.spec import SweepSpec, load_sweep
-
-__all__ = ["Plan", "PlannedRun", "SweepSpec", "load_sweep", "make_plan"]

@@ -22,8 +22,8 @@ the patrol trial, before and during treatment. Displacement (Braga, Turchan, Pap
 Hureau 2019: a small significant reduction at treated places, diffusion of benefits more
 common than displacement) is the Bowers-Johnson WDQ of the treated spots, a buffer ring of
 ``buffer_cells`` around them and the rest of the city, with the untreated run as "before"
-(:func:`polsim.treated_areas.paired_displacement`). Intervals are Student t over seeds,
-paired where the same seed gives both arms (:mod:`polsim.stats`).
+(:func:`polsim.measures.treated_areas.paired_displacement`). Intervals are Student t over seeds,
+paired where the same seed gives both arms (:mod:`polsim.measures.stats`).
 
 A study file (``experiments/studies/*.toml``) holds a ``[trial]`` table (:func:`load_trial`);
 ``polsim field-trial STUDY --out DIR`` runs it and writes ``trial.json`` and ``trial.md``.
@@ -41,14 +41,14 @@ from typing import Any
 
 import numpy as np
 
-from polsim.incident import is_call
+from polsim.engine.incident import is_call
+from polsim.files import write_atomically
+from polsim.measures.stats import paired_difference, t_interval
+from polsim.measures.treated_areas import AreaRule, PairedRun, paired_displacement
 from polsim.model import PolicingModel
-from polsim.output import write_atomically
 from polsim.policies.base import RandomPatrol
 from polsim.policies.hotspot import still_dwelling
 from polsim.policies.view import PolicyView
-from polsim.stats import paired_difference, t_interval
-from polsim.treated_areas import AreaRule, PairedRun, paired_displacement
 
 KINDS = ("hot_spots", "patrol_levels")
 """The experiments a study file can name."""
@@ -474,7 +474,7 @@ def _num(x: float | None, fmt: str) -> str:
 
 
 def paired_percent(values: list[float], baseline: list[float]) -> dict[str, Any]:
-    """:func:`polsim.stats.paired_difference` of same-seed pairs, with its interval also in
+    """:func:`polsim.measures.stats.paired_difference` of same-seed pairs, with its interval also in
     percent of the baseline's mean (``pct_low``, ``pct_high``), as a relative effect is quoted.
     """
     diff = paired_difference(values, baseline)

@@ -27,36 +27,36 @@ import mesa
 import numpy as np
 import simpy
 
-from polsim.backends import BACKENDS, StepInputs
+from polsim.cities.city import City
 from polsim.cities.source import city_for
-from polsim.city import City
-from polsim.clock import Clock
-from polsim.collect import model_reporters
-from polsim.detection import N_DRAWS, SERVICE_DRAW, Detector, exponential
-from polsim.dispatch import DispatchCentre
-from polsim.field import AttractivenessField, CrimeMix
-from polsim.field_baseline import crime_field
-from polsim.guardians import Guardians
-from polsim.incident import Incident
-from polsim.incident_log import CHUNK_ROWS, IncidentLog
-from polsim.incident_processes import crime_life, dispute_life
-from polsim.mesa_reset import rerun_value, rerunnable
-from polsim.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
-from polsim.offenders import Offenders
+from polsim.engine.backends import BACKENDS, StepInputs
+from polsim.engine.clock import Clock
+from polsim.engine.collect import model_reporters
+from polsim.engine.detection import N_DRAWS, SERVICE_DRAW, Detector, exponential
+from polsim.engine.dispatch import DispatchCentre
+from polsim.engine.field import AttractivenessField, CrimeMix
+from polsim.engine.field_baseline import crime_field
+from polsim.engine.guardians import Guardians
+from polsim.engine.incident import Incident
+from polsim.engine.incident_log import CHUNK_ROWS, IncidentLog
+from polsim.engine.incident_processes import crime_life, dispute_life
+from polsim.engine.mesa_reset import rerun_value, rerunnable
+from polsim.engine.metrics import RESPONSE_COLUMNS, SUMMARY_COLUMNS, RunMetrics, incident_rows, response_times
+from polsim.engine.offenders import Offenders
+from polsim.engine.presence import Presence
+from polsim.engine.router import PATROL_GREED, Router
+from polsim.engine.settled_start import CrimeTables, SettledReport, settle
+from polsim.engine.streams import Streams
+from polsim.engine.units import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, Units
 from polsim.policies import Policy, make_policy
 from polsim.policies.view import PolicyView
-from polsim.presence import Presence
 from polsim.replay.feed import CallFeed, replay_scenario
 from polsim.replay.records import CallTable
-from polsim.router import PATROL_GREED, Router
 from polsim.rules.offender import INACTIVE, OffenderParams
 from polsim.rules.travel import DRIVE, WALK
 from polsim.scenario import PolicingScenario, ScenarioError, load_scenario
 from polsim.scenario.budget import check as check_budget
 from polsim.scenario.schema import ScenarioSpec
-from polsim.settled_start import CrimeTables, SettledReport, settle
-from polsim.streams import Streams
-from polsim.units import BUSY_STATES, DISPATCHED, OFF_SHIFT, PATROLLING, RETURNING, Units
 
 DEFAULT_SCENARIO = "default"
 
@@ -70,10 +70,10 @@ class PolicingModel(mesa.Model):
     Args:
         scenario: a scenario file, a shipped scenario name, or a loaded ``PolicingScenario``.
         policy: a built-in policy name, ``package.module:Class``, or a ``Policy`` instance
-            (``None``: what the scenario's last model ran, see ``polsim.mesa_reset``; else the
+            (``None``: what the scenario's last model ran, see ``polsim.engine.mesa_reset``; else the
             scenario's own ``policy.name``; else random).
         backend: ``"numba"`` (compiled loops, the default) or ``"mesa"`` (one agent per row,
-            each in its cell of ``model.grid``, Mesa's discrete space: ``polsim.space``).
+            each in its cell of ``model.grid``, Mesa's discrete space: ``polsim.engine.space``).
         overrides: ``{"dotted.field": value}`` applied to the scenario before validation.
         seed: the run seed, a keyword (also accepted as ``rng``, the name ``mesa.batch_run``
             passes it under; no argument here is a random generator).
@@ -162,7 +162,7 @@ class PolicingModel(mesa.Model):
         self.datacollector = mesa.DataCollector(model_reporters=model_reporters(self.crime_mix.names))
 
     def _settle(self) -> SettledReport:
-        """Start offenders and ``B`` in the rules' long-run state (:mod:`polsim.settled_start`),
+        """Start offenders and ``B`` in the rules' long-run state (:mod:`polsim.engine.settled_start`),
         drawn from the ``settling`` stream; the burn-in is not counted.
         """
         mix = self.crime_mix
@@ -242,7 +242,7 @@ class PolicingModel(mesa.Model):
             self.running = False
 
     def _prepare_step_args(self) -> None:
-        """The step's :class:`~polsim.backends.StepInputs`: what every backend hands the rules."""
+        """The step's :class:`~polsim.engine.backends.StepInputs`: what every backend hands the rules."""
         spec = self.spec
         params = self._offender_params = self._offender_params._replace(
             hour_factor=spec.field.crime_by_hour[self.hour])
@@ -456,7 +456,7 @@ class PolicingModel(mesa.Model):
 
     def response_times(self) -> tuple[np.ndarray, int]:
         """Response times of the calls reached so far, and the number of calls (see
-        :func:`polsim.metrics.response_times`).
+        :func:`polsim.engine.metrics.response_times`).
         """
         return response_times(self.incidents.columns(RESPONSE_COLUMNS), self.now)
 

@@ -9,17 +9,17 @@ it is not (:func:`is_complete`), whenever the writing was cut short.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from polsim.files import write_atomically
 
 if TYPE_CHECKING:
     from polsim.model import PolicingModel
@@ -77,22 +77,6 @@ def folder_name(*labels: object) -> str:
     return safe or "run"
 
 
-def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
-    """Call ``write`` on a hidden sibling, then rename it over ``path``.
-
-    A killed process leaves either the old file or the new one, never half a file: readers of
-    a run folder (compare, sweeps, resume) can trust whatever they find.
-    """
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        # Ctrl-C mid-write leaves no temporary file either (a SIGKILL's is cleared on resume)
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def summary_json(summary: dict[str, Any]) -> str:
     """The canonical text of a summary: stable key order, so equal runs give equal bytes."""
     return json.dumps(summary, indent=2, allow_nan=False) + "\n"
@@ -138,8 +122,8 @@ def _has_gis() -> bool:
 
 
 def write_gis(model: PolicingModel, out: Path) -> None:
-    """``incidents.gpkg`` and ``crimes_by_cell.tif`` of a run on a placed city (:mod:`polsim.gis`)."""
-    from polsim.gis import write_geotiff, write_points
+    """``incidents.gpkg`` and ``crimes_by_cell.tif`` of a run on a placed city (:mod:`polsim.cities.gis`)."""
+    from polsim.cities.gis import write_geotiff, write_points
 
     geo, m = model.city.geo, model.metrics
 

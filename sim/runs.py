@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from polsim.measures.treated_areas import PairedRun
 from polsim.model import PolicingModel
-from polsim.treated_areas import PairedRun
 
 TREATED_SAMPLE_MINUTES = 60.0
 """How often (simulated minutes) the policy is asked which cells it treats."""

@@ -10,7 +10,7 @@ import mesa
 import pandas as pd
 
 from polsim import PolicingModel
-from polsim.vocabulary import flatten
+from polsim.measures.vocabulary import flatten
 
 STEP_SERIES = ["crimes_this_step", "units_busy", "calls_waiting", "offenders_fleeing"]
 OVERRIDES = {"city.rows": 20, "city.cols": 20, "offenders.count": 80, "time.start_hour": 10,

@@ -43,7 +43,7 @@ def test_agent_loop_timer_counts_only_the_loops():
 def test_the_dispatch_replay_finds_the_runs_answers_with_both_stops(monkeypatch):
     """The loaded_step row's replay: every recorded search answered again, with the lower-bound
     stop and with the frontier stop, gives the run's unit, time and path; the row prints."""
-    import polsim.router as router_module
+    import polsim.engine.router as router_module
     from polsim import PolicingModel
     from polsim.benchmarks.dispatch import COMPONENTS, loaded_step_lines, replay
 

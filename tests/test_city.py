@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from polsim.cities.city import LU, generate_city
 from polsim.cities.source import CITIES_KEPT, city_for
-from polsim.city import LU, generate_city
 from polsim.model import PolicingModel
 from polsim.scenario import load_spec
 

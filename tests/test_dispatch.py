@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.incident import Incident
-from polsim.units import ON_SCENE, PATROLLING
+from polsim.engine.incident import Incident
+from polsim.engine.units import ON_SCENE, PATROLLING
 from tests.conftest import small_model
 
 

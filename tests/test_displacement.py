@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.displacement import (
+from polsim.measures.displacement import (
     DIFFUSION,
     DISPLACEMENT,
     NEITHER,

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from polsim.viz import figures
+from polsim.reports import figures
 
 
 def test_response_cdf_divides_by_all_calls_and_marks_the_targets():

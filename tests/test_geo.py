@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from polsim.cities.geo import Geo, utm_crs
 from polsim.cities.source import city_for
-from polsim.geo import Geo, utm_crs
 from polsim.scenario.schema import CitySpec
 
 

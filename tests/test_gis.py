@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.geo import Geo
-from polsim.gis import cell_polygons, write_features, write_geotiff, write_points
+from polsim.cities.geo import Geo
+from polsim.cities.gis import cell_polygons, write_features, write_geotiff, write_points
 
 rasterio = pytest.importorskip("rasterio")
 pyogrio = pytest.importorskip("pyogrio")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from polsim.viz.html import MISSING, STYLE, figure_list, interval_cell, page, table, write_page
+from polsim.reports.html import MISSING, STYLE, figure_list, interval_cell, page, table, write_page
 
 
 def test_text_is_escaped_and_html_cells_are_kept():

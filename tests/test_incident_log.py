@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from polsim import incident_log
-from polsim.incident import NAN, Incident
-from polsim.incident_log import LIVE_ONLY, IncidentLog
+from polsim.engine import incident_log
+from polsim.engine.incident import NAN, Incident
+from polsim.engine.incident_log import LIVE_ONLY, IncidentLog
 from tests.conftest import small_model
 
 CORDON_QUICK = {"dispatch.instant_travel": True, "crimes.robbery.on_scene_min": 0.5,

@@ -1,4 +1,4 @@
-"""Incidents have one owner: only :class:`polsim.incident.Incident`'s transitions write an
+"""Incidents have one owner: only :class:`polsim.engine.incident.Incident`'s transitions write an
 incident's record (detect, mediated, escalate, dispatched, reached, close, arrest); every other
 module asks them, as units are asked through ``Units``."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from polsim.incident import GRID_WORKER, Incident
+from polsim.engine.incident import GRID_WORKER, Incident
 
 RECORD_ONLY = {"t_detect", "t_call", "t_dispatch", "t_arrival", "t_close", "t_capture", "detected_by",
                "first_unit", "first_unit_type", "arrested", "on_view", "escalated", "mediated_by"}

@@ -10,7 +10,7 @@ from mesa.discrete_space import OrthogonalMooreGrid
 from mesa.visualization.solara_viz import _build_model_init_kwargs
 
 from polsim import PolicingModel
-from polsim.agents import Guardian, Offender, PoliceUnit
+from polsim.engine.agents import Guardian, Offender, PoliceUnit
 from polsim.policies.hotspot import HotspotPatrol
 from tests.conftest import small_model
 
@@ -71,7 +71,7 @@ def test_reset_of_a_policy_instance_starts_from_a_fresh_copy():
 
 
 def test_agents_frame_reads_either_backend_the_same_and_is_a_copy():
-    from polsim.agent_view import agents_frame
+    from polsim.engine.agent_view import agents_frame
 
     numba, mesa = small_model(4, "numba").run(5), small_model(4, "mesa").run(5)
     assert len(numba.agents) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.units import DISPATCHED, ON_SCENE
+from polsim.engine.units import DISPATCHED, ON_SCENE
 from tests.conftest import small_model
 
 

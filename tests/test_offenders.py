@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from polsim.city import generate_city
+from polsim.cities.city import generate_city
 from polsim.scenario import load_spec
 from tests.conftest import small_model
 
 
 def test_sort_by_cell_moves_whole_rows():
-    from polsim.offenders import Offenders
+    from polsim.engine.offenders import Offenders
 
     city = generate_city(load_spec("default")[0].city)
     o = Offenders.place(city, 500, np.random.default_rng(2))
@@ -24,7 +24,7 @@ def test_sort_by_cell_moves_whole_rows():
 
 
 def test_mesa_agents_follow_their_offender_through_a_re_sort():
-    from polsim.agents import Offender
+    from polsim.engine.agents import Offender
     from polsim.model import SORT_EVERY
 
     m = small_model(4, "mesa")

@@ -21,7 +21,7 @@ from polsim.experiments.optimise.checks import load_optimise
 from polsim.experiments.optimise.evaluate import dask_evaluator
 from polsim.experiments.optimise.evaluations import Evaluations
 from polsim.experiments.optimise.space import Space
-from polsim.stats import paired_interval, t_interval
+from polsim.measures.stats import paired_interval, t_interval
 from tests.optimise_cases import LINE_CELLS, MEDIAN, NOISY, Synthetic, line_study, v_truth
 
 pytestmark = pytest.mark.slow

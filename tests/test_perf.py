@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from polsim.benchmarks.kernel import kernel_arrays
-from polsim.city import generate_city
+from polsim.cities.city import generate_city
 from polsim.rules.field import _update_parallel, _update_serial, update_field
 from polsim.rules.offender import PREFETCH_AHEAD, offenders_loop, offenders_loop_serial, prefetch_ahead
 from polsim.scenario import load_spec

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.incident import Incident
+from polsim.engine.incident import Incident
+from polsim.engine.units import ON_SCENE, PATROLLING, PURSUING
 from polsim.policies import POLICIES, Combined, Cordon, HotspotPatrol, make_policy
 from polsim.policies.cordon import ActiveCordon
 from polsim.policies.zones import assign_balanced, tile_labels
 from polsim.rules.offender import FLEEING, JAILED
-from polsim.units import ON_SCENE, PATROLLING, PURSUING
 from tests.conftest import small_model
 
 BUILT_IN = ("random", "fixed_posts", "beat", "hotspot", "layered", "grid_fusion", "motorcycle_rapid",

@@ -84,7 +84,7 @@ def test_the_unit_seeing_a_cell_is_the_nearest_on_duty_one_in_sight():
     u.r[b], u.c[b] = 10, 11  # next to the cell
     m.presence.stamp(np.ones(len(u), bool))
     assert m.presence.unit_seeing(10, 10) == b
-    from polsim.units import OFF_SHIFT
+    from polsim.engine.units import OFF_SHIFT
 
     u.state[b] = OFF_SHIFT
     assert m.presence.unit_seeing(10, 10) == a  # an off-duty unit sees nothing

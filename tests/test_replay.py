@@ -335,8 +335,8 @@ def test_compare_two_deployments_on_the_identical_call_stream(loop, tmp_path, ca
 
 def test_sweep_and_optimise_specs_replay_their_calls(loop, tmp_path):
     from polsim.experiments.optimise.checks import load_optimise
-    from polsim.experiments.plan import make_plan, run_of
-    from polsim.experiments.spec import load_sweep
+    from polsim.experiments.sweep.plan import make_plan, run_of
+    from polsim.experiments.sweep.spec import load_sweep
     from polsim.runs import execute
     from polsim.scenario import SpecError
 

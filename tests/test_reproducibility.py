@@ -42,7 +42,7 @@ def test_backends_agree_with_zone_dispatch_shifts_and_disputes():
 
 
 def test_mesa_backend_has_an_agent_per_row():
-    from polsim.agents import Guardian, Offender, PoliceUnit
+    from polsim.engine.agents import Guardian, Offender, PoliceUnit
 
     m = small_model(1, "mesa")
     assert len(m.agents_by_type[Offender]) == len(m.offenders)

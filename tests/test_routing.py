@@ -11,14 +11,14 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from polsim.cities.city import BLOCKED
 from polsim.cities.source import city_for
-from polsim.city import BLOCKED
-from polsim.router import Router
+from polsim.engine.router import Router
+from polsim.engine.trip_search import search_trips
+from polsim.engine.units import Units
 from polsim.rules.routing import Scratch, nearest_unit, path_costs, route, routes
 from polsim.rules.travel import DC8, DR8, edge_cost, slowness
 from polsim.scenario import load_spec
-from polsim.trip_search import search_trips
-from polsim.units import Units
 
 
 def _graph(w, rows, cols):

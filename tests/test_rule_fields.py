@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import typing
 
-from polsim.offenders import RULE_ROWS, Offenders
+from polsim.engine.offenders import RULE_ROWS, Offenders
+from polsim.engine.units import MOVED_ROWS, Units
 from polsim.rules.movement import UnitMoveArgs
 from polsim.rules.offender import OffenderArgs, OffenderParams
-from polsim.units import MOVED_ROWS, Units
 from tests.conftest import small_model
 
 OFFENDER_RASTERS = ("a0", "b", "weight", "deterrence", "capture", "passable", "type_label", "type_cdf",

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from polsim.cli import main
-from polsim.output import RUN_FILES, SUMMARY, folder_name, is_complete, write_atomically, write_run
+from polsim.files import write_atomically
+from polsim.output import RUN_FILES, SUMMARY, folder_name, is_complete, write_run
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ["--steps", "5", "--no-progress"]

@@ -7,11 +7,11 @@ import pickle
 import numba
 import numpy as np
 
-from polsim.compare import CompareSettings, crossed_arms
-from polsim.experiments.plan import Plan, make_plan
-from polsim.experiments.spec import load_sweep
+from polsim.engine.threads import numba_threads
+from polsim.experiments.compare import CompareSettings, crossed_arms
+from polsim.experiments.sweep.plan import Plan, make_plan
+from polsim.experiments.sweep.spec import load_sweep
 from polsim.runs import Run, execute
-from polsim.threads import numba_threads
 from tests.conftest import SMALL
 
 

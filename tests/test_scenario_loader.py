@@ -60,7 +60,7 @@ def test_bad_field_is_named_with_what_is_allowed(tmp_path, change, field, words)
 
 
 def test_unit_based_on_blocked_cell_is_rejected(tmp_path):
-    from polsim.city import generate_city
+    from polsim.cities.city import generate_city
 
     spec, _ = load_spec("default")
     city = generate_city(spec.city)

@@ -9,10 +9,7 @@ import pandas as pd
 import pytest
 
 from polsim import PolicingModel
-from polsim.output import summary_json
-from polsim.rules.field import update_field
-from polsim.scenario import ScenarioError, load_scenario
-from polsim.settled_start import (
+from polsim.engine.settled_start import (
     MIN_BLOCKS,
     MIN_DECAY_TIMES,
     draw_cells,
@@ -21,6 +18,9 @@ from polsim.settled_start import (
     settled,
     walk_stationary,
 )
+from polsim.output import summary_json
+from polsim.rules.field import update_field
+from polsim.scenario import ScenarioError, load_scenario
 from tests.conftest import small_model
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from polsim.stats import paired_difference, paired_interval, percent_change, t_interval
+from polsim.measures.stats import paired_difference, paired_interval, percent_change, t_interval
 
 
 def test_t_interval_matches_scipy():
@@ -54,7 +54,7 @@ def test_paired_difference_adds_the_change_of_the_means_in_percent():
 
 def test_share_interval_stays_inside_zero_one_and_contains_the_mean():
     """within_3 over replications once had the interval [0.971, 1.015]: a share cannot pass 1."""
-    from polsim.stats import share_interval
+    from polsim.measures.stats import share_interval
 
     rng = np.random.default_rng(5)
     for _ in range(200):
@@ -70,7 +70,7 @@ def test_share_interval_stays_inside_zero_one_and_contains_the_mean():
 def test_share_interval_is_wilsons_where_the_variance_is_binomial_and_t_in_the_middle():
     from scipy import stats as st
 
-    from polsim.stats import share_interval
+    from polsim.measures.stats import share_interval
 
     # n_eff = p (1 - p) / sem^2: pick replications whose sem^2 is p (1 - p) / N for N = 400
     xs = [0.90, 0.94, 0.92, 0.88, 0.96]

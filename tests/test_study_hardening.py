@@ -183,7 +183,7 @@ def test_the_server_releases_sessions_whose_page_went_away():
 # -- Ctrl-C, killed calibrations, a fresh machine -------------------------------------------------------
 def test_local_workers_ignore_ctrl_c():
     pytest.importorskip("distributed")
-    from polsim.experiments.runner import dask_client
+    from polsim.experiments.sweep.runner import dask_client
 
     before = signal.getsignal(signal.SIGINT)
     with dask_client(1) as client:

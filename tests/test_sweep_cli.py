@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from polsim.cli import main
-from polsim.experiments import store
-from polsim.experiments.estimate import Estimate, candidate_points, check_estimate, estimate
-from polsim.experiments.spec import load_sweep
+from polsim.experiments.sweep import store
+from polsim.experiments.sweep.estimate import Estimate, candidate_points, check_estimate, estimate
+from polsim.experiments.sweep.spec import load_sweep
 from polsim.scenario import SpecError
 
 BIN = Path(sys.executable).parent

@@ -20,11 +20,11 @@ import pytest
 from scipy import stats
 
 from polsim.cli import main
-from polsim.experiments import store
-from polsim.experiments.plan import make_plan, write_plan
-from polsim.experiments.runner import dask_client, run_plan
-from polsim.experiments.spec import load_sweep
-from polsim.vocabulary import flatten
+from polsim.experiments.sweep import store
+from polsim.experiments.sweep.plan import make_plan, write_plan
+from polsim.experiments.sweep.runner import dask_client, run_plan
+from polsim.experiments.sweep.spec import load_sweep
+from polsim.measures.vocabulary import flatten
 
 BIN = Path(sys.executable).parent
 STEPS = 60
@@ -58,8 +58,8 @@ def local_sweep(tmp_path_factory):
     write_plan(out, plan)
     with dask_client(workers=2) as client:
         result = run_plan(plan, out, client, progress=False)
-        warm_ups = client.run(lambda: __import__("polsim.experiments.task").experiments.task.WARM_UPS)
-        runs = client.run(lambda: __import__("polsim.experiments.task").experiments.task.RUNS)
+        warm_ups = client.run(lambda: __import__("polsim.experiments.sweep.task").experiments.sweep.task.WARM_UPS)
+        runs = client.run(lambda: __import__("polsim.experiments.sweep.task").experiments.sweep.task.RUNS)
     return out, plan, result, warm_ups, runs
 
 

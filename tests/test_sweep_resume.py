@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from polsim.experiments import store
-from polsim.experiments.plan import read_plan
+from polsim.experiments.sweep import store
+from polsim.experiments.sweep.plan import read_plan
 
 BIN = Path(sys.executable).parent
 

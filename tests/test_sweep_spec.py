@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from polsim.cli import main
-from polsim.experiments.design import grid_points, sample_points
-from polsim.experiments.plan import make_plan
-from polsim.experiments.spec import load_sweep
+from polsim.experiments.sweep.design import grid_points, sample_points
+from polsim.experiments.sweep.plan import make_plan
+from polsim.experiments.sweep.spec import load_sweep
 from polsim.scenario import SpecError
 
 GRID = """
@@ -137,7 +137,7 @@ def test_spec_errors_name_the_file_and_field(tmp_path):
 def test_existing_sweep_needs_resume_and_an_unchanged_spec(tmp_path, capsys):
     path = write(tmp_path, GRID)
     out = tmp_path / "out"
-    from polsim.experiments.plan import write_plan
+    from polsim.experiments.sweep.plan import write_plan
 
     write_plan(out, make_plan(load_sweep(path)))
     assert main(["sweep", str(path), "--out", str(out)]) == 2
@@ -152,7 +152,7 @@ def test_existing_sweep_needs_resume_and_an_unchanged_spec(tmp_path, capsys):
 def test_sampled_heatmap_bins_hold_their_points(tmp_path):
     import pandas as pd
 
-    from polsim.experiments.report import HEATMAP_BINS, _binned
+    from polsim.experiments.sweep.report import HEATMAP_BINS, _binned
 
     spec = load_sweep(write(tmp_path, """
         scenario = "default"
@@ -182,9 +182,9 @@ def test_the_displacement_buffer_is_metres_on_every_points_city(tmp_path):
     """buffer_m is the same ground on 100 m and 50 m cells: 3 cells on one, 6 on the other."""
     import pandas as pd
 
-    from polsim.experiments import store
-    from polsim.experiments.analysis import displacement_table
-    from polsim.treated_areas import AreaRule
+    from polsim.experiments.sweep import store
+    from polsim.experiments.sweep.analysis import displacement_table
+    from polsim.measures.treated_areas import AreaRule
 
     plan = make_plan(load_sweep(write(tmp_path, """
         scenario = "default"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from polsim.experiments import store
+from polsim.experiments.sweep import store
 
 
 def test_readers_see_only_parts_renamed_into_place(tmp_path):

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polsim.treated_areas import AreaRule, PairedRun, area_counts, buffer_ring, control_area, paired_displacement
+from polsim.measures.treated_areas import (
+    AreaRule,
+    PairedRun,
+    area_counts,
+    buffer_ring,
+    control_area,
+    paired_displacement,
+)
 
 
 def test_buffer_ring_is_a_disc_around_treated_cells():
@@ -113,8 +120,8 @@ def test_paired_displacement_pools_the_measurable_pairs_and_says_why_the_others_
 
 
 def test_the_buffer_is_given_in_metres_and_the_old_cell_field_is_refused_with_the_migration():
+    from polsim.measures.treated_areas import buffer_cells_of
     from polsim.scenario import ScenarioError, load_scenario
-    from polsim.treated_areas import buffer_cells_of
 
     spec = load_scenario("default").spec
     assert buffer_cells_of(spec.policy.buffer_m, spec.city.cell_m) == 3.0  # the old default on 100 m cells
@@ -124,8 +131,8 @@ def test_the_buffer_is_given_in_metres_and_the_old_cell_field_is_refused_with_th
 
 
 def test_control_warnings_name_a_small_control_and_one_that_moved_on_its_own():
-    from polsim.displacement import AreaCounts
-    from polsim.treated_areas import CONTROL_DRIFT, control_warnings
+    from polsim.measures.displacement import AreaCounts
+    from polsim.measures.treated_areas import CONTROL_DRIFT, control_warnings
 
     passable = np.ones((20, 20), bool)
     treated = np.zeros_like(passable)

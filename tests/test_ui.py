@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from polsim.cli import build_parser, main
+from polsim.engine.units import PATROLLING
 from polsim.scenario import LAND_USES, ScenarioError
-from polsim.units import PATROLLING
 from polsim.viz.ui import raster
 from polsim.viz.ui.compare import compare
 from polsim.viz.ui.details import cell_details, click_details, unit_near

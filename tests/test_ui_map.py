@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from polsim.cities.preview import network_links
-from polsim.viz.city_map import centre_lines
+from polsim.reports.city_map import centre_lines
 from polsim.viz.ui import raster
 from polsim.viz.ui.session import Settings, build_model
 

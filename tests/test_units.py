@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from polsim.units import DISPATCHED, OFF_SHIFT, ON_SCENE, PATROLLING, PURSUING, RETURNING, UNIT_STATES, Units
+from polsim.engine.units import DISPATCHED, OFF_SHIFT, ON_SCENE, PATROLLING, PURSUING, RETURNING, UNIT_STATES, Units
 from tests.conftest import small_model
 
 
@@ -47,7 +47,7 @@ def test_on_duty_follows_the_shift_hours_at_every_step():
 
 def test_in_state_equals_isin():
     from polsim import PolicingModel
-    from polsim.units import AVAILABLE_STATES, BUSY_STATES
+    from polsim.engine.units import AVAILABLE_STATES, BUSY_STATES
 
     model = PolicingModel("default", seed=2, overrides={"time.days": 0.01})
     u = model.units

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from polsim.compare.report import HEADLINE
-from polsim.compare.tables import compare_metrics
-from polsim.experiments.spec import DEFAULT_METRICS
+from polsim.experiments.compare.report import HEADLINE
+from polsim.experiments.compare.tables import compare_metrics
+from polsim.experiments.sweep.spec import DEFAULT_METRICS
+from polsim.measures.vocabulary import (
+    BY_TYPE,
+    COMPARED,
+    LABELS,
+    compared,
+    flatten,
+    is_share,
+    label,
+    number_names,
+    summary_names,
+)
 from polsim.model import PolicingModel
 from polsim.viz.ui.compare import HEADLINES
-from polsim.vocabulary import BY_TYPE, COMPARED, LABELS, compared, flatten, is_share, label, number_names, summary_names
 
 
 @pytest.fixture(scope="module")

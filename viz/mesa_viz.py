@@ -1,10 +1,10 @@
 """polsim's model in Mesa's own ``SolaraViz``: ``solara run polsim.viz.mesa_viz``.
 
 What a Mesa user writes for any model, on polsim's: the ``mesa`` backend's city as Mesa's
-discrete space (``model.grid``, :mod:`polsim.space`) drawn by ``make_space_component`` with
+discrete space (``model.grid``, :mod:`polsim.engine.space`) drawn by ``make_space_component`` with
 the attractiveness layer under the agents, and the DataCollector's series by
 ``make_plot_component``. Mesa's Play, Step and Reset drive it; Reset rebuilds step 0 of the
-same run (:mod:`polsim.mesa_reset`). polsim's own page (``polsim ui``) is the one with the
+same run (:mod:`polsim.engine.mesa_reset`). polsim's own page (``polsim ui``) is the one with the
 scenario, policy and compare controls.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from mesa.visualization import SolaraViz, make_plot_component, make_space_component
 from mesa.visualization.components import AgentPortrayalStyle, PropertyLayerStyle
 
-from polsim.agents import Offender, PoliceUnit
+from polsim.engine.agents import Offender, PoliceUnit
 from polsim.model import PolicingModel
 
 SMALL_CITY = {"city.rows": 30, "city.cols": 30, "offenders.count": 150, "guardians.volunteers": 60,

@@ -4,7 +4,7 @@ The search runs at most ``replications`` runs of each new candidate and of each 
 generation (a candidate stops at ``max_replications``), so ``generations x (offspring +
 population) x replications`` bounds its runs; the final re-run adds ``final_replications`` for
 each Pareto point (at most the population) and the shipped deployment. A run's time is the
-sweeps' estimate (:mod:`polsim.experiments.estimate`) on the largest deployment in the bounds.
+sweeps' estimate (:mod:`polsim.experiments.sweep.estimate`) on the largest deployment in the bounds.
 The memory the study itself keeps grows with its runs (a row of metrics each) and its history
 (a row per candidate per generation); the runs' own models are bounded by ``polsim run``'s budget
 on each worker.
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from polsim.experiments.estimate import MAX_HOURS, Estimate
 from polsim.experiments.optimise.spec import OptimiseSpec
-from polsim.experiments.spec import MAX_RUNS
+from polsim.experiments.sweep.estimate import MAX_HOURS, Estimate
+from polsim.experiments.sweep.spec import MAX_RUNS
 
 ROW_BYTES = 2_000
 """What the study keeps of one run (its metrics in the cache, its key and seed), generously."""

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from polsim.output import write_atomically
+from polsim.files import write_atomically
 from polsim.scenario import ScenarioError
 
 STATE_FILE = "state.json"

@@ -21,11 +21,11 @@ from polsim.experiments.optimise.spec import (
     scalar,
     scenario_spec,
 )
-from polsim.experiments.spec import read_spec_toml
+from polsim.experiments.sweep.spec import read_spec_toml
+from polsim.measures.vocabulary import summary_names
 from polsim.replay.records import resolved
 from polsim.scenario import ScenarioError, SpecError, load_spec
 from polsim.scenario.validate import build
-from polsim.vocabulary import summary_names
 
 
 def check_spec(spec: OptimiseSpec) -> None:

@@ -2,15 +2,15 @@
 
 Everything else in :mod:`polsim.experiments.optimise` sees a batch of :class:`Trial` going in
 and, per trial, a row of ``summary.json`` dotted names coming out (``crimes.total``,
-``response_time_min.within_3``...: :mod:`polsim.vocabulary`), plus
+``response_time_min.within_3``...: :mod:`polsim.measures.vocabulary`), plus
 ``status``/``error``/``wall_seconds``.
 
 A trial is one :class:`polsim.runs.Run` (the one description of a run that compare and sweeps
 use too) with the id the study keeps it under; it is executed as a sweep's run is
-(:func:`polsim.experiments.task.run_row`), on a client from
-:func:`polsim.experiments.runner.dask_client` (a ``LocalCluster`` by default, a scheduler
+(:func:`polsim.experiments.sweep.task.run_row`), on a client from
+:func:`polsim.experiments.sweep.runner.dask_client` (a ``LocalCluster`` by default, a scheduler
 address for a cluster), each worker warmed up once; finished rows are Parquet part files
-written by :mod:`polsim.experiments.store` (temporary name, then rename), so a killed study
+written by :mod:`polsim.experiments.sweep.store` (temporary name, then rename), so a killed study
 keeps every run it finished.
 """
 
@@ -65,7 +65,7 @@ class DaskEvaluator(Evaluator):
 
     def warm(self) -> None:
         """Warm every worker up once (the engine imported, its kernels loaded); later calls do nothing."""
-        from polsim.experiments.task import WarmUp
+        from polsim.experiments.sweep.task import WarmUp
 
         if not self._warm:
             warm = Run(self.scenario, overrides=self.warm_overrides, backend=self.backend, keep_maps=False)
@@ -76,7 +76,7 @@ class DaskEvaluator(Evaluator):
         """Submit the batch, hand each row back as it finishes (a lost worker fails its run only)."""
         from distributed import as_completed
 
-        from polsim.experiments.task import one_line, run_row
+        from polsim.experiments.sweep.task import one_line, run_row
 
         if not runs:
             return
@@ -100,7 +100,7 @@ class DaskEvaluator(Evaluator):
 def dask_evaluator(scenario: str, backend: str, steps: int | None, warm_overrides: dict[str, Any],
                    workers: int | None = None, scheduler: str | None = None) -> Iterator[DaskEvaluator]:
     """A :class:`DaskEvaluator` on a fresh ``LocalCluster`` (or on ``scheduler``), closed afterwards."""
-    from polsim.experiments.runner import dask_client
+    from polsim.experiments.sweep.runner import dask_client
 
     with dask_client(workers, scheduler) as client:
         yield DaskEvaluator(client, scenario, backend, steps, warm_overrides)
@@ -109,14 +109,14 @@ def dask_evaluator(scenario: str, backend: str, steps: int | None, warm_override
 # -- rows on disk ----------------------------------------------------------------------------
 def write_row(out: Path, row: Row) -> None:
     """Keep a finished run as its own part file (atomically: a killed study leaves whole files)."""
-    from polsim.experiments import store
+    from polsim.experiments.sweep import store
 
     store.write_part(out, row)
 
 
 def read_rows(out: Path) -> pd.DataFrame:
     """Every kept run's row (columns a run lacks are missing values)."""
-    from polsim.experiments import store
+    from polsim.experiments.sweep import store
 
     store.remove_temporaries(out)
     return store.load_rows(out)
@@ -137,6 +137,6 @@ def _missing(v: Any) -> bool:
 
 def scenario_path(scenario: str, base: Path) -> str:
     """A spec's scenario: a file relative to the spec's folder, or a shipped scenario name (the sweeps' rule)."""
-    from polsim.experiments.spec import scenario_path as sweep_scenario_path
+    from polsim.experiments.sweep.spec import scenario_path as sweep_scenario_path
 
     return sweep_scenario_path(scenario, base)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from polsim.experiments.optimise.space import Space
-from polsim.output import write_atomically
+from polsim.files import write_atomically
 from polsim.scenario import load_spec
 from polsim.scenario.loader import apply_overrides, read_toml
 from polsim.scenario.schema import FILE_FIELDS

@@ -1,7 +1,7 @@
 """Figures of a study (matplotlib, Agg): the front's projections, parallel coordinates, maps, progress.
 
 Each function takes the plain structures of ``front.json`` (the spec's parsed objectives, and
-the city's arrays for the maps) and returns a ``Figure``; ``polsim.viz.figures.save`` writes it atomically.
+the city's arrays for the maps) and returns a ``Figure``; ``polsim.reports.figures.save`` writes it atomically.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from polsim.viz.city_map import CityBase, draw_city
-from polsim.viz.figures import plt
+from polsim.reports.city_map import CityBase, draw_city
+from polsim.reports.figures import plt
 
 if TYPE_CHECKING:
     from polsim.experiments.optimise.spec import Objective

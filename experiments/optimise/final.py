@@ -21,8 +21,8 @@ import numpy as np
 
 from polsim.experiments.optimise.search import Scorer, candidates, front_of
 from polsim.experiments.optimise.spec import Objective, OptimiseSpec
-from polsim.output import write_atomically
-from polsim.stats import paired_interval, t_interval
+from polsim.files import write_atomically
+from polsim.measures.stats import paired_interval, t_interval
 
 FRONT_FILE = "front.json"
 

@@ -17,10 +17,10 @@ from polsim.experiments.optimise.final import FRONT_FILE, read_front
 from polsim.experiments.optimise.space import Space
 from polsim.experiments.optimise.spec import OptimiseSpec, spec_from_dict
 from polsim.experiments.optimise.study import POINTS, read_study
-from polsim.output import write_atomically
-from polsim.viz.city_map import CityBase
-from polsim.viz.figures import save
-from polsim.viz.html import figure_list, page
+from polsim.files import write_atomically
+from polsim.reports.city_map import CityBase
+from polsim.reports.figures import save
+from polsim.reports.html import figure_list, page
 
 
 def write_report(out: Path) -> Path:

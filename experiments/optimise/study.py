@@ -28,7 +28,7 @@ from polsim.experiments.optimise.evaluations import Evaluations
 from polsim.experiments.optimise.search import Scorer, run_search, simulated_metrics
 from polsim.experiments.optimise.space import Space
 from polsim.experiments.optimise.spec import OptimiseSpec
-from polsim.output import write_atomically
+from polsim.files import write_atomically
 
 STUDY_FILE = "optimise.json"
 POINTS = "points"

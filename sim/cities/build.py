@@ -15,7 +15,9 @@ import numpy as np
 from tqdm import tqdm
 
 from polsim.cities import tags as tag_rules
+from polsim.cities.city import BLOCKED, label_bases, nearest_index, spread_order
 from polsim.cities.errors import CityError
+from polsim.cities.geo import Geo
 from polsim.cities.landuse import PointSet, footfall_layer, land_use_layer, point_density, residents_layer
 from polsim.cities.osm import Extract, header_box, read_extract
 from polsim.cities.police_areas import generated_labels, labels_from_boundaries, read_boundaries
@@ -31,8 +33,6 @@ from polsim.cities.projection import (
 )
 from polsim.cities.rasterise import burn, count_points
 from polsim.cities.roads import checkpoints, keep_reachable, off_water, road_layers
-from polsim.city import BLOCKED, label_bases, nearest_index, spread_order
-from polsim.geo import Geo
 
 NO_DIVISION = "000000"
 """The administrative division heading an imported city's grid codes unless one is given: none

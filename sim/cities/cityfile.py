@@ -1,5 +1,5 @@
 """The city file: a folder with ``layers.npz`` (the rasters), ``city.json`` (what they are and
-where they lie) and ``preview.png``, written atomically; and the :class:`~polsim.city.City`
+where they lie) and ``preview.png``, written atomically; and the :class:`~polsim.cities.city.City`
 read back from it.
 
 ``city.json`` holds the format, the CRS, north-west corner and cell size, the source file
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from polsim.cities.city import City, busiest_spread, camera_coverage, camera_sites_by_footfall, nearest_index
 from polsim.cities.errors import CityError
-from polsim.city import City, busiest_spread, camera_coverage, camera_sites_by_footfall, nearest_index
-from polsim.geo import Geo, check_crs
+from polsim.cities.geo import Geo, check_crs
 from polsim.scenario.schema import LAND_USES, CitySpec
 
 FORMAT = "polsim-city/1"

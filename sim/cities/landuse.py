@@ -8,9 +8,9 @@ import numpy as np
 from scipy import ndimage
 
 from polsim.cities import tags as tag_rules
+from polsim.cities.city import BLOCKED, FOOTFALL_BY_LAND_USE, LU, RESIDENT_SHARE
+from polsim.cities.geo import Geo
 from polsim.cities.rasterise import area_in_cells, burn_by_priority, count_points
-from polsim.city import BLOCKED, FOOTFALL_BY_LAND_USE, LU, RESIDENT_SHARE
-from polsim.geo import Geo
 
 PRIORITY_CLASS = {p: cls for cls, p in tag_rules.LAND_USE_PRIORITY.items()}
 WATER = tag_rules.LAND_USE_PRIORITY["water"]

@@ -6,7 +6,7 @@ the code's digits). Properties read: ``name``, ``code`` (12 digits for a station
 district, station; 15 for a grid) and ``district`` (stations with the same value share a
 district; without it each station is its own). A station's grids are the squares of
 ``grid_cells`` cells inside it. Cells no polygon covers belong to the nearest one. Without a
-GeoJSON the grids are laid over the area as for a generated city (:func:`polsim.city._admin`).
+GeoJSON the grids are laid over the area as for a generated city (:func:`polsim.cities.city._admin`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 from scipy import ndimage
 
 from polsim.cities.errors import CityError
-from polsim.geo import Geo
+from polsim.cities.geo import Geo
 
 LONLAT_CRS = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
               "urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:EPSG:4326", "CRS84"}
@@ -239,7 +239,7 @@ def _station_prefixes(stations: list[Boundary], district_of: list[int], admin_co
 def generated_labels(geo: Geo, admin_code: str, grid_cells: int, station_grids: int,
                      district_stations: int) -> Labels:
     """Grids laid over the area as for a generated city, with the same hierarchical codes."""
-    from polsim.city import _admin
+    from polsim.cities.city import _admin
     from polsim.scenario.schema import CitySpec
 
     # land_use={}: the shares place nothing here, so a small area is no block's concern

@@ -1,7 +1,7 @@
 """The lattice of an imported area, and OSM geometries projected onto its metric CRS.
 
 The area is a longitude/latitude box; the lattice is laid in the UTM zone of its centre
-(:class:`polsim.geo.Geo`), covering the box's projected outline, with row 0 to the north.
+(:class:`polsim.cities.geo.Geo`), covering the box's projected outline, with row 0 to the north.
 Cells whose centre falls outside the outline are outside the area (blocked).
 """
 
@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from polsim.cities.errors import CityError
-from polsim.geo import UTM_LATITUDES, Geo, utm_crs
+from polsim.cities.geo import UTM_LATITUDES, Geo, utm_crs
 from polsim.scenario.schema import MAX_CELLS, CitySpec
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from polsim.geo import Geo
+from polsim.cities.geo import Geo
 
 
 def _transform(geo: Geo):

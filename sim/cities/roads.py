@@ -15,9 +15,9 @@ import numpy as np
 from scipy import ndimage
 
 from polsim.cities import tags as tag_rules
+from polsim.cities.geo import Geo
 from polsim.cities.osm import Road
 from polsim.cities.rasterise import burn
-from polsim.geo import Geo
 
 ROADS_ALL_TOUCHED = True
 """Roads take every cell they touch: a 4-connected band, so a diagonal road or bridge never

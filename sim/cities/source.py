@@ -19,8 +19,8 @@ import os
 import threading
 from pathlib import Path
 
+from polsim.cities.city import City, generate_city
 from polsim.cities.errors import CityError, MissingPackageError
-from polsim.city import City, generate_city
 from polsim.scenario.schema import CitySpec
 
 PACKAGE = "package:"

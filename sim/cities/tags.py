@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from polsim.road_classes import (  # noqa: F401  (the tag table's road rows live with the engine's roads)
+from polsim.cities.road_classes import (  # noqa: F401  (the tag table's road rows live with the engine's roads)
     GENERATED_ARTERIAL,
     GENERATED_STREET,
     MAJOR_ROAD_MAX_CODE,

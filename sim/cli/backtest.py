@@ -60,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from polsim.data.report import write_backtest
     from polsim.data.runs import simulate
     from polsim.data.store import read_records
+    from polsim.reports.city_map import CityBase
     from polsim.scenario import load_scenario
-    from polsim.viz.city_map import CityBase
 
     try:
         check_run_options(args)

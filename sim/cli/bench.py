@@ -8,7 +8,7 @@ from pathlib import Path
 
 from polsim.cli import UsageError
 from polsim.cli.checks import check_out_file
-from polsim.output import write_atomically
+from polsim.files import write_atomically
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

@@ -101,7 +101,7 @@ def client_for(args: argparse.Namespace):
     """A Dask client (LocalCluster or scheduler), or a null context for --workers 0."""
     if args.workers == 0 and not args.scheduler:
         return nullcontext(None)
-    from polsim.experiments.runner import dask_client
+    from polsim.experiments.sweep.runner import dask_client
 
     return dask_client(args.workers, args.scheduler)
 

@@ -105,7 +105,7 @@ def check_scheduler_option(address: str | None, option: str = "--scheduler") -> 
     """Refuse a ``--scheduler`` address where no Dask scheduler answers, before anything runs."""
     if not address:
         return
-    from polsim.experiments.runner import SchedulerUnreachableError, check_scheduler
+    from polsim.experiments.sweep.runner import SchedulerUnreachableError, check_scheduler
 
     try:
         check_scheduler(address)

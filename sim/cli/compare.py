@@ -10,13 +10,13 @@ from pathlib import Path
 from polsim.cli import UsageError
 from polsim.cli.checks import MAX_SEED, MAX_STEPS, Bound, check_number, check_out_folder, max_workers
 from polsim.cli.common import add_calls_arguments, add_scenario_arguments, load_checked, overrides_from
-from polsim.compare import Arm, CompareSettings, crossed_arms
-from polsim.compare.analysis import analyse, map_data
-from polsim.compare.runs import run_all
-from polsim.compare.write import write_tables
+from polsim.experiments.compare import Arm, CompareSettings, crossed_arms
+from polsim.experiments.compare.analysis import analyse, map_data
+from polsim.experiments.compare.runs import run_all
+from polsim.experiments.compare.write import write_tables
+from polsim.measures.treated_areas import buffer_cells_of
 from polsim.policies import make_policy
 from polsim.scenario.schema import MAX_RADIUS_M
-from polsim.treated_areas import buffer_cells_of
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -125,7 +125,7 @@ def settings_from(args: argparse.Namespace) -> CompareSettings:
 def baseline_city(args: argparse.Namespace, settings: CompareSettings):
     """What the report's maps are drawn over: the city of the baseline arm's scenario."""
     from polsim.cities.source import city_for
-    from polsim.viz.city_map import CityBase
+    from polsim.reports.city_map import CityBase
 
     baseline = settings.arms[0].scenario
     loaded = load_checked(argparse.Namespace(**{**vars(args), "scenario": baseline}), seed=settings.seed_base)
@@ -134,7 +134,7 @@ def baseline_city(args: argparse.Namespace, settings: CompareSettings):
 
 def run(args: argparse.Namespace) -> int:
     """Validate, run every policy on every seed, write tables, figures and report.html."""
-    from polsim.compare.report import write_report  # matplotlib only once the input is known good
+    from polsim.experiments.compare.report import write_report  # matplotlib only once the input is known good
 
     settings = settings_from(args)
     started = time.perf_counter()

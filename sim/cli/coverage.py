@@ -246,7 +246,7 @@ def _site(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from polsim.coverage import sites
-    from polsim.output import write_atomically
+    from polsim.files import write_atomically
     from polsim.scenario.loader import resolve_path
     from polsim.viz import coverage_report as report
 

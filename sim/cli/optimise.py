@@ -25,7 +25,7 @@ EXPORT = "export"
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``optimise``."""
-    from polsim.experiments.estimate import MAX_HOURS
+    from polsim.experiments.sweep.estimate import MAX_HOURS
 
     p = subparsers.add_parser(
         "optimise", help="find the Pareto front of deployments (noise-aware NSGA-II on Dask); export a point",

@@ -23,8 +23,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Write the report into the sweep or study folder and say where it is."""
     from polsim.experiments.optimise.study import STUDY_FILE
-    from polsim.experiments.plan import PLAN_FILE
-    from polsim.experiments.report import write_report
+    from polsim.experiments.sweep.plan import PLAN_FILE
+    from polsim.experiments.sweep.report import write_report
 
     if (args.dir / STUDY_FILE).exists():  # an optimisation study (polsim optimise)
         from polsim.experiments.optimise.report import write_report

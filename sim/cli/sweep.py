@@ -13,8 +13,8 @@ from polsim.cli.checks import Bound, check_number, check_out_folder, max_workers
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``sweep``."""
-    from polsim.experiments.estimate import MAX_HOURS
-    from polsim.experiments.spec import MAX_RUNS
+    from polsim.experiments.sweep.estimate import MAX_HOURS
+    from polsim.experiments.sweep.spec import MAX_RUNS
 
     p = subparsers.add_parser("sweep", help="run a parameter sweep on Dask (resumable Parquet results)",
                               description="Run every point of a sweep spec under every policy and "
@@ -44,10 +44,10 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check everything, estimate, write or check the plan, run what is missing, say where results are."""
-    from polsim.experiments.spec import load_sweep
+    from polsim.experiments.sweep.spec import load_sweep
 
     try:
-        from polsim.experiments import runner
+        from polsim.experiments.sweep import runner
     except ImportError as err:
         raise UsageError(f"polsim sweep needs Dask distributed ({err}); pip install 'polsim[dist]'") from None
     check_arguments(args)
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_folder(args: argparse.Namespace) -> None:
     """A new sweep needs a folder without one; a resumed one needs its folder's plan."""
-    from polsim.experiments.plan import PLAN_FILE
+    from polsim.experiments.sweep.plan import PLAN_FILE
 
     existing = args.out / PLAN_FILE
     if not args.resume and existing.exists():
@@ -85,7 +85,7 @@ def _check_folder(args: argparse.Namespace) -> None:
 
 def _estimate(spec, args: argparse.Namespace):
     """The sweep's estimate, refused above ``--max-hours``."""
-    from polsim.experiments.estimate import check_estimate, estimate
+    from polsim.experiments.sweep.estimate import check_estimate, estimate
 
     est = estimate(spec)
     try:
@@ -97,7 +97,7 @@ def _estimate(spec, args: argparse.Namespace):
 
 def _plan(spec, args: argparse.Namespace):
     """The spec's plan; resuming, the folder's plan, which the spec must still give."""
-    from polsim.experiments.plan import make_plan, read_plan
+    from polsim.experiments.sweep.plan import make_plan, read_plan
 
     plan = make_plan(spec)
     if not args.resume:
@@ -114,8 +114,8 @@ def _plan(spec, args: argparse.Namespace):
 
 def _run(plan, estimate, client, args: argparse.Namespace):
     """Write a new sweep's plan (only now that a cluster is there to run it), then run what is missing."""
-    from polsim.experiments.plan import write_plan
-    from polsim.experiments.runner import run_plan
+    from polsim.experiments.sweep.plan import write_plan
+    from polsim.experiments.sweep.runner import run_plan
 
     if not args.resume:
         write_plan(args.out, plan)

@@ -9,7 +9,7 @@
 - :mod:`polsim.coverage.sites`: a siting study on the city, and the scenario that runs it.
 - :mod:`polsim.coverage.dynamic`: static coverage against a run's calls.
 
-The files (maps, GIS, ``report.html``) are written by :mod:`polsim.viz.coverage_report`, and
+The files (maps, GIS, ``report.html``) are written by :mod:`polsim.coverage.report`, and
 the UI draws the circles of the units free now (:func:`polsim.coverage.study.live_minutes`).
 
 ``docs/coverage.md`` says what the circles mean and why they part from a run's ``within_3``.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from polsim.coverage.study import Study
-from polsim.incident import is_call
+from polsim.engine.incident import is_call
 
 
 def static_dynamic(study: Study, incidents, start_hour: int, label: str) -> list[dict]:

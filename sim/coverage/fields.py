@@ -2,7 +2,7 @@
 
 A field is the engine's own travel (:mod:`polsim.rules.travel`): a ground unit's minutes to a
 cell are its network cost over its rate (speed x the hour's traffic factor, as
-:meth:`polsim.units.Units.rates` gives it), a flying unit's its octile distance over its
+:meth:`polsim.engine.units.Units.rates` gives it), a flying unit's its octile distance over its
 rate. Units of one mode and one rate share a single multi-source search
 (:func:`polsim.rules.routing.cost_field`), so a field costs one search per distinct
 (mode, rate), not one per unit; the field is the minimum over those.
@@ -15,14 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from polsim.router import Router
+from polsim.engine.router import Router
 from polsim.rules.routing import cost_field
 from polsim.rules.travel import FLY, cells_to_cover
 
 
 @dataclass(frozen=True)
 class Standing:
-    """Units that may answer, as rows of a run's :class:`~polsim.units.Units`, and the cells
+    """Units that may answer, as rows of a run's :class:`~polsim.engine.units.Units`, and the cells
     they stand on (their bases, or where a run had them at an hour).
     """
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from polsim.city import nearest_index
+from polsim.cities.city import nearest_index
 from polsim.coverage.fields import minutes_field, reach_of_site
 from polsim.coverage.siting import Problem, Solution, maximal_covering, set_covering
 from polsim.coverage.study import Request, patrol_positions, standing_at
-from polsim.router import Router
-from polsim.units import Units
+from polsim.engine.router import Router
+from polsim.engine.units import Units
 
 
 def candidate_cells(text: str, city) -> np.ndarray:

@@ -1,6 +1,6 @@
 """A coverage study: which units stand where at each hour, their fields and what the bands hold.
 
-The units are the scenario's own (:meth:`polsim.units.Units.build`), on duty at the hour:
+The units are the scenario's own (:meth:`polsim.engine.units.Units.build`), on duty at the hour:
 ``bases`` puts each at its base, ``posts`` keeps the units that stand still (patrol
 ``stay``: fixed posts, booths) at theirs, ``patrol`` runs the scenario to that hour of its
 first day and takes the units on patrol where they stand then.
@@ -14,8 +14,8 @@ import numpy as np
 
 from polsim.coverage import tables
 from polsim.coverage.fields import Standing, minutes_field
-from polsim.router import Router
-from polsim.units import AVAILABLE_STATES, Units
+from polsim.engine.router import Router
+from polsim.engine.units import AVAILABLE_STATES, Units
 
 SOURCES = ("bases", "posts", "patrol")
 """Where the units stand: at their bases, only the standing posts, or where a run has them."""

@@ -19,7 +19,7 @@ from polsim.data.agreement import block_sums, dispersion, hit_rate, ks_distance,
 from polsim.data.calibrate import block_cells
 from polsim.data.observed import Observed
 from polsim.data.runs import SimCounts
-from polsim.stats import t_interval
+from polsim.measures.stats import t_interval
 
 SCALES_M = (500.0, 1000.0)
 """The block sizes the spatial agreement is measured at."""

@@ -1,6 +1,6 @@
 """The baseline file ``polsim calibrate`` writes: ``a0[type, row, col]`` and its types (.npz).
 
-It is read back by :func:`polsim.field_baseline.load_baseline` when a scenario names it
+It is read back by :func:`polsim.engine.field_baseline.load_baseline` when a scenario names it
 (``field.baseline``).
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from polsim.output import write_atomically
+from polsim.files import write_atomically
 
 
 def save_baseline(path: Path, a0: np.ndarray, types: Sequence[str]) -> None:

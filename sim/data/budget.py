@@ -1,7 +1,7 @@
 """How long and how large a calibration or a back-test is, estimated before its first run.
 
 Its runs are ``rounds x replications`` (a back-test: one round) of ``warmup + days`` simulated
-days each; a run's time is the sweeps' estimate (:mod:`polsim.experiments.estimate`) from the
+days each; a run's time is the sweeps' estimate (:mod:`polsim.experiments.sweep.estimate`) from the
 scenario's steps, agents and cells. What the command keeps of each run in this process is its
 crime counts by type and cell (8 bytes each) and its response times, so a round's memory grows
 with the replications and the city.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from polsim.data.errors import DataError
-from polsim.experiments.estimate import MAX_HOURS, Estimate
+from polsim.experiments.sweep.estimate import MAX_HOURS, Estimate
 
 RESPONSE_BYTES = 200_000
 """What a run's response, dispatch and travel times take (a few thousand calls of 8 bytes, three times)."""

@@ -35,7 +35,7 @@ from polsim.data.agreement import FitTest, block_sums, fit_test, total_test
 from polsim.data.baseline_file import save_baseline
 from polsim.data.observed import Observed
 from polsim.data.runs import SimCounts, simulate
-from polsim.settled_start import neighbour_sum, walk_stationary
+from polsim.engine.settled_start import neighbour_sum, walk_stationary
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _neighbour_sum(a: np.ndarray) -> np.ndarray:
 
 def walk_occupancy(a: np.ndarray) -> np.ndarray:
     """Stationary share of time at each cell of the walk that steps to a neighbour in
-    proportion to its attractiveness (:func:`polsim.settled_start.walk_stationary`, hard edges).
+    proportion to its attractiveness (:func:`polsim.engine.settled_start.walk_stationary`, hard edges).
     """
     return walk_stationary(a, periodic=False)
 

@@ -20,7 +20,7 @@ import pandas as pd
 from polsim.data.baseline_file import save_baseline
 from polsim.data.calibrate import Fit, FitOptions
 from polsim.data.observed import Observed
-from polsim.output import write_atomically
+from polsim.files import write_atomically
 from polsim.scenario.loader import read_toml, resolve_path
 
 PATH_FIELDS = (("city", "source"),)
@@ -80,7 +80,7 @@ def write_calibration(out: Path, scenario: str, fit: Fit, obs: Observed, options
 def _figure(path: Path, fit: Fit, obs: Observed) -> None:
     import matplotlib.pyplot as plt
 
-    from polsim.viz import figures
+    from polsim.reports import figures
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
     r = pd.DataFrame(fit.rounds)

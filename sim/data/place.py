@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from polsim.cities.geo import LOCAL, Geo, transformer, utm_crs
 from polsim.data.errors import DataError
-from polsim.geo import LOCAL, Geo, transformer, utm_crs
 
 WGS84 = "EPSG:4326"
 

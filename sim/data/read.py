@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from polsim.cities.geo import Geo
 from polsim.data.errors import DataError, row_label
 from polsim.data.place import Placed, place
 from polsim.data.schemas import NUMBER_ROLES, PLACES, TIME_ROLES, Schema
 from polsim.data.typemap import TypeMap
-from polsim.geo import Geo
 
 STATUSES = ("ok", "duplicate", "type_ignored", "no_time", "no_location", "bad_location", "outside_city",
             "impassable")

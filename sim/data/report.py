@@ -1,5 +1,5 @@
 """The back-test's files: tables (CSV, JSON), figures (the comparison figures of
-:mod:`polsim.viz.figures` where they fit, two more here) and ``report.html``.
+:mod:`polsim.reports.figures` where they fit, two more here) and ``report.html``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 
 from polsim.data.backtest import TOP_SHARE, Backtest
-from polsim.output import write_atomically
-from polsim.viz import figures
-from polsim.viz.city_map import CityBase
-from polsim.viz.html import MISSING, esc, figure_list, page, table, write_page
+from polsim.files import write_atomically
+from polsim.reports import figures
+from polsim.reports.city_map import CityBase
+from polsim.reports.html import MISSING, esc, figure_list, page, table, write_page
 
 CAPTIONS = {
     "totals.png": "Crimes by type in the test period: observed, simulated (mean and 95% interval over "

@@ -3,7 +3,7 @@
 :func:`simulate` takes a scenario (file and overrides), seeds and a run length, and returns
 for each replication what the fit and the back-test compare with the data: crimes by type
 and cell, crimes by hour, and the response-time parts of its calls. The runs go to a Dask
-client (a ``LocalCluster`` from :func:`polsim.experiments.runner.dask_client`, or a
+client (a ``LocalCluster`` from :func:`polsim.experiments.sweep.runner.dask_client`, or a
 scheduler's); without a client they run here, one after another. A warm-up at the start of
 each run is simulated and left out of the counts, so that the repeat-victimisation field
 has built up as it would in a long run.
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from polsim.engine.threads import numba_threads
 from polsim.runs import Run, model_of
-from polsim.threads import numba_threads
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from polsim.cities.geo import check_crs
 from polsim.data.errors import DataError
-from polsim.geo import check_crs
 
 ROLES: dict[str, str] = {
     "id": "record identifier",

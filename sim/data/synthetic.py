@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from polsim.cities.geo import Geo
 from polsim.data.place import WGS84, transform
 from polsim.data.typemap import BUILT_IN
-from polsim.geo import Geo
 
 
 def _bump_profile() -> list[float]:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from polsim.areas import PatrolAreas
+from polsim.engine.areas import PatrolAreas
 
 if TYPE_CHECKING:
-    from polsim.incident import Incident
+    from polsim.engine.incident import Incident
     from polsim.policies.view import PolicyView
 
 

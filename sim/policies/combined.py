@@ -10,7 +10,7 @@ import numpy as np
 from polsim.policies.base import Policy
 
 if TYPE_CHECKING:
-    from polsim.incident import Incident
+    from polsim.engine.incident import Incident
     from polsim.policies.view import PolicyView
 
 

@@ -11,7 +11,7 @@ from scipy import ndimage
 from polsim.policies.base import Policy
 
 if TYPE_CHECKING:
-    from polsim.incident import Incident
+    from polsim.engine.incident import Incident
     from polsim.policies.view import PolicyView
 
 # Interception points as unit directions: the four streets out of the scene first (offenders

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from polsim.areas import PatrolAreas
+from polsim.engine.areas import PatrolAreas
 from polsim.policies.base import Policy
 from polsim.policies.zones import area_centres, assign_balanced, tile_labels
 
 if TYPE_CHECKING:
-    from polsim.incident import Incident
+    from polsim.engine.incident import Incident
     from polsim.policies.view import PolicyView
 
 RAPID, SUB_BUREAU, STATION = range(3)

@@ -10,7 +10,7 @@ from polsim.policies.base import Policy
 from polsim.policies.zones import area_centres, assign_balanced, tile_labels
 
 if TYPE_CHECKING:
-    from polsim.incident import Incident
+    from polsim.engine.incident import Incident
     from polsim.policies.view import PolicyView
 
 

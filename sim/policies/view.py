@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from polsim.units import PURSUING
+from polsim.engine.units import PURSUING
 
 if TYPE_CHECKING:
-    from polsim.city import City
-    from polsim.clock import Clock
-    from polsim.dispatch import DispatchCentre
-    from polsim.field import AttractivenessField
-    from polsim.incident import Incident
-    from polsim.incident_log import IncidentLog
-    from polsim.metrics import RunMetrics
-    from polsim.router import Router
+    from polsim.cities.city import City
+    from polsim.engine.clock import Clock
+    from polsim.engine.dispatch import DispatchCentre
+    from polsim.engine.field import AttractivenessField
+    from polsim.engine.incident import Incident
+    from polsim.engine.incident_log import IncidentLog
+    from polsim.engine.metrics import RunMetrics
+    from polsim.engine.router import Router
+    from polsim.engine.units import Units
     from polsim.scenario.schema import PolicySpec
-    from polsim.units import Units
 
 READS = ("options", "city", "units", "now", "hour", "a0", "crimes_by_cell", "random", "seed")
 """What a policy may read (see :class:`PolicyView`)."""
@@ -42,7 +42,7 @@ class PolicyView:
     Reads:
         options: the scenario's ``[policy]`` table (``PolicySpec``).
         city: the city (lattice, zones, grids, road layers); read-only.
-        units: the units (``polsim.units.Units``): positions, states, bases, zones and the
+        units: the units (``polsim.engine.units.Units``): positions, states, bases, zones and the
             unit types' columns; read them, never write them (ask instead).
         now: simulated minutes since the start; ``hour``: the hour of the day (0-23).
         a0: the baseline attractiveness of every cell (the risk an analyst knows beforehand).

@@ -2,7 +2,7 @@
 
 Each record becomes an incident when its call time comes (not before: only the calls still
 being served are live objects, so memory stays flat however long the period) and is carried by
-the same process as a simulated crime's call (:func:`polsim.incident_processes.crime_life`):
+the same process as a simulated crime's call (:func:`polsim.engine.incident_processes.crime_life`):
 queue, dispatch, travel, backup, time on scene. A recorded call is a call: no on-view detection,
 no report delay (its call time is the record's), and a recorded dispute does not escalate (the
 record says what happened).
@@ -18,17 +18,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from polsim.detection import exponential
-from polsim.incident_processes import crime_life
-from polsim.metrics import describe_minutes
+from polsim.engine.detection import exponential
+from polsim.engine.incident_processes import crime_life
+from polsim.engine.metrics import describe_minutes
 from polsim.replay.records import DISPUTE, RECORDED, CallTable, load_calls
 from polsim.scenario.loader import PolicingScenario
 from polsim.scenario.schema import ScenarioSpec
 
 if TYPE_CHECKING:
-    from polsim.dispatch import DispatchCentre
-    from polsim.incident import Incident
-    from polsim.incident_log import IncidentLog
+    from polsim.engine.dispatch import DispatchCentre
+    from polsim.engine.incident import Incident
+    from polsim.engine.incident_log import IncidentLog
 
 RECORD = "record"
 """``detected_by`` of a recorded call: the record says who called, the replay does not."""

@@ -33,7 +33,7 @@ from polsim.scenario.schema import CallsSpec, ScenarioSpec
 from polsim.scenario.validate import ScenarioError
 
 if TYPE_CHECKING:
-    from polsim.city import City
+    from polsim.cities.city import City
 
 RECORDS_KEY = b"polsim.records"
 """The Parquet metadata key under which ``polsim data import`` stores its metadata."""

@@ -6,7 +6,7 @@ of the step, so the order in which offenders act cannot change the outcome. Both
 call it: the Mesa backend from ``Offender.step``, the Numba backend from a compiled loop.
 
 The rule takes its arguments as one named tuple (:class:`OffenderArgs`: the arrays, and the
-scalar parameters of :class:`OffenderParams`), built by :meth:`polsim.offenders.Offenders.rule_args`.
+scalar parameters of :class:`OffenderParams`), built by :meth:`polsim.engine.offenders.Offenders.rule_args`.
 Draws per offender and step (one row of ``draws``): 0 arrest, 1 crime, 2 crime type, 3 move.
 """
 

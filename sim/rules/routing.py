@@ -23,7 +23,7 @@ from numba import njit
 from polsim.rules.travel import DC8, DR8, SQRT2, move_cost
 
 TRIP_THREADS = 4
-"""The most threads that search trips at once (:mod:`polsim.trip_search`), each with its own
+"""The most threads that search trips at once (:mod:`polsim.engine.trip_search`), each with its own
 :class:`Scratch` of 16 B a cell (24 with the candidates' heads)."""
 
 
@@ -389,7 +389,7 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
     return path
 
 
-@njit(cache=True, nogil=True)  # without the GIL: polsim.trip_search runs it on several threads
+@njit(cache=True, nogil=True)  # without the GIL: polsim.engine.trip_search runs it on several threads
 def routes(srcs, dsts, w, rows, cols, w_min, greed, dist, pred):
     """:func:`route` for many trips at once: the paths laid end to end in one array, with each
     trip's start in it and length (0: no path).

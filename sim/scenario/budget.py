@@ -36,7 +36,7 @@ CELL_BYTES = 170
 the presence rasters, the policy's area rasters, the footfall raster and its CDF (measured
 143-169 B on 1-4 million cells)."""
 TRIP_SCRATCH_BYTES = 16
-"""Per cell and helper thread searching patrol trips (``polsim.trip_search``: one a core beyond
+"""Per cell and helper thread searching patrol trips (``polsim.engine.trip_search``: one a core beyond
 the first, up to ``TRIP_THREADS - 1``), made when a step starts enough trips."""
 CELL_TYPE_BYTES = 8
 """Per cell and crime type: the crimes-by-cell counts (untouched pages cost nothing at first,

@@ -58,7 +58,7 @@ MAX_STRENGTH = 20.0
 
 BLOCK_SIDES = {"blocked": 6, "park": 4, "school": 3, "market": 2, "transit": 1}
 """The largest side of the rectangles of each land use the city generator scatters
-(``polsim.city._land_use``): a city must be at least that wide for a use it places."""
+(``polsim.cities.city._land_use``): a city must be at least that wide for a use it places."""
 
 MAX_MULTIPLIER = 1_000.0
 """Relative weights and hourly multipliers (only their ratios matter)."""
@@ -200,7 +200,7 @@ class OffenderSpec:
         0.0, "short2008 mode: new offenders per cell per minute (Gamma; 100 fills every cell every step)",
         ge=0, le=100,
     )
-    # "settled": the rules' long-run state (polsim.settled_start), so a run on a large lattice is
+    # "settled": the rules' long-run state (polsim.engine.settled_start), so a run on a large lattice is
     # not measured in the days offenders take to gather; "homes" keeps every earlier seeded run
     start: str = bounded("homes", "where offenders start: at their homes, or settled on the walk's "
                          "long-run occupancy with the field B at its long-run level (persistent model only)",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from polsim.threads import numba_threads
+from polsim.engine.threads import numba_threads
 
 MID_SIZE = {"city.rows": 100, "city.cols": 100, "offenders.count": 3000}
 """The mid-size city: 100 x 100 cells (10 x 10 km), 3000 offenders, the default forces and

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from polsim.threads import numba_threads
+from polsim.engine.threads import numba_threads
 from polsim.validation.queueing import CRITICAL_T, batch_means, erlang_c, erlang_c_mean_wait
 
 STEP_MIN = 0.5

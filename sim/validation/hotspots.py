@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from polsim.threads import numba_threads
+from polsim.engine.threads import numba_threads
 
 OMEGA, A0, DT = 1.0 / 15.0, 1.0 / 30.0, 0.01
 """The paper's fixed parameters (its Figure 2): decay, baseline attractiveness, time step."""

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from polsim.displacement import Displacement, weighted_displacement
-from polsim.presence import Presence
-from polsim.threads import numba_threads
-from polsim.treated_areas import area_counts, buffer_ring, control_area
+from polsim.engine.presence import Presence
+from polsim.engine.threads import numba_threads
+from polsim.measures.displacement import Displacement, weighted_displacement
+from polsim.measures.treated_areas import area_counts, buffer_ring, control_area
 from polsim.validation.hotspots import DT, STATIONARY, Regime, count_hotspots, short2008_overrides
 
 SUPPRESSED = 50.0

@@ -66,7 +66,7 @@ cell within 3 cells of the maximum of B averaged over *before* (the paper's supp
 crime can happen there; polsim puts a deterrence exponent of 50 on those cells, its rule
 1 − exp(−A e^(−deterrence) δt), `sim/validation/suppression.py::SuppressHotspot`);
 *after*, police gone. Buffer: the ring within 4 cells of the treated disc; control: the rest.
-WDQ by `sim/displacement.py` (before vs during).
+WDQ by `sim/measures/displacement.py` (before vs during).
 
 **Expected.** Supercritical: crime in the treated disc stops, the buffer gains crime
 (WDQ < 0, displacement), hotspots remain. η > η_c: no hotspot survives the suppression and

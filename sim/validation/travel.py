@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from polsim.threads import numba_threads
+from polsim.engine.threads import numba_threads
 from polsim.validation.erlang import mmc_overrides
 from polsim.validation.queueing import CRITICAL_T, batch_means, ideal_mg1_waits, pollaczek_khinchine_wait
 

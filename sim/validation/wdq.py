@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from polsim.displacement import AreaCounts, Displacement, weighted_displacement
+from polsim.measures.displacement import AreaCounts, Displacement, weighted_displacement
 
 
 @dataclass(frozen=True)

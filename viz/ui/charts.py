@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from polsim.model import PolicingModel
-from polsim.viz.figures import response_cdf
+from polsim.reports.figures import response_cdf
 
 MARGINS = {"left": 0.1, "right": 0.98, "top": 0.9, "bottom": 0.15}
 BUSY_SERIES = {"units_busy": "tab:blue", "calls_waiting": "tab:red"}

@@ -2,7 +2,7 @@
 
 Each side's runs are exactly the runs of ``polsim compare`` (:func:`polsim.runs.execute` of a
 :class:`polsim.runs.Run`) on the same seeds, the headlines carry that command's intervals over
-the replications (:func:`polsim.vocabulary.interval_of`), and the displacement is its pooled
+the replications (:func:`polsim.measures.vocabulary.interval_of`), and the displacement is its pooled
 Weighted Displacement Quotient against side A as the baseline, so the page and the command
 agree number for number.
 """
@@ -17,11 +17,11 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from polsim.measures.treated_areas import AreaRule, buffer_cells_of, paired_displacement
+from polsim.measures.vocabulary import flatten, interval_of, label
+from polsim.reports.figures import crime_maps, difference_maps
 from polsim.runs import Run, RunResult, execute
-from polsim.treated_areas import AreaRule, buffer_cells_of, paired_displacement
-from polsim.viz.figures import crime_maps, difference_maps
 from polsim.viz.ui.session import CUSTOM, Settings, load_spec_of
-from polsim.vocabulary import flatten, interval_of, label
 
 HEADLINES = ("response_time_min.mean", "response_time_min.within_3", "crimes.total")
 """The summary metrics of each side shown in the panel, by their summary.json names."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from polsim.engine.units import UNIT_STATES
 from polsim.model import PolicingModel
 from polsim.scenario.schema import LAND_USES
-from polsim.units import UNIT_STATES
 
 UNIT_PICK_CELLS = 1.0
 """A click picks a unit when one stands within this many cells (markers overhang their cell)."""

@@ -26,11 +26,11 @@ from polsim.cities.preview import (
     MINOR_ROAD_RGB,
 )
 from polsim.cities.tags import MAJOR_ROAD_MAX_CODE
+from polsim.engine.units import DISPATCHED, UNIT_STATES
 from polsim.model import PolicingModel
+from polsim.reports.city_map import street_lines
 from polsim.rules.offender import FLEEING, WALKING
 from polsim.scenario.schema import LAND_USES
-from polsim.units import DISPATCHED, UNIT_STATES
-from polsim.viz.city_map import street_lines
 
 LAYERS = ("land use", "attractiveness", "crime so far", "footfall", "response circles")
 """The switchable base layers of the map."""
@@ -164,7 +164,7 @@ _roads_drawn: dict[int, tuple[weakref.ref, int, np.ndarray, np.ndarray]] = {}
 def road_pixels(city, px: int) -> tuple[np.ndarray, np.ndarray]:
     """The pixels of an imported city's road network at ``px`` pixels a cell: a mask and their
     colours (foot-only ways white, roads grey, major roads dark), each traced to its centre
-    lines (:func:`polsim.viz.city_map.street_lines`, as the reports' maps draw them). Drawn
+    lines (:func:`polsim.reports.city_map.street_lines`, as the reports' maps draw them). Drawn
     once per city and size.
     """
     kept = _roads_drawn.get(id(city))
