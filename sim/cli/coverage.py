@@ -141,9 +141,9 @@ def _common(args: argparse.Namespace):
 
 
 def _coverage(args: argparse.Namespace) -> int:
+    from polsim.coverage import report
     from polsim.coverage.dynamic import static_dynamic
     from polsim.coverage.study import ALL, Request, compute, labels, study_tables
-    from polsim.coverage import report
 
     scenario, city, extra, incidents = _common(args)  # every option is checked before anything is written
     spec = scenario.spec
@@ -245,10 +245,9 @@ def _site(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from polsim.coverage import sites
+    from polsim.coverage import report, sites
     from polsim.files import write_atomically
     from polsim.scenario.loader import resolve_path
-    from polsim.coverage import report
 
     if (args.add is None) == (args.share is None):
         raise UsageError("coverage site: give one of --add K (maximal covering) or --share S (set covering)")
