@@ -309,10 +309,6 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
     a lower bound of the remaining cost, so with ``greed = 1`` the path is a shortest one;
     ``greed > 1`` weights it and finds a path at most ``greed`` times the shortest, exploring
     far fewer cells (patrol trips, where a near-shortest path will do).
-
-    The heap's push and pop are :func:`_push` and :func:`_pop` written out, step for step (the
-    same pops in the same order, so the same paths): helpers that hand arrays back cost
-    reference counting on every cell.
     """
     if w[src] == np.inf or w[dst] == np.inf:
         return np.empty(0, np.int64)
@@ -323,67 +319,20 @@ def route(src, dst, w, rows, cols, w_min, greed, dist, pred):
     dist[src] = 0.0
     touched[0] = src
     n_touched = 1
-    keys[0], vals[0] = h * _octile(src // cols, src % cols, tr, tc), src
+    keys, vals = _push(keys, vals, 0, h * _octile(src // cols, src % cols, tr, tc), src)
     n_heap = 1
     found = False
     while n_heap > 0:
-        # pop the least key (_pop)
-        f, x = keys[0], vals[0]
-        last_k, last_v = keys[n_heap - 1], vals[n_heap - 1]
+        f, x = _pop(keys, vals, n_heap)
         n_heap -= 1
-        i = 0
-        while True:
-            child = 2 * i + 1
-            if child >= n_heap:
-                break
-            if child + 1 < n_heap and keys[child + 1] < keys[child]:
-                child += 1
-            if keys[child] >= last_k:
-                break
-            keys[i], vals[i] = keys[child], vals[child]
-            i = child
-        if n_heap > 0:
-            keys[i], vals[i] = last_k, last_v
         if x == dst:
             found = True
             break
         d = dist[x]
-        xr, xc = x // cols, x % cols
-        if f - h * _octile(xr, xc, tr, tc) > d + 1e-12:
+        if f - h * _octile(x // cols, x % cols, tr, tc) > d + 1e-12:
             continue  # a stale entry
-        # offer every neighbour a way through x (_relax)
-        for m in range(8):
-            dr, dc = DR8[m], DC8[m]
-            yr, yc = xr + dr, xc + dc
-            if yr < 0 or yr >= rows or yc < 0 or yc >= cols:
-                continue
-            y = x + dr * cols + dc
-            nd = d + move_cost(w, x, dr, dc, cols)
-            if nd < dist[y]:
-                if dist[y] == np.inf:
-                    if n_touched == touched.shape[0]:
-                        grown_t = np.empty(2 * n_touched + 16, np.int64)
-                        grown_t[:n_touched] = touched[:n_touched]
-                        touched = grown_t
-                    touched[n_touched] = y
-                    n_touched += 1
-                dist[y] = nd
-                pred[y] = x
-                key = nd + h * _octile(yr, yc, tr, tc) if h > 0.0 else nd
-                # push (key, y) (_push)
-                if n_heap == keys.shape[0]:
-                    keys2, vals2 = np.empty(2 * n_heap + 16), np.empty(2 * n_heap + 16, np.int64)
-                    keys2[:n_heap], vals2[:n_heap] = keys[:n_heap], vals[:n_heap]
-                    keys, vals = keys2, vals2
-                j = n_heap
-                while j > 0:
-                    parent = (j - 1) // 2
-                    if keys[parent] <= key:
-                        break
-                    keys[j], vals[j] = keys[parent], vals[parent]
-                    j = parent
-                keys[j], vals[j] = key, y
-                n_heap += 1
+        keys, vals, n_heap, touched, n_touched = _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap,
+                                                        touched, n_touched, h, tr, tc)
     path = _path_back(dst, src, pred)[::-1].copy() if found else np.empty(0, np.int64)
     _reset(dist, pred, touched, n_touched)
     return path
