@@ -12,10 +12,8 @@ on each worker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from polsim.experiments.optimise.spec import OptimiseSpec
-from polsim.experiments.sweep.estimate import MAX_HOURS, Estimate
+from polsim.experiments.sweep.estimate import MAX_HOURS, Estimate, KeptEstimate
 from polsim.experiments.sweep.spec import MAX_RUNS
 
 ROW_BYTES = 2_000
@@ -24,32 +22,13 @@ MEMBER_BYTES = 500
 """What the history keeps of one candidate in one generation."""
 
 
-@dataclass(frozen=True)
-class StudyEstimate:
-    """The most runs a study can take, one run's estimate, and the study's own memory."""
-
-    runs: int
-    run: Estimate
-    memory_bytes: int
-
-    @property
-    def worker_hours(self) -> float:
-        """Hours of every run together on one worker."""
-        return self.runs * self.run.run_seconds / 3600
-
-    def describe(self) -> str:
-        """One line for the terminal."""
-        return (f"at most {self.runs:,} runs of about {self.run.run_seconds:.2g} s each "
-                f"({self.worker_hours:.3g} worker-hours), {self.memory_bytes / 2**20:.3g} MiB kept by the study")
-
-
 def most_runs(spec: OptimiseSpec) -> int:
     """An upper bound of the study's runs (search and final re-run)."""
     search = spec.generations * (spec.n_offspring + spec.population) * spec.replications
     return search + (spec.population + 1) * spec.final_replications
 
 
-def estimate_study(spec: OptimiseSpec) -> StudyEstimate:
+def estimate_study(spec: OptimiseSpec) -> KeptEstimate:
     """The study's estimate, on the largest deployment within the bounds."""
     from polsim.model import PolicingModel
 
@@ -63,10 +42,10 @@ def estimate_study(spec: OptimiseSpec) -> StudyEstimate:
     runs = most_runs(spec)
     one = Estimate(runs, steps, agents, model.city.rows * model.city.cols, spec.backend)
     memory = runs * ROW_BYTES + spec.generations * (spec.population + spec.n_offspring) * MEMBER_BYTES
-    return StudyEstimate(runs, one, memory)
+    return KeptEstimate(one, memory, "kept by the study")
 
 
-def check_study(est: StudyEstimate, file: str, max_hours: float = MAX_HOURS, max_runs: int = MAX_RUNS,
+def check_study(est: KeptEstimate, file: str, max_hours: float = MAX_HOURS, max_runs: int = MAX_RUNS,
                 memory_bytes: int | None = None) -> None:
     """Refuse a study above the run, worker-hour or memory limits (ValueError naming the spec file)."""
     fix = "lower generations, population, offspring or replications, or shorten days or steps"
@@ -76,6 +55,6 @@ def check_study(est: StudyEstimate, file: str, max_hours: float = MAX_HOURS, max
     if est.worker_hours > max_hours:
         raise ValueError(f"{file}: the study could take about {est.worker_hours:,.3g} worker-hours "
                          f"({est.describe()}), above the limit of {max_hours:g}; {fix}, or raise --max-hours")
-    if memory_bytes is not None and est.memory_bytes > memory_bytes:
-        raise ValueError(f"{file}: the study would keep about {est.memory_bytes / 2**30:.3g} GiB, more than the "
+    if memory_bytes is not None and est.kept_bytes > memory_bytes:
+        raise ValueError(f"{file}: the study would keep about {est.kept_bytes / 2**30:.3g} GiB, more than the "
                          f"{memory_bytes / 2**30:.3g} GiB available; {fix}")

@@ -54,6 +54,32 @@ class Estimate:
                 f"{self.agents:,} agents, {self.cells:,} cells): {self.worker_hours:.3g} worker-hours{wall}")
 
 
+@dataclass(frozen=True)
+class KeptEstimate:
+    """A command's runs (``run``: their estimate) and the bytes it keeps of them at once
+    (``kept_what`` says which: a study's cache and history, a calibration round's maps).
+    """
+
+    run: Estimate
+    kept_bytes: int
+    kept_what: str
+
+    @property
+    def runs(self) -> int:
+        """The most runs the command can take."""
+        return self.run.runs
+
+    @property
+    def worker_hours(self) -> float:
+        """Hours of every run together on one worker."""
+        return self.run.worker_hours
+
+    def describe(self) -> str:
+        """One line for the terminal."""
+        return (f"at most {self.runs:,} runs of about {self.run.run_seconds:.2g} s each "
+                f"({self.worker_hours:.3g} worker-hours), {self.kept_bytes / 2**20:.3g} MiB {self.kept_what}")
+
+
 def _duration(seconds: float) -> str:
     if seconds < 120:
         return f"{seconds:.2g} s"

@@ -9,35 +9,14 @@ with the replications and the city.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from polsim.data.errors import DataError
-from polsim.experiments.sweep.estimate import MAX_HOURS, Estimate
+from polsim.experiments.sweep.estimate import MAX_HOURS, Estimate, KeptEstimate
 
 RESPONSE_BYTES = 200_000
 """What a run's response, dispatch and travel times take (a few thousand calls of 8 bytes, three times)."""
 
 
-@dataclass(frozen=True)
-class RunsEstimate:
-    """The runs of a command, one run's estimate, and what the runs kept at once take."""
-
-    runs: int
-    run: Estimate
-    kept_bytes: int
-
-    @property
-    def worker_hours(self) -> float:
-        """Hours of every run together on one worker."""
-        return self.runs * self.run.run_seconds / 3600
-
-    def describe(self) -> str:
-        """One line for the terminal."""
-        return (f"at most {self.runs:,} runs of about {self.run.run_seconds:.2g} s each "
-                f"({self.worker_hours:.3g} worker-hours), {self.kept_bytes / 2**20:.3g} MiB kept a round")
-
-
-def estimate_runs(scenario: str, rounds: int, replications: int, days: float, warmup_days: float) -> RunsEstimate:
+def estimate_runs(scenario: str, rounds: int, replications: int, days: float, warmup_days: float) -> KeptEstimate:
     """The estimate of ``rounds`` rounds of ``replications`` runs of ``scenario``."""
     from polsim.model import PolicingModel
 
@@ -46,10 +25,10 @@ def estimate_runs(scenario: str, rounds: int, replications: int, days: float, wa
     cells = model.city.rows * model.city.cols
     runs = rounds * replications
     kept = replications * (len(model.spec.crimes) * cells * 8 + RESPONSE_BYTES)
-    return RunsEstimate(runs, Estimate(runs, model.max_steps, agents, cells), kept)
+    return KeptEstimate(Estimate(runs, model.max_steps, agents, cells), kept, "kept a round")
 
 
-def check_runs(est: RunsEstimate, command: str, memory_bytes: int | None, max_hours: float = MAX_HOURS) -> None:
+def check_runs(est: KeptEstimate, command: str, memory_bytes: int | None, max_hours: float = MAX_HOURS) -> None:
     """Refuse runs above ``max_hours`` worker-hours or a round that would not fit in memory."""
     fix = "lower --replications or --rounds, or shorten --days"
     if est.worker_hours > max_hours:
