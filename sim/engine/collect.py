@@ -11,12 +11,13 @@ call reached yet is NaN (``summary()`` says None).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from polsim.engine.metrics import RESPONSE_COLUMNS, RESPONSE_TARGETS_MIN, response_stats
+from polsim.engine.metrics import RESPONSE_COLUMNS, RESPONSE_TARGETS_MIN, response_shares, response_times
 from polsim.engine.units import BUSY_STATES
 from polsim.rules.offender import FLEEING
 
@@ -52,13 +53,22 @@ def model_reporters(crime_types: list[str]) -> dict[str, Reporter]:
     }
 
 
+_collected: dict[int, tuple[weakref.ref, int, dict[str, Any]]] = {}
+"""The response values of the row being collected (its columns share one computation); the
+model is held weakly, so a finished model is freed."""
+
+
 def _response_so_far(model: PolicingModel) -> dict[str, Any]:
     """``summary()``'s response statistics now, computed once per step for all its columns."""
-    cached = getattr(model, "_response_collected", None)
-    if cached is None or cached[0] != model.steps:
-        cached = (model.steps, response_stats(model.incidents.columns(RESPONSE_COLUMNS), model.now))
-        model._response_collected = cached
-    return cached[1]
+    cached = _collected.get(id(model))
+    if cached is None or cached[0]() is not model or cached[1] != model.steps:
+        reached, n_calls = response_times(model.incidents.columns(RESPONSE_COLUMNS), model.now)
+        # the mean and the shares alone: the median and p90 of summary() sort every time
+        stats = {"mean": float(reached.mean()) if reached.size else None, **response_shares(reached, n_calls)}
+        cached = (weakref.ref(model), model.steps, stats)
+        _collected.clear()  # one model's step at a time: nothing kept past the row being collected
+        _collected[id(model)] = cached
+    return cached[2]
 
 
 def _number(value: float | None) -> float:
