@@ -371,6 +371,7 @@ def cost_field(srcs, w, rows, cols, limit, dist):
     """
     keys, vals = np.empty(64), np.empty(64, np.int64)
     touched = np.empty(64, np.int64)
+    pred = np.empty(dist.shape[0], np.int64)  # the shared relaxation records it; a service area needs none
     n_heap, n_touched = 0, 0
     for k in range(srcs.shape[0]):
         s = srcs[k]
@@ -390,19 +391,6 @@ def cost_field(srcs, w, rows, cols, limit, dist):
             continue  # a stale entry
         if d > limit:
             break
-        xr, xc = x // cols, x % cols
-        for m in range(8):
-            yr, yc = xr + DR8[m], xc + DC8[m]
-            if yr < 0 or yr >= rows or yc < 0 or yc >= cols:
-                continue
-            y = yr * cols + yc
-            nd = d + move_cost(w, x, DR8[m], DC8[m], cols)
-            if nd < dist[y]:
-                if dist[y] == np.inf:
-                    touched = _grown(touched, n_touched)
-                    touched[n_touched] = y
-                    n_touched += 1
-                dist[y] = nd
-                keys, vals = _push(keys, vals, n_heap, nd, y)
-                n_heap += 1
+        keys, vals, n_heap, touched, n_touched = _relax(x, d, w, rows, cols, dist, pred, keys, vals, n_heap,
+                                                        touched, n_touched, 0.0, 0, 0)
     return touched[:n_touched].copy()
