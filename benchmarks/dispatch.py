@@ -29,7 +29,7 @@ COMPONENTS = (
     ("presence disks and deterrence (Presence.stamp)", "presence", "stamp"),
     ("attractiveness field (field.update)", "field", "update"),
     ("walk weights (update_walk_weights)", "field", "update_walk_weights"),
-    ("this step's uniforms (_draws)", "model", "_draws"),
+    ("this step's uniforms (streams.uniforms)", "streams", "uniforms"),
     ("units (step_units)", "backend", "step_units"),
     ("guardians (step_guardians)", "backend", "step_guardians"),
     ("SimPy and the incidents (env.run)", "env", "run"),

@@ -133,7 +133,10 @@ def _child(code: str, env: dict[str, str] | None = None, timeout: float = 3600) 
     """Run ``code`` in a fresh interpreter; it prints one JSON object as its last line."""
     full_env = {**os.environ, **(env or {})}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env,
-                         timeout=timeout, check=True)
+                         timeout=timeout)
+    if out.returncode != 0:  # say why: the child's traceback ends with its error
+        last = out.stderr.strip().splitlines()[-1:] or [f"exit {out.returncode}"]
+        raise RuntimeError(f"a benchmark's child process failed: {last[0]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

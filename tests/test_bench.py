@@ -69,6 +69,26 @@ def test_the_dispatch_replay_finds_the_runs_answers_with_both_stops(monkeypatch)
     assert "{" not in text
 
 
+def test_every_timed_component_of_the_loaded_step_is_a_method_of_the_model():
+    """The loaded_step row wraps each component by name: a renamed method must fail here, not
+    in a citywide child process minutes into the bench."""
+    from polsim import PolicingModel
+    from polsim.benchmarks.dispatch import COMPONENTS
+
+    model = PolicingModel("default", seed=1, overrides={"time.days": 0.01})
+    for label, owner, name in COMPONENTS:
+        obj = model if owner == "model" else getattr(model, owner)
+        assert callable(getattr(obj, name, None)), label
+
+
+def test_a_failing_benchmark_child_says_why():
+    """A child process's error reaches the bench as one line naming it."""
+    from polsim.benchmarks.engine import _child
+
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        _child("1 / 0")
+
+
 def test_bench_table_prints_every_row_of_a_stored_run():
     """The table of the stored full run names both ratios, the targets and the sweep and UI rows."""
     table = json.loads((Path(__file__).parents[1] / "docs" / "bench_full.json").read_text())
