@@ -135,6 +135,7 @@ class IncidentLog:
         self._closed: list[Incident] = []  # closed this step, still live until archive_closed
         self._archive = IncidentArchive()
         self._count = 0
+        self._first_live = 0  # no incident below it is live (closed_prefix moves it up)
         self._subscribers: list[Callable[[Incident], None]] = []
         self._opened: list[Incident] = []  # opened this step, kept only while someone listens
 
@@ -154,6 +155,16 @@ class IncidentLog:
         self._count += 1
         if self._subscribers:
             self._opened.append(inc)
+
+    def closed_prefix(self) -> int:
+        """How many incidents from the first are all closed (archived): the lowest live id.
+
+        Their fields no longer change, so a reader that keeps running totals folds them in once.
+        """
+        # ids only grow and a closed incident never reopens, so the lowest live id only moves up
+        while self._first_live < self._count and self._first_live not in self._live:
+            self._first_live += 1
+        return self._first_live
 
     def subscribe(self, callback: Callable[[Incident], None]) -> None:
         """Call ``callback(incident)`` for every incident opened from now on (see :meth:`publish_opened`)."""

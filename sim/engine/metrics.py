@@ -155,9 +155,19 @@ def response_shares(reached: np.ndarray, n_calls: int) -> dict[str, float | None
     """The number of calls and the share reached within each target (None: no call yet): the
     part of :func:`response_stats` that needs no sorting, which the DataCollector takes every step.
     """
+    return shares_of_calls(within_counts(reached), n_calls)
+
+
+def within_counts(reached: np.ndarray) -> np.ndarray:
+    """How many of the ``reached`` times (minutes) are within each of ``RESPONSE_TARGETS_MIN``."""
+    return np.array([np.count_nonzero(reached <= target) for target in RESPONSE_TARGETS_MIN], np.int64)
+
+
+def shares_of_calls(within: np.ndarray, n_calls: int) -> dict[str, float | None]:
+    """``response_shares`` from the counts of :func:`within_counts` (None: no call yet)."""
     out: dict[str, float | None] = {"calls": n_calls}
-    for target in RESPONSE_TARGETS_MIN:
-        out[f"within_{target}"] = _ratio(float((reached <= target).sum()), n_calls)
+    for target, count in zip(RESPONSE_TARGETS_MIN, within.tolist(), strict=True):
+        out[f"within_{target}"] = _ratio(float(count), n_calls)
     return out
 
 
