@@ -125,3 +125,13 @@ def test_bench_table_prints_the_replay_row():
            "month_growth_mib_per_day": 0.0, "month_live_objects": 0}
     text = format_table({"quick": False, "cpus": 2, "load_before": 1.0, "load_after": 1.0, "replay": row})
     assert "replay (default scenario, 7 days, 346 incidents)" in text and "30-day replay of 1498 calls" in text
+
+
+@pytest.mark.parametrize("scenario", ["default", "citywide"])
+def test_the_optimise_benchmarks_study_is_a_valid_spec_on_each_scenario(tmp_path, scenario):
+    """The benchmark's study loads as a user's would (its module imports what it runs)."""
+    from polsim.benchmarks.optimise_bench import study_spec
+    from polsim.experiments.optimise.checks import load_optimise
+
+    spec = load_optimise(study_spec(tmp_path, 1.0, 2, 4, scenario, (1, 1, 2)))
+    assert str(spec.scenario).endswith(f"{scenario}.toml") and spec.generations == 2 and spec.population == 4
