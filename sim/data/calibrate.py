@@ -112,7 +112,7 @@ def walk_occupancy(a: np.ndarray) -> np.ndarray:
     return walk_stationary(a, periodic=False)
 
 
-START_FLOOR = 1e-6
+START_FLOOR = 1e-3
 """The start's crime rate at a cell without records, as a share of the mean cell's."""
 
 
@@ -122,9 +122,8 @@ def initial_baseline(rate: np.ndarray, passable: np.ndarray, offenders: int, mea
     walk match ``rate[type, row, col]`` (crimes per day); see the module docstring.
     """
     total = rate.sum(axis=0)
-    # a floor keeps every passable cell open to the walk; tiny, because offenders spend far more
-    # time on empty cells than the stationary walk says (after fleeing a crime, out of jail at
-    # home), and crime there breaks the ties at zero that the records' empty cells have
+    # a floor keeps every passable cell open to the walk (at 1e-6 the walk's traps around busy
+    # cells held offenders there, repeat victimisation ran away and a run's crime rose tenfold)
     floor = START_FLOOR * total[passable].mean() if passable.any() else 0.0
     target = (total + floor) * passable
     a = np.cbrt(target)
