@@ -26,7 +26,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("calibrate", help="fit a scenario's crime field to imported records",
                               description="Fit the baseline field, hourly profile, type mix and report delays "
                                           "of a scenario to a period of records, running the model until "
-                                          "simulated and observed counts agree over 1 km blocks.")
+                                          "simulated and observed counts agree over 500 m blocks.")
     p.add_argument("scenario", help="scenario file, or the name of a shipped scenario")
     p.add_argument("--data", type=Path, required=True, help="a table written by polsim data import")
     p.add_argument("--period", required=True, help="e.g. 2016-07..2017-07 or 2018-01-01..2018-03-31")
