@@ -28,7 +28,7 @@ OUTCOMES = {
     "days_1e9": "--days must be in (0, 3,660]", "days_and_warmup_over_3660": "--days + --warmup-days must be <= 3,660",
     "calibrate_runs_over_100_hours": "worker-hours", "calibrate_block_1e12": "--block-m must be in (0, 100,000]",
     "calibrate_block_0": "--block-m must be in (0, 100,000], got 0",
-    "calibrate_bandwidth_1e12": "--bandwidth-m must be in (0, 50,000]",
+    "calibrate_bandwidth_1e12": "--bandwidth-m must be in [0, 50,000]",
     "calibrate_rounds_1e9": "--rounds must be in [1, 1,000]",
     "calibrate_damping_negative": "--damping must be in (0, 1]",
     "calibrate_alpha_2": "--alpha must be in (0, 1)", "calibrate_out_proc": "--out: cannot write /proc",

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from polsim.cli import UsageError
-from polsim.cli.calibrate import add_run_options, check_budget, check_run_options, client_for
+from polsim.cli.calibrate import add_run_options, check_budget, check_run_options, client_for, resolve_days
 from polsim.cli.checks import check_out_folder
 from polsim.cli.common import check_seed
 from polsim.data.errors import DataError
@@ -27,7 +27,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                                           "recorded beside a calibrated scenario)")
     p.add_argument("--out", type=Path, required=True, help="output folder (report.html and tables)")
     p.add_argument("--first-seed", type=int, default=1001, help="seed of the first replication (default 1001)")
-    add_run_options(p, 8, 7.0, 2.0)
+    from polsim.data.backtest import EXPOSURE_MULTIPLE
+
+    add_run_options(p, 8, 2.0, f"{EXPOSURE_MULTIPLE:g} x the training period's days")
     return p
 
 
@@ -78,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
         train = observe(records, city, types, train_period, str(args.data), args.max_outside)
     except DataError as err:
         raise UsageError(str(err)) from None
+    from polsim.data.backtest import EXPOSURE_MULTIPLE
+
+    resolve_days(args, train.days, EXPOSURE_MULTIPLE)
     check_out_folder(args.out)
     check_budget(args, 1, "backtest")
     seeds = list(range(args.first_seed, args.first_seed + args.replications))

@@ -10,6 +10,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 from polsim.cli import UsageError
@@ -19,37 +20,45 @@ from polsim.data.errors import DataError
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     """Register ``calibrate``."""
-    from polsim.data.calibrate import FitOptions
+    from polsim.data.calibrate import FIT_EXPOSURE_MULTIPLE, FitOptions
 
     d = FitOptions()
     p = subparsers.add_parser("calibrate", help="fit a scenario's crime field to imported records",
                               description="Fit the baseline field, hourly profile, type mix and report delays "
                                           "of a scenario to a period of records, running the model until "
-                                          "simulated and observed counts agree over 1 km blocks.")
+                                          "simulated and observed counts agree over 500 m blocks.")
     p.add_argument("scenario", help="scenario file, or the name of a shipped scenario")
     p.add_argument("--data", type=Path, required=True, help="a table written by polsim data import")
     p.add_argument("--period", required=True, help="e.g. 2016-07..2017-07 or 2018-01-01..2018-03-31")
     p.add_argument("--out", type=Path, required=True, help="the calibrated scenario (.toml) to write")
     p.add_argument("--name", help="name of the calibrated scenario (default: SOURCE_calibrated)")
-    add_run_options(p, d.replications, d.days, d.warmup_days)
+    add_run_options(p, d.replications, d.warmup_days, f"{FIT_EXPOSURE_MULTIPLE:g} x the period's days")
     p.add_argument("--rounds", type=int, default=d.rounds, help=f"most rounds (default {d.rounds})")
     p.add_argument("--bandwidth-m", type=float, default=d.bandwidth_m,
-                   help=f"Gaussian kernel bandwidth of the starting density (default {d.bandwidth_m:g} m)")
+                   help="Gaussian kernel bandwidth of the starting density (default "
+                        f"{d.bandwidth_m:g} m: none, the records' own cells)")
     p.add_argument("--block-m", type=float, default=d.block_m,
                    help=f"side of the test's blocks (default {d.block_m:g} m)")
+    p.add_argument("--min-rounds", type=int, default=d.min_rounds,
+                   help=f"rounds run even when the test agrees earlier (default {d.min_rounds})")
     p.add_argument("--alpha", type=float, default=d.alpha, help=f"agreement when p >= alpha (default {d.alpha})")
     p.add_argument("--damping", type=float, default=d.damping,
                    help=f"exponent of a block's update (default {d.damping})")
     return p
 
 
-def add_run_options(p: argparse.ArgumentParser, replications: int, days: float, warmup: float) -> None:
-    """Options shared with ``backtest``: replications, run length, Dask, outside share, progress."""
+def add_run_options(p: argparse.ArgumentParser, replications: int, warmup: float, exposure: str) -> None:
+    """Options shared with ``backtest``: replications, run length, Dask, outside share, progress.
+
+    ``--days`` defaults to the whole days that give the replications together ``exposure`` (the
+    data's days times a multiple; :func:`polsim.data.runs.days_for_exposure`).
+    """
     from polsim.data.read import MAX_OUTSIDE
 
     p.add_argument("--replications", type=int, default=replications,
                    help=f"runs per round (default {replications})")
-    p.add_argument("--days", type=float, default=days, help=f"simulated days counted per run (default {days:g})")
+    p.add_argument("--days", type=float, help="simulated days counted per run (default: whole days enough for "
+                                              f"replications x days = {exposure})")
     p.add_argument("--warmup-days", type=float, default=warmup,
                    help=f"simulated days before counting starts (default {warmup:g})")
     p.add_argument("--workers", type=int, help="Dask LocalCluster workers (default: one per core; 0: run here)")
@@ -75,13 +84,27 @@ def check_run_options(args: argparse.Namespace) -> None:
     check_number("--replications", args.replications, Bound(2, MAX_REPLICATIONS))
     check_number("--days", args.days, Bound(0, MAX_DAYS, open_low=True))
     check_number("--warmup-days", args.warmup_days, Bound(0, MAX_DAYS))
-    if args.days + args.warmup_days > MAX_DAYS:  # a run is both: the scenario's time.days
+    if args.days is not None and args.days + args.warmup_days > MAX_DAYS:  # a run is both: the scenario's time.days
         raise UsageError(f"--days + --warmup-days must be <= {MAX_DAYS:,g}, got {args.days + args.warmup_days:g}")
     check_number("--workers", args.workers, Bound(0, max_workers()))
     check_number("--max-outside", args.max_outside, Bound(0, 1))
     if args.workers is not None and args.scheduler:
         raise UsageError("--workers starts a local cluster; with --scheduler the cluster has its own workers")
     check_scheduler_option(args.scheduler)
+
+
+def resolve_days(args: argparse.Namespace, data_days: float, multiple: float) -> None:
+    """Set ``args.days`` when it was not given (``multiple`` x ``data_days`` over the replications), and
+    check the run it makes is not over the limit.
+    """
+    from polsim.data.runs import days_for_exposure
+
+    if args.days is None:
+        args.days = days_for_exposure(data_days, args.replications, multiple)
+        if args.days + args.warmup_days > MAX_DAYS:
+            raise UsageError(f"--days (default {args.days:g}: {multiple:g} x {data_days:g} days over "
+                             f"{args.replications} replications) + --warmup-days must be <= {MAX_DAYS:,g}; "
+                             "give --days, or more --replications")
 
 
 def check_budget(args: argparse.Namespace, rounds: int, command: str) -> None:
@@ -109,7 +132,7 @@ def client_for(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     """Check everything, fit, write the files, print the rounds."""
     from polsim.cities.source import city_for
-    from polsim.data.calibrate import FitOptions, fit
+    from polsim.data.calibrate import FIT_EXPOSURE_MULTIPLE, FitOptions, fit
     from polsim.data.calibrated import rounds_text, warnings, write_calibration
     from polsim.data.observed import observe
     from polsim.data.period import parse_period
@@ -118,8 +141,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         check_run_options(args)
-        options = FitOptions(args.rounds, args.replications, args.days, args.warmup_days, args.bandwidth_m,
-                             args.block_m, args.alpha, args.damping)
+        options = FitOptions(args.rounds, args.replications, args.days or 1.0, args.warmup_days, args.bandwidth_m,
+                             args.block_m, args.alpha, args.damping, min_rounds=args.min_rounds)
         _check_fit_options(options, args.out)
         spec = load_scenario(args.scenario).spec
         records = read_records(args.data)
@@ -128,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
         obs = observe(records, city, list(spec.crimes), period, str(args.data), args.max_outside)
     except DataError as err:
         raise UsageError(str(err)) from None
+    resolve_days(args, obs.days, FIT_EXPOSURE_MULTIPLE)
+    options = replace(options, days=args.days)
     check_budget(args, args.rounds, "calibrate")
     print(f"{obs.total} records of {period.text} ({obs.days:g} days) on {spec.name}'s "
           f"{city.rows}x{city.cols} city; {obs.outside} outside it")
@@ -149,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_fit_options(o, out: Path) -> None:
     check_number("--rounds", o.rounds, Bound(1, MAX_ROUNDS))
-    check_number("--bandwidth-m", o.bandwidth_m, Bound(0, MAX_BANDWIDTH_M, open_low=True))
+    check_number("--min-rounds", o.min_rounds, Bound(1, MAX_ROUNDS))
+    check_number("--bandwidth-m", o.bandwidth_m, Bound(0, MAX_BANDWIDTH_M))
     check_number("--block-m", o.block_m, Bound(0, MAX_BLOCK_M, open_low=True))
     if not 0 < o.alpha < 1:
         raise UsageError(f"--alpha must be in (0, 1), got {o.alpha}")

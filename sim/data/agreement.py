@@ -1,7 +1,7 @@
 """How well counts agree: the calibration's test and the back-test's spatial measures.
 
-**The calibration test.** Observed counts ``O_b`` over bins (1 km blocks x crime types) in a
-period of ``D`` days are compared with the simulated counts ``S_b`` summed over ``R``
+**The calibration test.** Observed counts ``O_b`` over bins (500 m blocks x crime types, by
+default) in a period of ``D`` days are compared with the simulated counts ``S_b`` summed over ``R``
 replications of ``d`` days each. If the model is right, given ``n_b = O_b + S_b`` the
 observed share is binomial with ``p = D / (D + R d)``, so the likelihood-ratio deviance
 

@@ -23,6 +23,11 @@ from polsim.measures.stats import t_interval
 
 SCALES_M = (500.0, 1000.0)
 """The block sizes the spatial agreement is measured at."""
+EXPOSURE_MULTIPLE = 4.0
+"""Simulated days a back-test runs (replications x days) per day of the training period, by default.
+The calibrated model's mean is the training map plus its own noise: at four times the training
+data's exposure that noise costs the ranking of 500 m blocks little against the naive forecast's
+(docs/calibration.md, "Exposure"); at one times it costs several hundredths of Spearman."""
 QUANTILES = (0.5, 0.75, 0.9, 0.95)
 TOP_SHARE = 0.05
 

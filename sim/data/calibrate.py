@@ -1,22 +1,23 @@
 """Fit a scenario to a period of records: baseline field, hourly profile, type mix, report delays.
 
-1. **Start.** The baseline ``a0[type, row, col]`` starts from a Gaussian kernel density of
-   the records on the lattice (bandwidth ``bandwidth_m``, normalised over passable cells so
-   that the edges and blocked land lose nothing). Offenders walk towards attractive cells,
+1. **Start.** The baseline ``a0[type, row, col]`` starts from the records' counts on the
+   lattice's cells (or, with ``bandwidth_m`` > 0, their Gaussian kernel density, normalised
+   over passable cells so that the edges and blocked land lose nothing). Offenders walk towards attractive cells,
    so a cell's crime grows faster than its attractiveness: on the biased walk the share of
    time spent at cell i is proportional to ``A_i W_i`` (W: the summed attractiveness of its
    neighbours), so its crime rate goes as ``A_i^2 W_i``; the start solves that for A by
    fixed-point iteration, then scales A so the expected total matches the data's.
-   Each cell's type mix is the kernel density's, by type.
+   Each cell's type mix is the records', by type.
 2. **Rounds.** Run the scenario (replications, on Dask) and compare simulated with observed
-   counts over 1 km blocks x types, and the totals, with the tests of
-   :mod:`polsim.data.agreement`. Stop when both agree (p >= ``alpha``) or after ``rounds``.
+   counts over ``block_m`` blocks x types, and the totals, with the tests of
+   :mod:`polsim.data.agreement`. Stop when both agree (p >= ``alpha``) and ``min_rounds`` have
+   run, or after ``rounds``.
    Otherwise adjust: each type's layer by its observed/simulated total, and each block by
    its ratio (after the global one) to the power ``damping / k`` in round k (a block's crime
    grows faster than linearly in its attractiveness, hence a power below 1; the simulated
    counts are noisy, hence steps that shrink, as in Robbins & Monro's stochastic
    approximation); with times, the hourly profile by observed/simulated counts by hour.
-3. **Result.** The best round's baseline (the highest p-value), the hourly profile, and each
+3. **Result.** The best round's baseline (the last that agrees, else the highest p-value), the hourly profile, and each
    type's report delay where the data has the time of the crime and of the call (its mean: the
    model's delay is exponential, whose maximum-likelihood mean is the sample mean).
 """
@@ -37,6 +38,11 @@ from polsim.data.observed import Observed
 from polsim.data.runs import SimCounts, simulate
 from polsim.engine.settled_start import neighbour_sum, walk_stationary
 
+FIT_EXPOSURE_MULTIPLE = 2.0
+"""Simulated days a round runs (replications x days) per observed day, by default: each 500 m
+block's update divides its observed by its simulated count, so the simulated count must not be
+noisier than the data's own."""
+
 
 @dataclass(frozen=True)
 class FitOptions:
@@ -46,11 +52,22 @@ class FitOptions:
     replications: int = 4
     days: float = 7.0
     warmup_days: float = 2.0
-    bandwidth_m: float = 400.0
-    block_m: float = 1000.0
+    bandwidth_m: float = 0.0
+    """No kernel by default: the back-test ranks 500 m blocks, and a kernel puts crime on the cells
+    with no records around the ones with many, whose ranks then no longer tie at zero with the
+    cells where the next period has none either (docs/calibration.md)."""
+    block_m: float = 500.0
+    """The back-test's finest scale (:data:`polsim.data.backtest.SCALES_M`): updates over coarser
+    blocks leave the cell-scale distortions of the walk (offenders fleeing a crime, patrols'
+    deterrence) in the fitted map."""
     alpha: float = 0.05
     damping: float = 0.5
     first_seed: int = 1
+    min_rounds: int = 4
+    """Rounds run even when the test agrees earlier: the test pools the many sparse 500 m blocks
+    into one bin, so it agrees before the updates have corrected the cells' ranking; among rounds
+    that agree, the last is kept (the stochastic approximation's steps shrink, so it has averaged
+    the most rounds' noise away)."""
 
 
 @dataclass
@@ -68,9 +85,12 @@ class Fit:
 
 def smooth(counts: np.ndarray, sigma_cells: float, passable: np.ndarray) -> np.ndarray:
     """Gaussian kernel density over the last two axes, renormalised over passable cells (what
-    the kernel would put on blocked land or past the edge goes back to the passable cells near it).
+    the kernel would put on blocked land or past the edge goes back to the passable cells near it);
+    ``sigma_cells`` 0: the counts themselves, on the passable cells.
     """
     mask = passable.astype(float)
+    if sigma_cells <= 0:
+        return counts.astype(float) * mask
     cover = ndimage.gaussian_filter(mask, sigma_cells, mode="constant")
     out = np.empty_like(counts, dtype=float)
     for k in range(counts.shape[0]):
@@ -92,13 +112,19 @@ def walk_occupancy(a: np.ndarray) -> np.ndarray:
     return walk_stationary(a, periodic=False)
 
 
+START_FLOOR = 1e-3
+"""The start's crime rate at a cell without records, as a share of the mean cell's."""
+
+
 def initial_baseline(rate: np.ndarray, passable: np.ndarray, offenders: int, mean_hour_factor: float,
                      iterations: int = 40) -> np.ndarray:
     """``a0[type, row, col]`` (crimes per offender-minute) whose expected crimes per day on the
     walk match ``rate[type, row, col]`` (crimes per day); see the module docstring.
     """
     total = rate.sum(axis=0)
-    floor = 1e-3 * total[passable].mean() if passable.any() else 0.0
+    # a floor keeps every passable cell open to the walk (at 1e-6 the walk's traps around busy
+    # cells held offenders there, repeat victimisation ran away and a run's crime rose tenfold)
+    floor = START_FLOOR * total[passable].mean() if passable.any() else 0.0
     target = (total + floor) * passable
     a = np.cbrt(target)
     for _ in range(iterations):  # A^2 W(A) = target: A = sqrt(target / W)
@@ -207,12 +233,14 @@ def fit(scenario: str, spec, city, obs: Observed, options: FitOptions, workdir: 
                "growth": float(second / first) if first else None, "seconds": time.perf_counter() - started}
         result.rounds.append(row)
         score = p if p > 0 else -spatial.deviance / spatial.dispersion / spatial.df
+        if p >= options.alpha:
+            score = 1.0 + k  # agreeing rounds: the last
         if score > best_score:
             best_score, result.best, result.a0, result.last_runs = score, k, a0.copy(), runs
             result.crime_by_hour = profile.tolist() if timed else None
         bar.set_postfix(p=f"{p:.3g}", dev_df=f"{spatial.deviance / spatial.dispersion / spatial.df:.2f}")
-        if p >= options.alpha:
-            result.converged = True
+        result.converged = result.converged or p >= options.alpha
+        if result.converged and k >= options.min_rounds:
             break
         # Robbins-Monro: the simulated counts are noisy, so the steps shrink as 1/k and the
         # baseline settles instead of chasing each round's noise

@@ -11,6 +11,7 @@ has built up as it would in a long run.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,14 @@ def halves_steps(counted_steps: int, dt: float) -> int:
     day = max(1, round(1440 / dt))
     whole = counted_steps // (2 * day)
     return whole * day if whole >= 1 else counted_steps // 2
+
+
+def days_for_exposure(data_days: float, replications: int, multiple: float) -> float:
+    """Counted days of each replication so that ``replications`` of them hold at least ``multiple``
+    times the data's ``data_days`` (whole days): the simulated mean's own noise then stays small
+    beside the data's, whose counts it is compared with or stands in for.
+    """
+    return float(max(1, math.ceil(multiple * data_days / replications - 1e-9)))
 
 
 def simulate(scenario: str, overrides: dict[str, Any], seeds: Sequence[int], days: float,
