@@ -120,3 +120,11 @@ def test_simulated_mean_at_four_times_the_exposure_ranks_like_the_data():
     assert rho > naive_rho - 0.02 and index > 0.98 * naive_pai
     rho_1, index_1 = simulated(1.0)
     assert rho_1 < naive_rho - 0.02 or index_1 < 0.98 * naive_pai
+
+
+def test_the_fit_updates_at_the_back_tests_finest_scale():
+    """FitOptions.block_m repeats SCALES_M's first value (importing it would make a cycle): held equal here."""
+    from polsim.data.backtest import SCALES_M
+    from polsim.data.calibrate import FitOptions
+
+    assert FitOptions().block_m == min(SCALES_M)
