@@ -123,3 +123,12 @@ def test_an_imported_city_map_carries_the_attribution():
     assert any("OpenStreetMap" in t for t in _texts(fig))
     assert fig.axes[0].get_xlabel().startswith("easting")
     figures.plt.close(fig)
+
+
+def test_side_by_side_maps_label_the_y_axis_once_a_row():
+    """The inner panels' y labels would run into the panel on their left: only the first keeps it."""
+    base = CityBase.of(city_for(load_scenario("default").spec.city))
+    fig = figures.crime_maps({"a": np.ones(base.shape), "b": np.ones(base.shape)}, base)
+    labels = [ax.get_ylabel() for ax in fig.axes[:2]]
+    assert labels[0] and labels[1] == ""
+    figures.plt.close(fig)

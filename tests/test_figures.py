@@ -29,6 +29,8 @@ def test_crime_maps_share_one_colour_scale():
     images = [ax.get_images()[0] for ax in fig.axes if ax.get_images()]
     assert len(images) == 2
     assert {im.get_clim() for im in images} == {(0.0, 3.0)}
+    # square-root colours: a cell with a ninth of the most crime is a third of the way up the scale
+    assert images[0].norm(3.0 / 9) == pytest.approx(1 / 3)
     plt.close(fig)
 
 

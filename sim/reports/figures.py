@@ -18,7 +18,7 @@ matplotlib.use("Agg")  # files only: no display on servers and in CI
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+from matplotlib.colors import PowerNorm, TwoSlopeNorm  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from polsim.engine.metrics import RESPONSE_TARGETS_MIN  # noqa: E402
@@ -65,6 +65,15 @@ def response_cdf(curves: Mapping[str, tuple[np.ndarray, int]]) -> plt.Figure:
     return fig
 
 
+def _inner_ylabels_off(axes: Sequence[plt.Axes], cols: int = 3) -> None:
+    """Keep the y label of each row's first panel only: the panels stand close, and the inner
+    ones' labels would run into the panel on their left.
+    """
+    for k, ax in enumerate(axes):
+        if k % cols:
+            ax.set_ylabel("")
+
+
 def _grid(n: int, size: float = 3.6) -> tuple[plt.Figure, list[plt.Axes]]:
     cols = min(n, 3)
     rows = math.ceil(n / cols)
@@ -74,6 +83,10 @@ def _grid(n: int, size: float = 3.6) -> tuple[plt.Figure, list[plt.Axes]]:
     return fig, list(axes.flat)
 
 
+CRIME_GAMMA = 0.5
+"""The colour scale of crime maps: colour by the square root of the count."""
+
+
 def crime_maps(maps: Mapping[str, np.ndarray], base: CityBase | None = None) -> plt.Figure:
     """Mean crimes per cell over replications, one panel per policy, on one colour scale;
     over the city's streets, water and stations when ``base`` is given.
@@ -81,14 +94,18 @@ def crime_maps(maps: Mapping[str, np.ndarray], base: CityBase | None = None) -> 
     fig, axes = _grid(len(maps), size=4.4 if base is not None else 3.6)
     vmax = max(float(m.max()) for m in maps.values()) or 1.0
     for ax, (policy, m) in zip(axes, maps.items(), strict=False):
+        # square-root colours: crime is skewed (a few cells hold tens of times the typical
+        # cell), and on a linear scale the typical cell would be as pale as an empty one
+        norm = PowerNorm(CRIME_GAMMA, vmin=0.0, vmax=vmax)
         if base is not None and base.shape == m.shape:
             draw_city(ax, base)
-            im = show_values(ax, base, m, cmap="magma_r", vmin=0, vmax=vmax, alpha=0.85)
+            im = show_values(ax, base, m, cmap="magma_r", norm=norm, alpha=0.85)
         else:
-            im = ax.imshow(m, cmap="magma_r", vmin=0, vmax=vmax, interpolation="nearest")
+            im = ax.imshow(m, cmap="magma_r", norm=norm, interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
-        ax.set_title(f"{policy}: {m.sum():.1f} crimes", fontsize=9)
+        ax.set_title(f"{policy}: {m.sum():,.0f} crimes", fontsize=9)
+    _inner_ylabels_off(axes[:len(maps)])
     fig.colorbar(im, ax=axes[:len(maps)], shrink=0.8, label="mean crimes per cell")
     fig.suptitle("Where crime happened (mean over replications)")
     return fig
@@ -137,6 +154,7 @@ def difference_maps(diffs: Mapping[str, np.ndarray],
                 else:
                     ax.add_collection(LineCollection(cell_edges(mask), colors=colour, linewidths=1.0))
         ax.set_title(f"{policy} - {baseline}: {d.sum():+.1f} crimes", fontsize=9)
+    _inner_ylabels_off(axes[:len(diffs)])
     fig.colorbar(im, ax=axes[:len(diffs)], shrink=0.8, label="change in mean crimes per cell")
     fig.legend(handles=[Line2D([], [], color="black", label="treated cells"),
                         Line2D([], [], color="green", label="buffer ring (outer edge)")],
