@@ -25,3 +25,16 @@ def write_atomically(path: Path, write: Callable[[Path], object]) -> None:
         # Ctrl-C mid-write leaves no temporary file either (a SIGKILL's is cleared on resume)
         tmp.unlink(missing_ok=True)
         raise
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs on this machine (another user's counts as running): a
+    scratch folder named after a dead process is left over from a killed run, and may go.
+    """
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True

@@ -25,6 +25,7 @@ import numpy as np
 from polsim.cities.city import City, busiest_spread, camera_coverage, camera_sites_by_footfall, nearest_index
 from polsim.cities.errors import CityError
 from polsim.cities.geo import Geo, check_crs
+from polsim.files import process_alive
 from polsim.scenario.schema import LAND_USES, CitySpec
 
 FORMAT = "polsim-city/1"
@@ -106,16 +107,6 @@ def _pid_of(name: str) -> int | None:
     return int(pid) if dash and pid.isdigit() else None
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
-
-
 def remove_stale(out: Path) -> list[Path]:
     """Remove the hidden ``.NAME.*.tmp`` and ``.NAME.*.old`` folders beside ``out`` whose import
     is no longer running (killed before it could clean up); returns what was removed.
@@ -125,7 +116,7 @@ def remove_stale(out: Path) -> list[Path]:
         if path.suffix not in (".tmp", ".old") or not path.is_dir():
             continue
         pid = _pid_of(path.name)
-        if pid is None or (pid != os.getpid() and not _alive(pid)):  # this process's: another thread's
+        if pid is None or (pid != os.getpid() and not process_alive(pid)):  # this process's: another thread's
             shutil.rmtree(path, ignore_errors=True)
             removed.append(path)
     return removed

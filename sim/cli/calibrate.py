@@ -16,6 +16,7 @@ from pathlib import Path
 from polsim.cli import UsageError
 from polsim.cli.checks import Bound, check_number, check_out_file, check_out_folder, check_scheduler_option, max_workers
 from polsim.data.errors import DataError
+from polsim.files import process_alive
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -198,7 +199,7 @@ def round_folder(beside: Path) -> Iterator[Path]:
     """
     for stale in beside.glob(f"{ROUNDS_PREFIX}*"):
         pid = stale.name[len(ROUNDS_PREFIX):].split("-", 1)[0]
-        if stale.is_dir() and pid.isdigit() and not _alive(int(pid)):
+        if stale.is_dir() and pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
     with tempfile.TemporaryDirectory(dir=beside, prefix=f"{ROUNDS_PREFIX}{os.getpid()}-") as work:
         yield Path(work)
@@ -206,12 +207,3 @@ def round_folder(beside: Path) -> Iterator[Path]:
 
 ROUNDS_PREFIX = ".calibrate-"
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
