@@ -65,6 +65,19 @@ def response_cdf(curves: Mapping[str, tuple[np.ndarray, int]]) -> plt.Figure:
     return fig
 
 
+def _values_panel(ax: plt.Axes, base: CityBase | None, values: np.ndarray, alpha: float, **imshow: object):
+    """Per-cell ``values`` in one panel: over the city's streets, water and stations where
+    ``base`` matches their shape, at ``alpha`` so the streets show through (returns the image
+    and True), else as a bare, opaque raster.
+    """
+    if base is not None and base.shape == values.shape:
+        draw_city(ax, base)
+        return show_values(ax, base, values, alpha=alpha, **imshow), True
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax.imshow(values, interpolation="nearest", **imshow), False
+
+
 def _inner_ylabels_off(axes: Sequence[plt.Axes], cols: int = 3) -> None:
     """Keep the y label of each row's first panel only: the panels stand close, and the inner
     ones' labels would run into the panel on their left.
@@ -93,17 +106,11 @@ def crime_maps(maps: Mapping[str, np.ndarray], base: CityBase | None = None) -> 
     """
     fig, axes = _grid(len(maps), size=4.4 if base is not None else 3.6)
     vmax = max(float(m.max()) for m in maps.values()) or 1.0
+    # square-root colours: crime is skewed (a few cells hold tens of times the typical cell),
+    # and on a linear scale the typical cell would be as pale as an empty one
+    norm = PowerNorm(CRIME_GAMMA, vmin=0.0, vmax=vmax)
     for ax, (policy, m) in zip(axes, maps.items(), strict=False):
-        # square-root colours: crime is skewed (a few cells hold tens of times the typical
-        # cell), and on a linear scale the typical cell would be as pale as an empty one
-        norm = PowerNorm(CRIME_GAMMA, vmin=0.0, vmax=vmax)
-        if base is not None and base.shape == m.shape:
-            draw_city(ax, base)
-            im = show_values(ax, base, m, cmap="magma_r", norm=norm, alpha=0.85)
-        else:
-            im = ax.imshow(m, cmap="magma_r", norm=norm, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
+        im, _ = _values_panel(ax, base, m, cmap="magma_r", norm=norm, alpha=0.85)
         ax.set_title(f"{policy}: {m.sum():,.0f} crimes", fontsize=9)
     _inner_ylabels_off(axes[:len(maps)])
     fig.colorbar(im, ax=axes[:len(maps)], shrink=0.8, label="mean crimes per cell")
@@ -138,14 +145,7 @@ def difference_maps(diffs: Mapping[str, np.ndarray],
     lim = max((float(np.abs(d).max()) for d in diffs.values()), default=0.0) or 1.0
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-lim, vmax=lim)
     for ax, (policy, d) in zip(axes, diffs.items(), strict=False):
-        on_map = base is not None and base.shape == d.shape
-        if on_map:
-            draw_city(ax, base)
-            im = show_values(ax, base, d, cmap="RdBu_r", norm=norm, alpha=0.9)
-        else:
-            im = ax.imshow(d, cmap="RdBu_r", norm=norm, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
+        im, on_map = _values_panel(ax, base, d, cmap="RdBu_r", norm=norm, alpha=0.9)
         treated, buffer = outlines.get(policy, (None, None))
         for mask, colour in ((treated, "black"), (None if buffer is None else buffer | treated, "green")):
             if mask is not None and mask.any():
